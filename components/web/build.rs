@@ -1,0 +1,40 @@
+//! Embeds every file under `static/` in the component: a table of (path, bytes) generated here, so
+//! adding a file needs no code change and the component needs no filesystem access at run time.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../static");
+    let root = root.canonicalize().expect("static/ exists");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    files.sort();
+    let mut table = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
+    for (url_path, file) in files {
+        table.push_str(&format!(
+            "    ({url_path:?}, include_bytes!({:?})),\n",
+            file.display().to_string()
+        ));
+    }
+    table.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("static_files.rs");
+    std::fs::write(out, table).unwrap();
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        println!("cargo:rerun-if-changed={}", path.display());
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.push((format!("/{relative}"), path));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Serves the mobile web form: the files of `static/`, embedded at build time, on `/...`.
+#![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
+
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http_component;
+
+mod files {
+    include!(concat!(env!("OUT_DIR"), "/static_files.rs"));
+}
+
+/// No inline script or style, nothing from other origins; the page may only talk to this app.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+#[http_component]
+fn handle(req: Request) -> impl IntoResponse {
+    let head = match req.method() {
+        Method::Get => false,
+        Method::Head => true,
+        _ => {
+            let mut builder = text(405, "Method not allowed");
+            builder.header("allow", "GET, HEAD");
+            return builder.build();
+        }
+    };
+    // `spin-path-info` is the part after the route's prefix; the route is `/...`, so it is the path.
+    let path = req
+        .header("spin-path-info")
+        .and_then(|v| v.as_str())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("/");
+    let path = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    let Some((_, body)) = files::FILES.iter().find(|(p, _)| *p == path) else {
+        return text(404, "Not found").build();
+    };
+    let etag = format!("\"{:016x}\"", fnv1a(body));
+    if req.header("if-none-match").and_then(|v| v.as_str()) == Some(etag.as_str()) {
+        let mut builder = secured(304);
+        builder.header("etag", etag);
+        return builder.build();
+    }
+    let mut builder = secured(200);
+    builder
+        .header("content-type", content_type(&path))
+        .header("etag", etag)
+        // Revalidate every time: a cheap 304 keeps officers on the current form after a release.
+        .header("cache-control", "no-cache")
+        .body(if head { Vec::new() } else { body.to_vec() });
+    builder.build()
+}
+
+/// A response builder with the headers every answer carries.
+fn secured(status: u16) -> spin_sdk::http::ResponseBuilder {
+    let mut builder = Response::builder();
+    builder
+        .status(status)
+        .header("content-security-policy", CSP)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
+        .header(
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        );
+    builder
+}
+
+fn text(status: u16, message: &str) -> spin_sdk::http::ResponseBuilder {
+    let mut builder = secured(status);
+    builder
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(message.to_string());
+    builder
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A content hash for the ETag (FNV-1a: tiny, stable, and collisions only cost a re-download).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}

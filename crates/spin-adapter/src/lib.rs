@@ -1,0 +1,95 @@
+//! The one place the app touches `spin_sdk` stores and responses: the domain's SQL port over
+//! `spin_sdk::sqlite3`, and problem+json / JSON responses.
+
+use spin_sdk::http::Response;
+use spin_sdk::sqlite3;
+use stalking_response::problem::{self, Problem};
+use stalking_response::sql::{self, Rows, Sql, SqlError};
+
+/// A connection to a Spin SQLite database, with the app's pragmas applied.
+pub struct SpinSql {
+    conn: sqlite3::Connection,
+}
+
+impl SpinSql {
+    /// Opens the `default` database and applies [`sql::CONNECTION_PRAGMAS`].
+    pub fn open_default() -> Result<SpinSql, SqlError> {
+        Self::open("default")
+    }
+
+    pub fn open(label: &str) -> Result<SpinSql, SqlError> {
+        let conn = sqlite3::Connection::open(label)
+            .map_err(|e| SqlError(format!("cannot open database '{label}': {e:?}")))?;
+        let db = SpinSql { conn };
+        sql::prepare_connection(&db)?;
+        Ok(db)
+    }
+}
+
+impl Sql for SpinSql {
+    fn execute(&self, statement: &str, params: &[sql::Value]) -> Result<Rows, SqlError> {
+        let params: Vec<sqlite3::Value> = params
+            .iter()
+            .map(|v| match v {
+                sql::Value::Integer(i) => sqlite3::Value::Integer(*i),
+                sql::Value::Real(r) => sqlite3::Value::Real(*r),
+                sql::Value::Text(t) => sqlite3::Value::Text(t.clone()),
+                sql::Value::Blob(b) => sqlite3::Value::Blob(b.clone()),
+                sql::Value::Null => sqlite3::Value::Null,
+            })
+            .collect();
+        let result = self
+            .conn
+            .execute(statement, params.as_slice())
+            .map_err(|e| SqlError(format!("{e:?}")))?;
+        let rows = result
+            .rows
+            .into_iter()
+            .map(|row| {
+                row.values
+                    .into_iter()
+                    .map(|v| match v {
+                        sqlite3::Value::Integer(i) => sql::Value::Integer(i),
+                        sqlite3::Value::Real(r) => sql::Value::Real(r),
+                        sqlite3::Value::Text(t) => sql::Value::Text(t),
+                        sqlite3::Value::Blob(b) => sql::Value::Blob(b),
+                        sqlite3::Value::Null => sql::Value::Null,
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Rows {
+            columns: result.columns,
+            rows,
+        })
+    }
+}
+
+/// A JSON response with the given status.
+pub fn json(status: u16, body: &impl serde::Serialize) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(serde_json::to_vec(body).unwrap_or_default())
+        .build()
+}
+
+/// An RFC 9457 problem response.
+pub fn problem(problem: &Problem) -> Response {
+    let mut builder = Response::builder();
+    builder
+        .status(problem.status)
+        .header("content-type", problem::CONTENT_TYPE)
+        .header("cache-control", "no-store");
+    if problem.status == 405 {
+        if let Some(allowed) = problem
+            .detail
+            .as_deref()
+            .and_then(|d| d.strip_prefix("This resource allows "))
+        {
+            builder.header("allow", allowed.trim_end_matches('.'));
+        }
+    }
+    builder.body(problem.to_json()).build()
+}

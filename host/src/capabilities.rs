@@ -1,0 +1,293 @@
+//! The Spin interfaces a component may import: `fermyon:spin/key-value@2.0.0`,
+//! `fermyon:spin/variables@2.0.0` and `spin:sqlite/sqlite@3.0.0`, each checked against the component's
+//! grants in `spin.toml` (deny by default).
+
+use crate::stores::{KeyValueStore, Stores};
+use crate::variables::Variables;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use wasmtime::component::{Resource, ResourceTable};
+
+wasmtime::component::bindgen!({
+    path: "wit/spin.wit",
+    world: "spin-host:runtime/host",
+    imports: {
+        "fermyon:spin/variables": trappable,
+        default: async | trappable,
+    },
+    with: {
+        "fermyon:spin/key-value.store": KeyValueHandle,
+        "spin:sqlite/sqlite.connection": SqliteHandle,
+    },
+});
+
+use fermyon::spin::{key_value, variables};
+use spin::sqlite::sqlite;
+
+/// Spin's limit on open store and connection handles per instance.
+const MAX_OPEN_HANDLES: usize = 256;
+
+/// What one component may use, fixed at start-up.
+#[derive(Debug)]
+pub struct Grants {
+    pub component: String,
+    pub key_value_stores: BTreeSet<String>,
+    pub sqlite_databases: BTreeSet<String>,
+}
+
+/// Per-request state behind the Spin interfaces.
+pub struct SpinState {
+    grants: Arc<Grants>,
+    stores: Arc<Stores>,
+    variables: Arc<Variables>,
+    table: ResourceTable,
+    open_handles: usize,
+}
+
+impl SpinState {
+    pub fn new(grants: Arc<Grants>, stores: Arc<Stores>, variables: Arc<Variables>) -> SpinState {
+        SpinState {
+            grants,
+            stores,
+            variables,
+            table: ResourceTable::new(),
+            open_handles: 0,
+        }
+    }
+}
+
+pub struct KeyValueHandle {
+    label: String,
+    store: Arc<KeyValueStore>,
+}
+
+pub struct SqliteHandle {
+    conn: Arc<Mutex<rusqlite::Connection>>,
+}
+
+/// Runs blocking store work off the async executor (SQLite may wait on another writer's lock).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> wasmtime::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| wasmtime::format_err!("store task failed: {e}"))
+}
+
+impl key_value::Host for SpinState {}
+
+impl key_value::HostStore for SpinState {
+    async fn open(
+        &mut self,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<KeyValueHandle>, key_value::Error>> {
+        let Some(store) = self.stores.key_value(&label) else {
+            return Ok(Err(key_value::Error::NoSuchStore));
+        };
+        if !self.grants.key_value_stores.contains(&label) {
+            return Ok(Err(key_value::Error::AccessDenied));
+        }
+        if self.open_handles >= MAX_OPEN_HANDLES {
+            return Ok(Err(key_value::Error::StoreTableFull));
+        }
+        self.open_handles += 1;
+        Ok(Ok(self.table.push(KeyValueHandle { label, store })?))
+    }
+
+    async fn get(
+        &mut self,
+        this: Resource<KeyValueHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, key_value::Error>> {
+        let (store, label) = self.kv(&this)?;
+        blocking(move || store.get(&label, &key).map_err(key_value::Error::Other)).await
+    }
+
+    async fn set(
+        &mut self,
+        this: Resource<KeyValueHandle>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), key_value::Error>> {
+        let (store, label) = self.kv(&this)?;
+        blocking(move || {
+            store
+                .set(&label, &key, &value)
+                .map_err(key_value::Error::Other)
+        })
+        .await
+    }
+
+    async fn delete(
+        &mut self,
+        this: Resource<KeyValueHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), key_value::Error>> {
+        let (store, label) = self.kv(&this)?;
+        blocking(move || store.delete(&label, &key).map_err(key_value::Error::Other)).await
+    }
+
+    async fn exists(
+        &mut self,
+        this: Resource<KeyValueHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, key_value::Error>> {
+        let (store, label) = self.kv(&this)?;
+        blocking(move || store.exists(&label, &key).map_err(key_value::Error::Other)).await
+    }
+
+    async fn get_keys(
+        &mut self,
+        this: Resource<KeyValueHandle>,
+    ) -> wasmtime::Result<Result<Vec<String>, key_value::Error>> {
+        let (store, label) = self.kv(&this)?;
+        blocking(move || store.keys(&label).map_err(key_value::Error::Other)).await
+    }
+
+    async fn drop(&mut self, this: Resource<KeyValueHandle>) -> wasmtime::Result<()> {
+        self.table.delete(this)?;
+        self.open_handles -= 1;
+        Ok(())
+    }
+}
+
+impl SpinState {
+    fn kv(
+        &self,
+        handle: &Resource<KeyValueHandle>,
+    ) -> wasmtime::Result<(Arc<KeyValueStore>, String)> {
+        let handle = self.table.get(handle)?;
+        Ok((handle.store.clone(), handle.label.clone()))
+    }
+}
+
+impl variables::Host for SpinState {
+    fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        if crate::manifest::check_variable_name(&name).is_err() {
+            return Ok(Err(variables::Error::InvalidName(name)));
+        }
+        Ok(match self.variables.get(&self.grants.component, &name) {
+            Some(value) => Ok(value.to_string()),
+            None => Err(variables::Error::Undefined(format!(
+                "no variable for '{name}'"
+            ))),
+        })
+    }
+}
+
+impl sqlite::Host for SpinState {}
+
+impl sqlite::HostConnection for SpinState {
+    async fn open(
+        &mut self,
+        database: String,
+    ) -> wasmtime::Result<Result<Resource<SqliteHandle>, sqlite::Error>> {
+        if !self.stores.has_sqlite(&database) {
+            return Ok(Err(sqlite::Error::NoSuchDatabase));
+        }
+        if !self.grants.sqlite_databases.contains(&database) {
+            return Ok(Err(sqlite::Error::AccessDenied));
+        }
+        if self.open_handles >= MAX_OPEN_HANDLES {
+            return Ok(Err(sqlite::Error::Io("too many open connections".into())));
+        }
+        let stores = self.stores.clone();
+        let conn = blocking(move || stores.connect(&database).expect("checked above")).await?;
+        match conn {
+            Ok(conn) => {
+                self.open_handles += 1;
+                Ok(Ok(self.table.push(SqliteHandle {
+                    conn: Arc::new(Mutex::new(conn)),
+                })?))
+            }
+            Err(e) => Ok(Err(sqlite::Error::Io(format!("{e:#}")))),
+        }
+    }
+
+    async fn execute(
+        &mut self,
+        this: Resource<SqliteHandle>,
+        statement: String,
+        parameters: Vec<sqlite::Value>,
+    ) -> wasmtime::Result<Result<sqlite::QueryResult, sqlite::Error>> {
+        let conn = self.table.get(&this)?.conn.clone();
+        blocking(move || {
+            let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            execute(&conn, &statement, parameters).map_err(|e| sqlite::Error::Io(e.to_string()))
+        })
+        .await
+    }
+
+    async fn last_insert_rowid(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<i64> {
+        let conn = self.table.get(&this)?.conn.clone();
+        let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(conn.last_insert_rowid())
+    }
+
+    async fn changes(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<u64> {
+        let conn = self.table.get(&this)?.conn.clone();
+        let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(conn.changes())
+    }
+
+    async fn drop(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<()> {
+        self.table.delete(this)?;
+        self.open_handles -= 1;
+        Ok(())
+    }
+}
+
+/// One statement, all its rows (Spin returns the whole result set at once).
+fn execute(
+    conn: &rusqlite::Connection,
+    statement: &str,
+    parameters: Vec<sqlite::Value>,
+) -> rusqlite::Result<sqlite::QueryResult> {
+    use rusqlite::types::{Value as Sql, ValueRef};
+    let mut stmt = conn.prepare_cached(statement)?;
+    let columns: Vec<String> = stmt
+        .column_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let params: Vec<Sql> = parameters
+        .into_iter()
+        .map(|v| match v {
+            sqlite::Value::Integer(i) => Sql::Integer(i),
+            sqlite::Value::Real(f) => Sql::Real(f),
+            sqlite::Value::Text(t) => Sql::Text(t),
+            sqlite::Value::Blob(b) => Sql::Blob(b),
+            sqlite::Value::Null => Sql::Null,
+        })
+        .collect();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    let mut result = Vec::new();
+    while let Some(row) = rows.next()? {
+        let values = (0..columns.len())
+            .map(|i| {
+                Ok(match row.get_ref(i)? {
+                    ValueRef::Integer(i) => sqlite::Value::Integer(i),
+                    ValueRef::Real(f) => sqlite::Value::Real(f),
+                    ValueRef::Text(t) => {
+                        sqlite::Value::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                    ValueRef::Blob(b) => sqlite::Value::Blob(b.to_vec()),
+                    ValueRef::Null => sqlite::Value::Null,
+                })
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        result.push(sqlite::RowResult { values });
+    }
+    Ok(sqlite::QueryResult {
+        columns,
+        rows: result,
+    })
+}
+
+/// Adds the Spin interfaces to a linker whose store data exposes a [`SpinState`].
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut wasmtime::component::Linker<T>,
+    get: fn(&mut T) -> &mut SpinState,
+) -> wasmtime::Result<()> {
+    Host_::add_to_linker::<T, wasmtime::component::HasSelf<SpinState>>(linker, get)
+}

@@ -1,0 +1,228 @@
+//! Schema migrations: the versioned files in `migrations/`, applied in order, once, by the app itself.
+//!
+//! Each file is plain SQL written to be re-runnable (`CREATE … IF NOT EXISTS`), so the same files also
+//! work with `spin up --sqlite @migrations/NNNN_name.sql`. The runner records what it applied in
+//! `schema_version` and applies what is missing inside one `BEGIN IMMEDIATE` transaction, so two
+//! requests racing at start-up cannot both apply a file.
+
+use crate::sql::{Sql, SqlError, transaction};
+
+/// One migration file.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. A new file gets the next version and a line here.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_idempotency",
+    sql: include_str!("../migrations/0001_idempotency.sql"),
+}];
+
+/// The schema version this build of the app expects.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error(
+        "the database is at schema version {found}, newer than this app's {expected}: deploy the newer app"
+    )]
+    DatabaseIsNewer { found: i64, expected: i64 },
+    #[error("migration {name} failed: {source}")]
+    Failed {
+        name: &'static str,
+        source: SqlError,
+    },
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+}
+
+const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))";
+
+/// The version the database is at (0 for a new database).
+pub fn current_version(db: &impl Sql) -> Result<i64, SqlError> {
+    db.run(CREATE_VERSION_TABLE, &[])?;
+    Ok(db
+        .execute(
+            "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version",
+            &[],
+        )?
+        .first_integer("version")
+        .unwrap_or(0))
+}
+
+/// Brings the database to [`latest_version`] and returns the version it is at. Cheap when there is
+/// nothing to do: one read.
+pub fn migrate(db: &impl Sql) -> Result<i64, MigrationError> {
+    migrate_with(db, MIGRATIONS)
+}
+
+fn migrate_with(db: &impl Sql, migrations: &[Migration]) -> Result<i64, MigrationError> {
+    let expected = migrations.last().map_or(0, |m| m.version);
+    let found = current_version(db)?;
+    if found > expected {
+        return Err(MigrationError::DatabaseIsNewer { found, expected });
+    }
+    if found == expected {
+        return Ok(found);
+    }
+    transaction(db, || {
+        // Read again inside the transaction: another request may have migrated meanwhile.
+        let found = current_version(db)?;
+        for migration in migrations.iter().filter(|m| m.version > found) {
+            for statement in split_statements(migration.sql) {
+                db.run(statement, &[])
+                    .map_err(|source| MigrationError::Failed {
+                        name: migration.name,
+                        source,
+                    })?;
+            }
+            db.run(
+                "INSERT INTO schema_version (version, name) VALUES (?1, ?2)",
+                &[migration.version.into(), migration.name.into()],
+            )?;
+        }
+        Ok(expected)
+    })
+}
+
+/// Splits a SQL script into statements at top-level semicolons: not inside quotes or comments, nor
+/// inside a trigger body (`BEGIN … END`). Comments and blank statements are dropped.
+pub fn split_statements(script: &str) -> Vec<&str> {
+    let bytes = script.as_bytes();
+    let mut statements = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let mut block_depth = 0usize;
+    let mut word_start: Option<usize> = None;
+    let mut has_code = false;
+
+    let finish_word = |end: usize, word_start: &mut Option<usize>, depth: &mut usize| {
+        if let Some(ws) = word_start.take() {
+            let word = &script[ws..end];
+            if word.eq_ignore_ascii_case("BEGIN")
+                && statement_is_trigger(&script[start_of(ws, script)..ws])
+            {
+                *depth += 1;
+            } else if word.eq_ignore_ascii_case("END") && *depth > 0 {
+                *depth -= 1;
+            }
+        }
+    };
+
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            word_start.get_or_insert(i);
+            has_code = true;
+            i += 1;
+            continue;
+        }
+        finish_word(i, &mut word_start, &mut block_depth);
+        match c {
+            b'\'' | b'"' | b'`' => {
+                has_code = true;
+                i += 1;
+                while i < bytes.len() && bytes[i] != c {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b';' if block_depth == 0 => {
+                if has_code {
+                    statements.push(script[start..i].trim());
+                }
+                start = i + 1;
+                has_code = false;
+                i += 1;
+            }
+            _ => {
+                if !c.is_ascii_whitespace() {
+                    has_code = true;
+                }
+                i += 1;
+            }
+        }
+    }
+    finish_word(bytes.len(), &mut word_start, &mut block_depth);
+    if has_code {
+        statements.push(script[start..].trim());
+    }
+    statements
+}
+
+/// The start of the statement that contains byte `at`: just after the previous top-level `;`.
+fn start_of(at: usize, script: &str) -> usize {
+    script[..at].rfind(';').map_or(0, |i| i + 1)
+}
+
+fn statement_is_trigger(before: &str) -> bool {
+    let upper = before.to_ascii_uppercase();
+    upper.contains("CREATE") && upper.contains("TRIGGER")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_semicolons_only() {
+        let script = "-- a comment; not a statement\nCREATE TABLE a (x TEXT DEFAULT ';');\n\
+            /* block; comment */ INSERT INTO a VALUES ('it''s; fine');\n\
+            CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); UPDATE b SET y = 2; END;\n\
+            SELECT 1";
+        let statements = split_statements(script);
+        assert_eq!(statements.len(), 4, "{statements:#?}");
+        assert!(statements[0].ends_with("DEFAULT ';')"));
+        assert!(statements[1].contains("it''s; fine"));
+        assert!(statements[2].starts_with("CREATE TRIGGER") && statements[2].ends_with("END"));
+        assert_eq!(statements[3], "SELECT 1");
+    }
+
+    #[test]
+    fn begin_outside_a_trigger_is_a_plain_word() {
+        assert_eq!(
+            split_statements("BEGIN; SELECT 1; COMMIT;"),
+            ["BEGIN", "SELECT 1", "COMMIT"]
+        );
+        assert!(split_statements("-- only a comment\n  ").is_empty());
+    }
+
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
+        assert_eq!(files, listed);
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+        }
+    }
+}

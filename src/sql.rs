@@ -1,0 +1,170 @@
+//! The storage port: the small SQL surface the domain needs, implemented by the Spin adapter
+//! (`spin_sdk::sqlite3`) in the components and by `rusqlite` natively.
+
+use std::fmt;
+
+/// A SQLite value, as both backends carry it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+    Null,
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Integer(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v)
+    }
+}
+
+/// The rows of one statement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Rows {
+    /// The first row's value in `column`, if there is one.
+    pub fn first(&self, column: &str) -> Option<&Value> {
+        let index = self.columns.iter().position(|c| c == column)?;
+        self.rows.first()?.get(index)
+    }
+
+    /// The first row's integer in `column`; `None` for no row, NULL or another type.
+    pub fn first_integer(&self, column: &str) -> Option<i64> {
+        match self.first(column)? {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// A failed statement. The text is the database's own and may name tables or columns: it is for
+/// logs, never for HTTP responses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SqlError(pub String);
+
+/// One open connection to a SQLite database.
+pub trait Sql {
+    /// Runs one statement with positional parameters (`?1`, `?2`, … or `?`) and returns all its rows.
+    fn execute(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError>;
+
+    /// Runs a statement for its effect only.
+    fn run(&self, statement: &str, params: &[Value]) -> Result<(), SqlError> {
+        self.execute(statement, params).map(drop)
+    }
+}
+
+/// Settings the app applies to every connection it opens, whichever runtime opened it: Spin sets none.
+/// WAL persists in the file; the others are per connection.
+pub const CONNECTION_PRAGMAS: &[&str] = &[
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+];
+
+/// Applies [`CONNECTION_PRAGMAS`].
+pub fn prepare_connection(db: &impl Sql) -> Result<(), SqlError> {
+    CONNECTION_PRAGMAS
+        .iter()
+        .try_for_each(|pragma| db.run(pragma, &[]))
+}
+
+/// Runs `work` in one transaction (`BEGIN IMMEDIATE`, so writers queue on the busy timeout instead of
+/// failing part-way): committed if it returns `Ok`, rolled back otherwise.
+pub fn transaction<T, E: From<SqlError>>(
+    db: &impl Sql,
+    work: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    db.run("BEGIN IMMEDIATE", &[])?;
+    match work() {
+        Ok(value) => {
+            if let Err(e) = db.run("COMMIT", &[]) {
+                let _ = db.run("ROLLBACK", &[]);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = db.run("ROLLBACK", &[]);
+            Err(e)
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Real(r) => write!(f, "{r}"),
+            Value::Text(t) => write!(f, "{t:?}"),
+            Value::Blob(b) => write!(f, "<{} bytes>", b.len()),
+            Value::Null => write!(f, "NULL"),
+        }
+    }
+}
+
+#[cfg(feature = "rusqlite")]
+mod native {
+    use super::{Rows, Sql, SqlError, Value};
+    use rusqlite::types::{Value as Native, ValueRef};
+
+    /// The SQL port over a native `rusqlite` connection, for storage tests and tools.
+    impl Sql for rusqlite::Connection {
+        fn execute(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError> {
+            let err = |e: rusqlite::Error| SqlError(e.to_string());
+            let mut stmt = self.prepare_cached(statement).map_err(err)?;
+            let columns: Vec<String> = stmt
+                .column_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let params = params.iter().map(|v| match v {
+                Value::Integer(i) => Native::Integer(*i),
+                Value::Real(r) => Native::Real(*r),
+                Value::Text(t) => Native::Text(t.clone()),
+                Value::Blob(b) => Native::Blob(b.clone()),
+                Value::Null => Native::Null,
+            });
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(params))
+                .map_err(err)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(err)? {
+                let values = (0..columns.len())
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            ValueRef::Integer(i) => Value::Integer(i),
+                            ValueRef::Real(r) => Value::Real(r),
+                            ValueRef::Text(t) => {
+                                Value::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                            ValueRef::Null => Value::Null,
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(err)?;
+                out.push(values);
+            }
+            Ok(Rows { columns, rows: out })
+        }
+    }
+}
