@@ -97,3 +97,69 @@ impl Prepared {
         self.server.serve(self.listener, shutdown).await
     }
 }
+
+/// A host serving on a background thread, for tests and embedding. Dropping it shuts it down and waits.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Running {
+    /// Loads the app and starts serving; returns once the port is bound (or start-up failed).
+    pub fn start(config: HostConfig) -> Result<Running> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("spin-host".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let prepared = match Prepared::new(&config).await {
+                        Ok(prepared) => prepared,
+                        Err(e) => {
+                            let message = format!("{e:#}");
+                            let _ = ready_tx.send(Err(e));
+                            anyhow::bail!(message);
+                        }
+                    };
+                    let _ = ready_tx.send(prepared.local_addr());
+                    prepared.serve(async { drop(stopped.await) }).await
+                })
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(addr)) => Ok(Running {
+                addr,
+                stop: Some(stop),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => match thread.join() {
+                Ok(Err(e)) => Err(e),
+                _ => anyhow::bail!("the host thread stopped during start-up"),
+            },
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -335,7 +335,7 @@ command = "cargo build"
                 "not defined",
             ),
             (
-                GOOD.replace("[component.web]", "[component.Web]"),
+                format!("{GOOD}[component.Bad_Id]\nsource = \"x.wasm\"\n"),
                 "kebab-case",
             ),
         ];

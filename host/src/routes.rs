@@ -164,9 +164,11 @@ impl Router {
     }
 }
 
-/// Segment ranks compared in order; at equal ranks the longer route is the more specific.
-fn specificity(route: &Route) -> (Vec<u8>, usize) {
+/// Routes without a wildcard first (Spin: "exact beats wildcard"), then segment ranks compared in
+/// order, then the longer route (Spin: "the longest matching prefix wins").
+fn specificity(route: &Route) -> (bool, Vec<u8>, usize) {
     (
+        !route.has_wildcard(),
         route.segments.iter().map(Segment::rank).collect(),
         route.segments.len(),
     )

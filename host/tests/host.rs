@@ -1,0 +1,542 @@
+//! The host against Spin's behaviour, with the fixture components: routing and `spin-*` headers, stores
+//! and their grants, persistence across restarts, variables, isolation of failing guests, limits, and
+//! start-up errors of the binary.
+
+use serde_json::Value;
+use spin_host::{HostConfig, Limits, Running};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// An app folder with a spin.toml whose components are the probe (any number of ids) and hello.
+struct AppDir {
+    dir: tempfile::TempDir,
+}
+
+impl AppDir {
+    fn new(manifest_body: &str) -> AppDir {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = format!(
+            "spin_manifest_version = 2\n[application]\nname = \"host-test\"\n{}",
+            manifest_body
+                .replace("PROBE", &toml_path(fixtures::PROBE_COMPONENT))
+                .replace("HELLO", &toml_path(fixtures::HELLO_COMPONENT))
+        );
+        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+        AppDir { dir }
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.dir.path().join("spin.toml")
+    }
+
+    fn config(&self) -> HostConfig {
+        let mut config = HostConfig::new(self.manifest());
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config
+    }
+
+    fn start(&self) -> Running {
+        Running::start(self.config()).expect("host starts")
+    }
+}
+
+fn toml_path(path: &str) -> String {
+    format!("{path:?}")
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+fn get(host: &Running, path: &str) -> (u16, Value) {
+    let mut response = agent().get(format!("{}{path}", host.url())).call().unwrap();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+fn post(host: &Running, path: &str, body: &str) -> (u16, Value) {
+    let mut response = agent()
+        .post(format!("{}{path}", host.url()))
+        .send(body)
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+const ROUTES: &str = r#"
+[[trigger.http]]
+route = "/..."
+component = "all"
+[[trigger.http]]
+route = "/users/:userid/cart/..."
+component = "cart"
+[[trigger.http]]
+route = "/users/:userid"
+component = "user"
+[[trigger.http]]
+route = "/users/me"
+component = "me"
+[[trigger.http]]
+route = "/static/..."
+component = "files"
+[component.all]
+source = PROBE
+[component.cart]
+source = PROBE
+[component.user]
+source = PROBE
+[component.me]
+source = PROBE
+[component.files]
+source = PROBE
+"#;
+
+#[test]
+fn routes_by_precedence_and_sets_every_spin_header() {
+    let app = AppDir::new(ROUTES);
+    let host = app.start();
+    let matched = |path: &str| {
+        get(&host, path).1["headers"]["spin-matched-route"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(matched("/users/me"), "/users/me", "exact beats :param");
+    assert_eq!(
+        matched("/users/42"),
+        "/users/:userid",
+        ":param beats wildcard"
+    );
+    assert_eq!(
+        matched("/users/42/cart/items/3"),
+        "/users/:userid/cart/...",
+        "longest prefix wins"
+    );
+    assert_eq!(
+        matched("/static"),
+        "/static/...",
+        "a wildcard route matches its own prefix"
+    );
+    assert_eq!(matched("/anything/else"), "/...");
+
+    let (status, body) = get(&host, "/users/1/cart/items/3/edit?x=1");
+    assert_eq!(status, 200);
+    let headers = &body["headers"];
+    let port = host.addr().port();
+    assert_eq!(
+        headers["spin-full-url"],
+        format!("http://127.0.0.1:{port}/users/1/cart/items/3/edit?x=1")
+    );
+    assert_eq!(headers["spin-path-info"], "/items/3/edit");
+    assert_eq!(headers["spin-matched-route"], "/users/:userid/cart/...");
+    assert_eq!(
+        headers["spin-raw-component-route"],
+        "/users/:userid/cart/..."
+    );
+    assert_eq!(headers["spin-component-route"], "/users/:userid/cart");
+    assert_eq!(headers["spin-base-path"], "/");
+    assert_eq!(headers["spin-path-match-userid"], "1");
+    assert!(
+        headers["spin-client-addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+
+    assert_eq!(get(&host, "/static/").1["headers"]["spin-path-info"], "/");
+    assert_eq!(get(&host, "/users/me").1["headers"]["spin-path-info"], "");
+}
+
+#[test]
+fn no_route_is_a_404() {
+    let app = AppDir::new(
+        "[[trigger.http]]\nroute = \"/only\"\ncomponent = \"p\"\n[component.p]\nsource = PROBE\n",
+    );
+    let host = app.start();
+    assert_eq!(get(&host, "/only").0, 200);
+    assert_eq!(get(&host, "/other").0, 404);
+}
+
+const STORES: &str = r#"
+[[trigger.http]]
+route = "/granted/..."
+component = "granted"
+[[trigger.http]]
+route = "/denied/..."
+component = "denied"
+[component.granted]
+source = PROBE
+key_value_stores = ["default"]
+sqlite_databases = ["default"]
+[component.denied]
+source = PROBE
+"#;
+
+#[test]
+fn key_value_and_sqlite_survive_a_restart() {
+    let app = AppDir::new(STORES);
+    {
+        let host = app.start();
+        assert_eq!(
+            post(&host, "/granted/kv/default/set/greeting", "hello").1["value"],
+            Value::Null
+        );
+        let create = "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)";
+        assert!(
+            post(&host, "/granted/sql/default", create)
+                .1
+                .get("error")
+                .is_none()
+        );
+        assert_eq!(
+            post(
+                &host,
+                "/granted/sql/default",
+                "INSERT INTO notes (text) VALUES ('kept')"
+            )
+            .1["changes"],
+            1
+        );
+    }
+    let host = app.start();
+    assert_eq!(
+        get(&host, "/granted/kv/default/get/greeting").1["value"],
+        "hello"
+    );
+    assert_eq!(
+        get(&host, "/granted/kv/default/keys/x").1["value"],
+        serde_json::json!(["greeting"])
+    );
+    let (_, rows) = post(&host, "/granted/sql/default", "SELECT text FROM notes");
+    assert_eq!(rows["rows"], serde_json::json!([["kept"]]));
+    assert_eq!(rows["columns"], serde_json::json!(["text"]));
+    assert!(app.dir.path().join(".spin/sqlite_db.db").exists());
+    assert!(app.dir.path().join(".spin/sqlite_key_value.db").exists());
+}
+
+#[test]
+fn grants_are_enforced_and_unknown_labels_reported() {
+    let app = AppDir::new(STORES);
+    let host = app.start();
+    assert_eq!(
+        get(&host, "/denied/kv/default/get/x").1["error"],
+        "AccessDenied"
+    );
+    assert_eq!(
+        post(&host, "/denied/sql/default", "SELECT 1").1["error"],
+        "AccessDenied"
+    );
+    assert_eq!(
+        get(&host, "/granted/kv/other/get/x").1["error"],
+        "NoSuchStore"
+    );
+    assert_eq!(
+        post(&host, "/granted/sql/other", "SELECT 1").1["error"],
+        "NoSuchDatabase"
+    );
+    // A bad statement is the guest's error, not the host's.
+    let error = post(&host, "/granted/sql/default", "SELEC nonsense").1["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(error.starts_with("Io("), "{error}");
+}
+
+#[test]
+fn runtime_config_names_extra_stores() {
+    let app = AppDir::new(&STORES.replace(
+        "key_value_stores = [\"default\"]",
+        "key_value_stores = [\"default\", \"cache\"]",
+    ));
+    std::fs::write(
+        app.dir.path().join("rt.toml"),
+        "[key_value_store.cache]\ntype = \"spin\"\npath = \"data/cache.db\"\n",
+    )
+    .unwrap();
+    let mut config = app.config();
+    config.runtime_config = Some(app.dir.path().join("rt.toml"));
+    let host = Running::start(config).unwrap();
+    post(&host, "/granted/kv/cache/set/k", "v");
+    assert_eq!(get(&host, "/granted/kv/cache/get/k").1["value"], "v");
+    assert_eq!(
+        get(&host, "/granted/kv/default/get/k").1["value"],
+        Value::Null,
+        "stores are separate"
+    );
+    assert!(app.dir.path().join("data/cache.db").exists());
+
+    // Without the runtime config, a component granted `cache` cannot start.
+    let error = Running::start(app.config()).err().unwrap();
+    assert!(format!("{error:#}").contains("'cache'"), "{error:#}");
+}
+
+#[test]
+fn concurrent_writers_do_not_fail() {
+    let app = AppDir::new(STORES);
+    let host = app.start();
+    post(
+        &host,
+        "/granted/sql/default",
+        "CREATE TABLE hits (n INTEGER)",
+    );
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| {
+                for _ in 0..5 {
+                    let (status, body) =
+                        post(&host, "/granted/sql/default", "INSERT INTO hits VALUES (1)");
+                    assert_eq!((status, body.get("error")), (200, None), "{body}");
+                }
+            });
+        }
+    });
+    let (_, rows) = post(&host, "/granted/sql/default", "SELECT COUNT(*) FROM hits");
+    assert_eq!(rows["rows"], serde_json::json!([[80]]));
+}
+
+const VARIABLES: &str = r#"
+[variables]
+greeting = { default = "hello" }
+who = { default = "world" }
+[[trigger.http]]
+route = "/..."
+component = "p"
+[component.p]
+source = PROBE
+[component.p.variables]
+message = "{{ greeting }}, {{ who }}"
+"#;
+
+#[test]
+fn variables_come_from_defaults_and_templates() {
+    let app = AppDir::new(VARIABLES);
+    let host = app.start();
+    assert_eq!(get(&host, "/var/message").1["value"], "hello, world");
+    let (_, undefined) = get(&host, "/var/greeting");
+    assert!(
+        undefined["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Undefined"),
+        "app variables are not component variables: {undefined}"
+    );
+    assert!(
+        get(&host, "/var/Bad-Name").1["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("InvalidName")
+    );
+}
+
+const GUARDED: &str = r#"
+[[trigger.http]]
+route = "/..."
+component = "p"
+[component.p]
+source = PROBE
+"#;
+
+#[test]
+fn a_trapping_guest_gets_a_500_and_the_host_keeps_serving() {
+    let app = AppDir::new(GUARDED);
+    let host = app.start();
+    let (status, body) = get(&host, "/trap");
+    assert_eq!(status, 500);
+    assert_eq!(
+        body, "Internal Server Error",
+        "no internal text in the response"
+    );
+    assert_eq!(get(&host, "/fine").0, 200);
+}
+
+#[test]
+fn a_guest_that_loops_forever_is_stopped_at_the_deadline() {
+    let app = AppDir::new(GUARDED);
+    let mut config = app.config();
+    config.limits = Limits {
+        request_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let host = Running::start(config).unwrap();
+    let started = Instant::now();
+    let looping = std::thread::scope(|scope| {
+        let looping = scope.spawn(|| get(&host, "/loop").0);
+        // Other requests are served while it loops.
+        assert_eq!(get(&host, "/meanwhile").0, 200);
+        looping.join().unwrap()
+    });
+    assert_eq!(looping, 500);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(get(&host, "/after").0, 200);
+}
+
+#[test]
+fn bodies_over_the_limit_get_413() {
+    let app = AppDir::new(GUARDED);
+    let mut config = app.config();
+    config.max_body_bytes = 1024;
+    let host = Running::start(config).unwrap();
+    assert_eq!(post(&host, "/body", &"x".repeat(1024)).1["length"], 1024);
+    assert_eq!(post(&host, "/body", &"x".repeat(1025)).0, 413);
+
+    // Without a Content-Length (chunked), the limit still holds.
+    let mut reader = std::io::Cursor::new(vec![b'x'; 5000]);
+    let chunked = ureq::SendBody::from_reader(&mut reader);
+    let response = agent()
+        .post(format!("{}/body", host.url()))
+        .send(chunked)
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+}
+
+/// Runs the `spin-host` binary and returns its exit status and standard error.
+fn run_binary(args: &[&str], envs: &[(&str, &str)], wait: Duration) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spin-host"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + wait;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let code = child.try_wait().unwrap().map(|s| s.code().unwrap_or(-1));
+    if code.is_none() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        code.or(output.status.code()),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn up(manifest: &Path, listen: &str) -> Vec<String> {
+    vec![
+        "up".into(),
+        "--from".into(),
+        manifest.display().to_string(),
+        "--listen".into(),
+        listen.into(),
+    ]
+}
+
+fn one_clear_sentence(stderr: &str, expected: &str) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, not a backtrace: {stderr}");
+    assert!(
+        lines[0].starts_with("spin-host: ") && lines[0].contains(expected),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn start_up_errors_are_one_clear_sentence() {
+    let required = AppDir::new(
+        &VARIABLES.replace("who = { default = \"world\" }", "who = { required = true }"),
+    );
+    let args = up(&required.manifest(), "127.0.0.1:0");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stderr) = run_binary(&args, &[], Duration::from_secs(20));
+    assert_eq!(code, Some(1));
+    one_clear_sentence(&stderr, "SPIN_VARIABLE_WHO");
+
+    let bad = AppDir::new("[[trigger.http]]\nroute = \"/\"\n");
+    let args = up(&bad.manifest(), "127.0.0.1:0");
+    let (code, stderr) = run_binary(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, Some(1));
+    one_clear_sentence(&stderr, "invalid manifest");
+
+    let missing = AppDir::new(
+        "[[trigger.http]]\nroute = \"/\"\ncomponent = \"p\"\n[component.p]\nsource = \"nope.wasm\"\n",
+    );
+    let args = up(&missing.manifest(), "127.0.0.1:0");
+    let (code, stderr) = run_binary(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, Some(1));
+    one_clear_sentence(&stderr, "does not exist");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = AppDir::new(GUARDED);
+    let args = up(&app.manifest(), &taken.local_addr().unwrap().to_string());
+    let (code, stderr) = run_binary(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, Some(1));
+    one_clear_sentence(&stderr, "already in use");
+}
+
+#[test]
+fn environment_overrides_variables_and_sigterm_stops_cleanly() {
+    let app = AppDir::new(VARIABLES);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spin-host"))
+        .args(up(&app.manifest(), &listen))
+        .env("SPIN_VARIABLE_WHO", "officers")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://{listen}/var/message");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        match agent().get(&url).call() {
+            Ok(mut response) => break response.body_mut().read_to_string().unwrap(),
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("host did not come up: {e}"),
+        }
+    };
+    assert!(body.contains("hello, officers"), "{body}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    // One line per request: method, route, status, duration; never the path, which can hold data.
+    let request_line = stderr.lines().find(|l| l.starts_with("GET ")).unwrap();
+    assert!(
+        request_line.starts_with("GET /... 200 ") && request_line.ends_with("ms"),
+        "{request_line}"
+    );
+    assert!(!stderr.contains("/var/message"));
+}
