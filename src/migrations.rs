@@ -49,7 +49,7 @@ const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
 pub fn current_version(db: &impl Sql) -> Result<i64, SqlError> {
     db.run(CREATE_VERSION_TABLE, &[])?;
     Ok(db
-        .execute(
+        .query(
             "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version",
             &[],
         )?
@@ -63,7 +63,8 @@ pub fn migrate(db: &impl Sql) -> Result<i64, MigrationError> {
     migrate_with(db, MIGRATIONS)
 }
 
-fn migrate_with(db: &impl Sql, migrations: &[Migration]) -> Result<i64, MigrationError> {
+/// [`migrate`] with a given list: for tests of the runner itself.
+pub fn migrate_with(db: &impl Sql, migrations: &[Migration]) -> Result<i64, MigrationError> {
     let expected = migrations.last().map_or(0, |m| m.version);
     let found = current_version(db)?;
     if found > expected {

@@ -18,6 +18,9 @@ pub struct Problem {
     /// Field-level errors for validation failures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For 405: the methods allowed, sent as the `Allow` header rather than in the body.
+    #[serde(skip)]
+    pub allow: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,6 +38,7 @@ impl Problem {
             status,
             detail: None,
             errors: Vec::new(),
+            allow: None,
         }
     }
 
@@ -48,8 +52,10 @@ impl Problem {
     }
 
     pub fn method_not_allowed(allowed: &[&str]) -> Problem {
-        Problem::new(405, "method-not-allowed", "Method not allowed")
-            .with_detail(format!("This resource allows {}.", allowed.join(", ")))
+        let mut problem = Problem::new(405, "method-not-allowed", "Method not allowed")
+            .with_detail(format!("This resource allows {}.", allowed.join(", ")));
+        problem.allow = Some(allowed.join(", "));
+        problem
     }
 
     /// For failures that are ours, not the caller's. The detail never carries internal text.

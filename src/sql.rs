@@ -63,11 +63,11 @@ pub struct SqlError(pub String);
 /// One open connection to a SQLite database.
 pub trait Sql {
     /// Runs one statement with positional parameters (`?1`, `?2`, … or `?`) and returns all its rows.
-    fn execute(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError>;
+    fn query(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError>;
 
     /// Runs a statement for its effect only.
     fn run(&self, statement: &str, params: &[Value]) -> Result<(), SqlError> {
-        self.execute(statement, params).map(drop)
+        self.query(statement, params).map(drop)
     }
 }
 
@@ -128,7 +128,7 @@ mod native {
 
     /// The SQL port over a native `rusqlite` connection, for storage tests and tools.
     impl Sql for rusqlite::Connection {
-        fn execute(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        fn query(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError> {
             let err = |e: rusqlite::Error| SqlError(e.to_string());
             let mut stmt = self.prepare_cached(statement).map_err(err)?;
             let columns: Vec<String> = stmt

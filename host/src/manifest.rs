@@ -122,9 +122,9 @@ impl App {
     pub fn load(path: &Path) -> Result<App> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the manifest {}", path.display()))?;
-        let dir = path
-            .parent()
-            .map(Path::to_path_buf)
+        let dir = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from("."));
         Self::parse(&text, &dir).with_context(|| format!("invalid manifest {}", path.display()))
     }

@@ -27,7 +27,7 @@ impl SpinSql {
 }
 
 impl Sql for SpinSql {
-    fn execute(&self, statement: &str, params: &[sql::Value]) -> Result<Rows, SqlError> {
+    fn query(&self, statement: &str, params: &[sql::Value]) -> Result<Rows, SqlError> {
         let params: Vec<sqlite3::Value> = params
             .iter()
             .map(|v| match v {
@@ -82,14 +82,8 @@ pub fn problem(problem: &Problem) -> Response {
         .status(problem.status)
         .header("content-type", problem::CONTENT_TYPE)
         .header("cache-control", "no-store");
-    if problem.status == 405 {
-        if let Some(allowed) = problem
-            .detail
-            .as_deref()
-            .and_then(|d| d.strip_prefix("This resource allows "))
-        {
-            builder.header("allow", allowed.trim_end_matches('.'));
-        }
+    if let Some(allowed) = &problem.allow {
+        builder.header("allow", allowed.as_str());
     }
     builder.body(problem.to_json()).build()
 }

@@ -1,0 +1,88 @@
+//! `GET /api/v1/health` and the static files, over real HTTP against the built app.
+
+mod support;
+use support::{TestApp, agent, read};
+
+#[test]
+fn health_reports_stores_and_schema_and_applies_migrations_once() {
+    let app = TestApp::start();
+    let reply = read(agent().get(app.url("/api/v1/health")).call());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("content-type"), "application/json");
+    let health = reply.json();
+    let latest = stalking_response::migrations::latest_version();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["schema_version"], latest);
+    assert_eq!(health["stores"]["key_value"]["state"], "ok");
+    assert_eq!(health["stores"]["sqlite"]["state"], "ok");
+
+    // The migrations really ran, once, and survive a restart.
+    let app = app.restart();
+    assert_eq!(
+        read(agent().get(app.url("/api/v1/health")).call()).json()["schema_version"],
+        latest
+    );
+    let db = rusqlite::Connection::open(app.sqlite_path()).unwrap();
+    let applied: i64 = db
+        .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(applied, latest);
+    let mode: String = db
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal", "the app switches its database to WAL");
+}
+
+#[test]
+fn health_answers_head_and_refuses_other_methods_with_a_problem() {
+    let app = TestApp::start();
+    assert_eq!(
+        read(agent().head(app.url("/api/v1/health")).call()).status,
+        200
+    );
+    let reply = read(agent().post(app.url("/api/v1/health")).send("x"));
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    assert_eq!(reply.header("allow"), "GET, HEAD");
+    assert_eq!(reply.json()["type"], "/problems/method-not-allowed");
+}
+
+#[test]
+fn static_files_are_served_with_security_headers_and_etags() {
+    let app = TestApp::start();
+    let page = read(agent().get(app.url("/")).call());
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
+    assert!(page.body.contains("<title>"));
+    assert!(
+        page.header("content-security-policy")
+            .contains("script-src 'self'")
+    );
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+
+    let on_disk = std::fs::read_to_string(support::repo().join("static/app.js")).unwrap();
+    let script = read(agent().get(app.url("/app.js")).call());
+    assert_eq!(
+        script.header("content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        script.body, on_disk,
+        "the embedded file is the file in static/"
+    );
+
+    let etag = script.header("etag").to_string();
+    let again = read(
+        agent()
+            .get(app.url("/app.js"))
+            .header("if-none-match", &etag)
+            .call(),
+    );
+    assert_eq!(again.status, 304);
+
+    assert_eq!(
+        read(agent().get(app.url("/no/such/file.txt")).call()).status,
+        404
+    );
+    assert_eq!(read(agent().delete(app.url("/")).call()).status, 405);
+}
