@@ -1,0 +1,179 @@
+//! HTTP load on the local host: the app's endpoints against a hello-world component, same host, same
+//! run, same machine. Prints requests/s and p50/p99 latency for each and the ratios to hello-world.
+//!
+//! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
+//! [--seconds N] [--connections N] [--rounds N]`. Loopback only, bounded in time and in requests.
+
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use spin_host::{HostConfig, Running};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A hard cap per measurement, whatever the duration: the run always ends.
+const MAX_REQUESTS: usize = 2_000_000;
+
+struct Options {
+    seconds: u64,
+    connections: usize,
+    rounds: usize,
+}
+
+fn options() -> Options {
+    let mut options = Options { seconds: 10, connections: 16, rounds: 2 };
+    let args: Vec<String> = std::env::args().collect();
+    for pair in args.windows(2) {
+        let value = || pair[1].parse().expect("a number");
+        match pair[0].as_str() {
+            "--seconds" => options.seconds = value() as u64,
+            "--connections" => options.connections = value(),
+            "--rounds" => options.rounds = value(),
+            _ => {}
+        }
+    }
+    options.seconds = options.seconds.clamp(1, 120);
+    options.connections = options.connections.clamp(1, 256);
+    options.rounds = options.rounds.clamp(1, 10);
+    options
+}
+
+struct Result {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Result {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies.get(index).copied().unwrap_or_default()
+    }
+}
+
+/// `connections` keep-alive connections, each sending GETs back to back for `duration`.
+async fn load(addr: std::net::SocketAddr, path: &'static str, connections: usize, duration: Duration) -> Result {
+    let started = Instant::now();
+    let deadline = started + duration;
+    let per_connection = MAX_REQUESTS / connections;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).unwrap();
+            let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+            tokio::spawn(connection);
+            let (mut latencies, mut errors) = (Vec::new(), 0);
+            while Instant::now() < deadline && latencies.len() + errors < per_connection {
+                let request = hyper::Request::get(path)
+                    .header("host", "127.0.0.1")
+                    .body(Empty::<Bytes>::new())
+                    .unwrap();
+                let sent = Instant::now();
+                match sender.send_request(request).await {
+                    Ok(response) => {
+                        let ok = response.status().is_success();
+                        let _ = response.into_body().collect().await;
+                        if ok {
+                            latencies.push(sent.elapsed());
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => {
+                        errors += 1;
+                        break;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut result = Result { requests: 0, errors: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
+    for task in tasks {
+        let (latencies, errors) = task.await.unwrap();
+        result.requests += latencies.len();
+        result.errors += errors;
+        result.latencies.extend(latencies);
+    }
+    result.elapsed = started.elapsed();
+    result.latencies.sort();
+    result
+}
+
+fn serve(manifest: &Path, state: &Path) -> Running {
+    let mut config = HostConfig::new(manifest);
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.state_dir = state.to_path_buf();
+    Running::start(config).expect("the host starts")
+}
+
+fn main() {
+    let options = options();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = tempfile::tempdir().unwrap();
+    let app = serve(&repo.join("spin.toml"), &state.path().join("app"));
+    let hello_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        hello_dir.path().join("spin.toml"),
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"hello\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"hello\"\n[component.hello]\nsource = {:?}\n",
+            fixtures::HELLO_COMPONENT
+        ),
+    )
+    .unwrap();
+    let hello = serve(&hello_dir.path().join("spin.toml"), &state.path().join("hello"));
+
+    let targets: [(&str, std::net::SocketAddr, &'static str); 3] = [
+        ("hello (baseline)", hello.addr(), "/"),
+        ("GET /api/v1/health", app.addr(), "/api/v1/health"),
+        ("GET / (static)", app.addr(), "/"),
+    ];
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let duration = Duration::from_secs(options.seconds);
+    println!(
+        "{} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
+        options.connections,
+        options.seconds,
+        options.rounds,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    // Warm up every target (first instantiations, SQLite pages, migrations).
+    for (_, addr, path) in targets {
+        runtime.block_on(load(addr, path, 2, Duration::from_millis(500)));
+    }
+    let mut totals = vec![(0usize, Duration::ZERO, Vec::new()); targets.len()];
+    for round in 1..=options.rounds {
+        for (i, (name, addr, path)) in targets.iter().enumerate() {
+            let r = runtime.block_on(load(*addr, path, options.connections, duration));
+            println!(
+                "round {round}  {name:<22} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+                r.rps(),
+                r.percentile(0.50).as_secs_f64() * 1e3,
+                r.percentile(0.99).as_secs_f64() * 1e3,
+                r.errors
+            );
+            totals[i].0 += r.requests;
+            totals[i].1 += r.elapsed;
+            totals[i].2.extend(r.latencies);
+        }
+    }
+    println!("\nsummary over {} rounds:", options.rounds);
+    let baseline = totals[0].0 as f64 / totals[0].1.as_secs_f64();
+    for ((name, _, _), (requests, elapsed, latencies)) in targets.iter().zip(totals.iter_mut()) {
+        latencies.sort();
+        let rps = *requests as f64 / elapsed.as_secs_f64();
+        let p = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+        println!(
+            "  {name:<22} {rps:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio to hello {:.2}",
+            p(0.5),
+            p(0.99),
+            rps / baseline
+        );
+    }
+}
