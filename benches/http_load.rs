@@ -21,7 +21,11 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut options = Options { seconds: 10, connections: 16, rounds: 2 };
+    let mut options = Options {
+        seconds: 10,
+        connections: 16,
+        rounds: 2,
+    };
     let args: Vec<String> = std::env::args().collect();
     for pair in args.windows(2) {
         let value = || pair[1].parse().expect("a number");
@@ -57,7 +61,12 @@ impl Result {
 }
 
 /// `connections` keep-alive connections, each sending GETs back to back for `duration`.
-async fn load(addr: std::net::SocketAddr, path: &'static str, connections: usize, duration: Duration) -> Result {
+async fn load(
+    addr: std::net::SocketAddr,
+    path: &'static str,
+    connections: usize,
+    duration: Duration,
+) -> Result {
     let started = Instant::now();
     let deadline = started + duration;
     let per_connection = MAX_REQUESTS / connections;
@@ -66,7 +75,10 @@ async fn load(addr: std::net::SocketAddr, path: &'static str, connections: usize
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
             stream.set_nodelay(true).unwrap();
-            let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                    .await
+                    .unwrap();
             tokio::spawn(connection);
             let (mut latencies, mut errors) = (Vec::new(), 0);
             while Instant::now() < deadline && latencies.len() + errors < per_connection {
@@ -94,7 +106,12 @@ async fn load(addr: std::net::SocketAddr, path: &'static str, connections: usize
             (latencies, errors)
         }));
     }
-    let mut result = Result { requests: 0, errors: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
+    let mut result = Result {
+        requests: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
     for task in tasks {
         let (latencies, errors) = task.await.unwrap();
         result.requests += latencies.len();
@@ -127,14 +144,21 @@ fn main() {
         ),
     )
     .unwrap();
-    let hello = serve(&hello_dir.path().join("spin.toml"), &state.path().join("hello"));
+    let hello = serve(
+        &hello_dir.path().join("spin.toml"),
+        &state.path().join("hello"),
+    );
 
     let targets: [(&str, std::net::SocketAddr, &'static str); 3] = [
         ("hello (baseline)", hello.addr(), "/"),
         ("GET /api/v1/health", app.addr(), "/api/v1/health"),
         ("GET / (static)", app.addr(), "/"),
     ];
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let duration = Duration::from_secs(options.seconds);
     println!(
         "{} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
@@ -168,7 +192,9 @@ fn main() {
     for ((name, _, _), (requests, elapsed, latencies)) in targets.iter().zip(totals.iter_mut()) {
         latencies.sort();
         let rps = *requests as f64 / elapsed.as_secs_f64();
-        let p = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+        let p = |q: f64| {
+            latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+        };
         println!(
             "  {name:<22} {rps:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio to hello {:.2}",
             p(0.5),
