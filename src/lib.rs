@@ -1,7 +1,12 @@
 //! stalking-response: the domain library. Plain Rust with no runtime types: the Spin components adapt
 //! `spin_sdk` to the traits here, and native tests use SQLite through `rusqlite`.
 
+pub mod audit;
+pub mod auth;
+pub mod cases;
 pub mod health;
 pub mod migrations;
+pub mod pins;
 pub mod problem;
 pub mod sql;
+pub mod tokens;

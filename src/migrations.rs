@@ -16,11 +16,23 @@ pub struct Migration {
 }
 
 /// Every migration, in order. A new file gets the next version and a line here.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_idempotency",
-    sql: include_str!("../migrations/0001_idempotency.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_idempotency",
+        sql: include_str!("../migrations/0001_idempotency.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_access",
+        sql: include_str!("../migrations/0002_access.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_cases_and_pins",
+        sql: include_str!("../migrations/0003_cases_and_pins.sql"),
+    },
+];
 
 /// The schema version this build of the app expects.
 pub fn latest_version() -> i64 {

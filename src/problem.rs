@@ -9,18 +9,26 @@ pub const CONTENT_TYPE: &str = "application/problem+json";
 /// the API's documentation (`/problems/<slug>`), stable across releases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
+    /// Serialised as `type`: `/problems/<slug>`.
+    #[serde(rename = "type", serialize_with = "problem_type")]
+    pub slug: &'static str,
+    pub title: &'static str,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Field-level errors for validation failures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// For 405: the methods allowed, sent as the `Allow` header rather than in the body.
+    /// Response headers that go with it (`Allow`, `WWW-Authenticate`, `Retry-After`), not in the body.
     #[serde(skip)]
-    pub allow: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+fn problem_type<S: serde::Serializer>(
+    slug: &&'static str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format!("/problems/{slug}"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,14 +39,14 @@ pub struct FieldError {
 }
 
 impl Problem {
-    pub fn new(status: u16, slug: &str, title: &str) -> Problem {
+    pub fn new(status: u16, slug: &'static str, title: &'static str) -> Problem {
         Problem {
-            kind: format!("/problems/{slug}"),
-            title: title.to_string(),
+            slug,
+            title,
             status,
             detail: None,
             errors: Vec::new(),
-            allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -52,10 +60,46 @@ impl Problem {
     }
 
     pub fn method_not_allowed(allowed: &[&str]) -> Problem {
-        let mut problem = Problem::new(405, "method-not-allowed", "Method not allowed")
+        let problem = Problem::new(405, "method-not-allowed", "Method not allowed")
             .with_detail(format!("This resource allows {}.", allowed.join(", ")));
-        problem.allow = Some(allowed.join(", "));
+        problem.with_header("allow", allowed.join(", "))
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Problem {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// 422 with a field-level list: `(JSON pointer, detail)`.
+    pub fn validation(errors: Vec<(String, String)>) -> Problem {
+        let mut problem = Problem::new(422, "validation", "The request has invalid fields")
+            .with_detail("Correct the fields listed in `errors`; nothing was saved.");
+        problem.errors = errors
+            .into_iter()
+            .map(|(pointer, detail)| FieldError { pointer, detail })
+            .collect();
         problem
+    }
+
+    /// 400 for a body that is not the JSON the endpoint takes.
+    pub fn bad_body(pointer: &str, detail: impl Into<String>) -> Problem {
+        let mut problem = Problem::new(400, "invalid-body", "The request body is not valid")
+            .with_detail("Nothing was saved.");
+        problem.errors = vec![FieldError {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }];
+        problem
+    }
+
+    pub fn unauthorized(detail: &str) -> Problem {
+        Problem::new(401, "unauthenticated", "Authentication required")
+            .with_detail(detail)
+            .with_header("www-authenticate", "Bearer realm=\"stalking-response\"")
+    }
+
+    pub fn forbidden(detail: &str) -> Problem {
+        Problem::new(403, "forbidden", "Not allowed").with_detail(detail)
     }
 
     /// For failures that are ours, not the caller's. The detail never carries internal text.
@@ -67,6 +111,15 @@ impl Problem {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a problem always serialises")
+    }
+}
+
+/// A storage failure inside a handler is ours, never the caller's: logged (the database's own text names
+/// tables and constraints, not values), answered as a plain 500.
+impl From<crate::sql::SqlError> for Problem {
+    fn from(e: crate::sql::SqlError) -> Problem {
+        eprintln!("storage error: {e}");
+        Problem::internal()
     }
 }
 

@@ -29,6 +29,8 @@ pub struct HostConfig {
     pub runtime_config: Option<PathBuf>,
     pub max_body_bytes: usize,
     pub limits: Limits,
+    /// Application variable values that take precedence over the environment (`spin up --variable`).
+    pub variables: std::collections::BTreeMap<String, String>,
 }
 
 impl HostConfig {
@@ -40,6 +42,7 @@ impl HostConfig {
             runtime_config: None,
             max_body_bytes: 1 << 20,
             limits: Limits::default(),
+            variables: Default::default(),
         }
     }
 }
@@ -64,7 +67,14 @@ impl Prepared {
             ),
             None => (stores::RuntimeConfig::default(), app.dir.clone()),
         };
-        let variables = variables::Variables::resolve(&app, |name| std::env::var(name).ok())?;
+        let variables = variables::Variables::resolve(&app, |name| {
+            let given = name
+                .strip_prefix("SPIN_VARIABLE_")
+                .map(str::to_ascii_lowercase);
+            given
+                .and_then(|n| config.variables.get(&n).cloned())
+                .or_else(|| std::env::var(name).ok())
+        })?;
         let stores = stores::Stores::open(&state_dir, &runtime_config, &config_dir)?;
         let runtime = runtime::Runtime::new(
             &app,

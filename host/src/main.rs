@@ -39,6 +39,9 @@ enum Commands {
         /// Requests served at once (instance pool size).
         #[arg(long, default_value_t = 100)]
         max_instances: u32,
+        /// Set an application variable, `name=value` (as `spin up --variable`); repeatable.
+        #[arg(long = "variable", value_parser = parse_variable)]
+        variables: Vec<(String, String)>,
         /// Run the components' build commands first (as `spin up --build`).
         #[arg(long)]
         build: bool,
@@ -71,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_body_bytes,
             request_timeout,
             max_instances,
+            variables,
             build,
         } => {
             if build {
@@ -87,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     request_timeout: Duration::from_secs(request_timeout),
                     ..Limits::default()
                 },
+                variables: variables.into_iter().collect(),
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
@@ -102,6 +107,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+fn parse_variable(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text.split_once('=').ok_or("expected name=value")?;
+    Ok((name.trim().to_string(), value.to_string()))
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (what SpinKube and systemd send).

@@ -14,26 +14,64 @@ pub fn repo() -> &'static Path {
 pub struct TestApp {
     pub host: Running,
     pub state: tempfile::TempDir,
+    variables: Vec<(String, String)>,
+}
+
+/// The first admin token the test app is configured with (a Spin secret variable in production).
+pub const ADMIN_TOKEN: &str = "test-bootstrap-admin-token-0123456789abcdef";
+
+/// Variables every test app gets: a bootstrap admin, a checkpoint key, frequent checkpoints.
+fn test_variables() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("bootstrap_admin_token", ADMIN_TOKEN),
+        ("audit_checkpoint_key", "test-checkpoint-key"),
+        ("audit_checkpoint_every", "5"),
+        ("force_code", "TEST"),
+    ]
 }
 
 impl TestApp {
     /// The app with a fresh, empty state folder.
     pub fn start() -> TestApp {
+        Self::start_with(&[])
+    }
+
+    /// The app with some variables set (on top of the test defaults).
+    pub fn start_with(variables: &[(&str, &str)]) -> TestApp {
         let state = tempfile::tempdir().unwrap();
-        let host = Self::serve(state.path());
-        TestApp { host, state }
+        let host = Self::serve(state.path(), variables);
+        TestApp {
+            host,
+            state,
+            variables: variables
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
     }
 
     /// Stops the host and starts it again on the same state: what a restart does in production.
     pub fn restart(self) -> TestApp {
-        let TestApp { host, state } = self;
+        let TestApp {
+            host,
+            state,
+            variables,
+        } = self;
         drop(host);
-        let host = Self::serve(state.path());
-        TestApp { host, state }
+        let borrowed: Vec<(&str, &str)> = variables
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let host = Self::serve(state.path(), &borrowed);
+        TestApp {
+            host,
+            state,
+            variables,
+        }
     }
 
-    fn serve(state_dir: &Path) -> Running {
-        for wasm in ["health", "web"] {
+    fn serve(state_dir: &Path, variables: &[(&str, &str)]) -> Running {
+        for wasm in ["health", "web", "access", "cases"] {
             let path = repo().join(format!("target/wasm32-wasip2/release/{wasm}.wasm"));
             assert!(
                 path.exists(),
@@ -44,6 +82,12 @@ impl TestApp {
         let mut config = HostConfig::new(repo().join("spin.toml"));
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.state_dir = PathBuf::from(state_dir);
+        for (name, value) in test_variables()
+            .into_iter()
+            .chain(variables.iter().copied())
+        {
+            config.variables.insert(name.to_string(), value.to_string());
+        }
         Running::start(config).expect("the app starts")
     }
 
@@ -90,5 +134,67 @@ pub fn read(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> 
         status: response.status().as_u16(),
         headers: response.headers().clone(),
         body: response.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+impl TestApp {
+    /// A request with a bearer token.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        self.call_with(method, path, token, body, &[])
+    }
+
+    /// A request with a bearer token and extra headers (e.g. `x-access-reason`).
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        if !token.is_empty() {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = match body {
+            Some(body) => agent().run(
+                request
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .unwrap(),
+            ),
+            None => agent().run(request.body(()).unwrap()),
+        };
+        read(response)
+    }
+
+    /// A new token for `role`, issued by the bootstrap admin.
+    pub fn token(&self, role: &str, subject: &str) -> String {
+        let reply = self.call(
+            "POST",
+            "/api/v1/tokens",
+            ADMIN_TOKEN,
+            Some(serde_json::json!({ "subject": subject, "role": role })),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["token"].as_str().unwrap().to_string()
+    }
+
+    /// A direct connection to the app's database, as someone with file access would have.
+    pub fn database(&self) -> rusqlite::Connection {
+        let db = rusqlite::Connection::open(self.sqlite_path()).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        db
     }
 }

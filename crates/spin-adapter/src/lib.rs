@@ -1,6 +1,8 @@
 //! The one place the app touches `spin_sdk` stores and responses: the domain's SQL port over
 //! `spin_sdk::sqlite3`, and problem+json / JSON responses.
 
+pub mod context;
+
 use spin_sdk::http::Response;
 use spin_sdk::sqlite3;
 use stalking_response::problem::{self, Problem};
@@ -82,8 +84,8 @@ pub fn problem(problem: &Problem) -> Response {
         .status(problem.status)
         .header("content-type", problem::CONTENT_TYPE)
         .header("cache-control", "no-store");
-    if let Some(allowed) = &problem.allow {
-        builder.header("allow", allowed.as_str());
+    for (name, value) in &problem.headers {
+        builder.header(*name, value.as_str());
     }
     builder.body(problem.to_json()).build()
 }

@@ -1,0 +1,320 @@
+//! Who may do what: roles, the one permission table, bearer tokens, and the reason an access is made.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Officer,
+    Supervisor,
+    Superintendent,
+    Analyst,
+    Auditor,
+    Partner,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Officer,
+        Role::Supervisor,
+        Role::Superintendent,
+        Role::Analyst,
+        Role::Auditor,
+        Role::Partner,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Supervisor => "supervisor",
+            Role::Superintendent => "superintendent",
+            Role::Analyst => "analyst",
+            Role::Auditor => "auditor",
+            Role::Partner => "partner",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// Everything the API lets a caller do. Each endpoint names exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    TokenIssue,
+    TokenList,
+    TokenRevoke,
+    CaseCreate,
+    CaseRead,
+    CaseList,
+    CaseStats,
+    PinRequest,
+    PinDecide,
+    PinRegister,
+    AccessLogRead,
+    AuditVerify,
+}
+
+use Role::*;
+
+/// The permission table: who may do what. Anything not listed is denied. Partners get nothing until
+/// referrals exist; analysts only aggregates; auditors read logs and registers and change nothing.
+pub const PERMISSIONS: &[(Action, &[Role])] = &[
+    (Action::TokenIssue, &[Admin]),
+    (Action::TokenList, &[Admin]),
+    (Action::TokenRevoke, &[Admin]),
+    (Action::CaseCreate, &[Officer, Supervisor]),
+    (Action::CaseRead, &[Officer, Supervisor, Superintendent]),
+    (Action::CaseList, &[Officer, Supervisor, Superintendent]),
+    (Action::CaseStats, &[Analyst, Supervisor, Superintendent]),
+    (Action::PinRequest, &[Officer, Supervisor]),
+    (Action::PinDecide, &[Superintendent]),
+    (Action::PinRegister, &[Supervisor, Superintendent, Auditor]),
+    (Action::AccessLogRead, &[Auditor]),
+    (Action::AuditVerify, &[Auditor, Admin]),
+];
+
+/// Default deny: true only where the table says so.
+pub fn permits(role: Role, action: Action) -> bool {
+    PERMISSIONS
+        .iter()
+        .any(|(a, roles)| *a == action && roles.contains(&role))
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// Collar or staff number, or a partner system's name.
+    pub subject: String,
+    pub role: Role,
+    pub force: String,
+    /// The token it authenticated with (`bootstrap` for the configured first admin token).
+    pub token_id: String,
+}
+
+/// Token text: a prefix that secret scanners can spot, then 256 random bits, base64url.
+pub const TOKEN_PREFIX: &str = "srt_";
+
+pub fn format_token(random: &[u8; 32]) -> String {
+    use base64::Engine;
+    format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random)
+    )
+}
+
+/// An opaque, unguessable record id: 128 random bits, hex.
+pub fn format_id(random: &[u8; 32]) -> String {
+    hex::encode(&random[..16])
+}
+
+/// What is stored instead of a token: its SHA-256, hex. A 256-bit random secret needs no slow hash.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Constant-time equality for secrets.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// A token as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub subject: String,
+    pub role: Role,
+    pub force: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+    pub created_by: String,
+}
+
+/// Why a stored token does not authenticate, if it does not.
+pub fn token_refusal(record: &TokenRecord, force: &str, now: &str) -> Option<&'static str> {
+    if record.revoked_at.is_some() {
+        Some("the token has been revoked")
+    } else if record.expires_at.as_str() <= now {
+        Some("the token has expired")
+    } else if record.force != force {
+        Some("the token is for another force")
+    } else {
+        None
+    }
+}
+
+/// Why personal data is being read (DPA 2018 s.62: each consultation's justification is logged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessReason {
+    pub code: ReasonCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasonCode {
+    Investigation,
+    Safeguarding,
+    Supervision,
+    Audit,
+    Referral,
+    Other,
+    /// Recorded for writes: the reason is the act of recording itself.
+    Collection,
+}
+
+impl ReasonCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::Investigation => "investigation",
+            ReasonCode::Safeguarding => "safeguarding",
+            ReasonCode::Supervision => "supervision",
+            ReasonCode::Audit => "audit",
+            ReasonCode::Referral => "referral",
+            ReasonCode::Other => "other",
+            ReasonCode::Collection => "collection",
+        }
+    }
+}
+
+/// The header carrying the reason: `X-Access-Reason: investigation`, or `other: <text>`.
+pub const REASON_HEADER: &str = "x-access-reason";
+pub const REASON_CODES: &str =
+    "investigation, safeguarding, supervision, audit, referral, or other: <text>";
+const MAX_REASON_TEXT: usize = 200;
+
+impl AccessReason {
+    pub fn collection() -> AccessReason {
+        AccessReason {
+            code: ReasonCode::Collection,
+            text: None,
+        }
+    }
+
+    /// Parses the header's value; the error says what is wrong in a sentence.
+    pub fn parse(header: &str) -> Result<AccessReason, String> {
+        let (code, text) = match header.split_once(':') {
+            Some((code, text)) => (code.trim(), Some(text.trim())),
+            None => (header.trim(), None),
+        };
+        let code = match code.to_ascii_lowercase().as_str() {
+            "investigation" => ReasonCode::Investigation,
+            "safeguarding" => ReasonCode::Safeguarding,
+            "supervision" => ReasonCode::Supervision,
+            "audit" => ReasonCode::Audit,
+            "referral" => ReasonCode::Referral,
+            "other" => ReasonCode::Other,
+            "" => {
+                return Err(format!(
+                    "X-Access-Reason is empty: give one of {REASON_CODES}"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "X-Access-Reason '{other}' is not a reason code: use one of {REASON_CODES}"
+                ));
+            }
+        };
+        let text = text.filter(|t| !t.is_empty()).map(str::to_string);
+        if code == ReasonCode::Other && text.is_none() {
+            return Err("X-Access-Reason 'other' needs a text: `other: <why>`".into());
+        }
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_REASON_TEXT)
+        {
+            return Err(format!(
+                "X-Access-Reason text is longer than {MAX_REASON_TEXT} characters"
+            ));
+        }
+        Ok(AccessReason { code, text })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_denies_by_default_and_keeps_roles_to_their_work() {
+        assert!(permits(Role::Superintendent, Action::PinDecide));
+        assert!(!permits(Role::Supervisor, Action::PinDecide));
+        assert!(
+            !permits(Role::Admin, Action::CaseRead),
+            "admins run the system, not cases"
+        );
+        assert!(
+            !permits(Role::Analyst, Action::CaseRead),
+            "analysts see aggregates only"
+        );
+        for action in [
+            Action::CaseCreate,
+            Action::PinRequest,
+            Action::PinDecide,
+            Action::TokenIssue,
+        ] {
+            assert!(!permits(Role::Auditor, action), "auditors change nothing");
+        }
+        assert!(
+            Role::ALL
+                .iter()
+                .all(|r| !permits(*r, Action::CaseRead) || *r != Role::Partner)
+        );
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_stored_as_hashes() {
+        let token = format_token(&[7; 32]);
+        assert!(token.starts_with("srt_") && token.len() == 4 + 43);
+        assert_eq!(token_hash(&token).len(), 64);
+        assert_ne!(token_hash(&token), token_hash(&format_token(&[8; 32])));
+        assert!(secrets_equal(&token, &token.clone()) && !secrets_equal(&token, "srt_x"));
+    }
+
+    #[test]
+    fn token_refusals() {
+        let record = TokenRecord {
+            id: "t".into(),
+            subject: "1234".into(),
+            role: Role::Officer,
+            force: "CB".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            expires_at: "2026-06-01T00:00:00Z".into(),
+            revoked_at: None,
+            created_by: "admin".into(),
+        };
+        assert_eq!(token_refusal(&record, "CB", "2026-02-01T00:00:00Z"), None);
+        assert!(token_refusal(&record, "CB", "2026-07-01T00:00:00Z").is_some());
+        assert!(token_refusal(&record, "XX", "2026-02-01T00:00:00Z").is_some());
+        let revoked = TokenRecord {
+            revoked_at: Some("2026-01-02T00:00:00Z".into()),
+            ..record
+        };
+        assert!(token_refusal(&revoked, "CB", "2026-02-01T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn access_reasons() {
+        assert_eq!(
+            AccessReason::parse("Investigation").unwrap().code,
+            ReasonCode::Investigation
+        );
+        let other = AccessReason::parse("other: court order 12").unwrap();
+        assert_eq!(
+            (other.code, other.text.as_deref()),
+            (ReasonCode::Other, Some("court order 12"))
+        );
+        assert!(AccessReason::parse("other").is_err());
+        assert!(AccessReason::parse("curiosity").is_err());
+        assert!(AccessReason::parse("").is_err());
+        assert!(AccessReason::parse(&format!("other: {}", "x".repeat(201))).is_err());
+    }
+}

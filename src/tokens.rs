@@ -1,0 +1,110 @@
+//! Stored bearer tokens: issued and revoked by an admin, looked up by hash.
+
+use crate::auth::{Role, TokenRecord};
+use crate::sql::{Rows, Sql, SqlError, Value};
+use serde::Deserialize;
+
+/// A token request, as the API accepts it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// Collar or staff number, or a partner system's name.
+    pub subject: String,
+    pub role: Role,
+    /// Days until it expires (1 to 365; default 90).
+    #[serde(default = "default_days")]
+    pub expires_in_days: i64,
+}
+
+fn default_days() -> i64 {
+    90
+}
+
+pub fn validate(token: &NewToken) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let subject = token.subject.trim();
+    if subject.is_empty() || subject.chars().count() > 64 || subject.chars().any(char::is_control) {
+        errors.push(("/subject".into(), "Enter the holder's collar or staff number, or the partner system's name (up to 64 characters).".into()));
+    }
+    if !(1..=365).contains(&token.expires_in_days) {
+        errors.push((
+            "/expires_in_days".into(),
+            "Expiry must be from 1 to 365 days.".into(),
+        ));
+    }
+    errors
+}
+
+pub fn insert(db: &impl Sql, record: &TokenRecord, hash: &str) -> Result<(), SqlError> {
+    db.run(
+        "INSERT INTO api_tokens (id, token_hash, subject, role, force, created_at, expires_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            record.id.as_str().into(),
+            hash.into(),
+            record.subject.as_str().into(),
+            record.role.as_str().into(),
+            record.force.as_str().into(),
+            record.created_at.as_str().into(),
+            record.expires_at.as_str().into(),
+            record.created_by.as_str().into(),
+        ],
+    )
+}
+
+const COLUMNS: &str = "id, subject, role, force, created_at, expires_at, revoked_at, created_by";
+
+pub fn find_by_hash(db: &impl Sql, hash: &str) -> Result<Option<TokenRecord>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1"),
+        &[hash.into()],
+    )?;
+    Ok(records(&rows).into_iter().next())
+}
+
+pub fn find(db: &impl Sql, id: &str) -> Result<Option<TokenRecord>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM api_tokens WHERE id = ?1"),
+        &[id.into()],
+    )?;
+    Ok(records(&rows).into_iter().next())
+}
+
+pub fn list(db: &impl Sql) -> Result<Vec<TokenRecord>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM api_tokens ORDER BY created_at, id"),
+        &[],
+    )?;
+    Ok(records(&rows))
+}
+
+/// Revokes a token; false if there is no such token or it was already revoked.
+pub fn revoke(db: &impl Sql, id: &str, now: &str) -> Result<bool, SqlError> {
+    let rows = db.query(
+        "UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL RETURNING id",
+        &[now.into(), id.into()],
+    )?;
+    Ok(!rows.rows.is_empty())
+}
+
+fn records(rows: &Rows) -> Vec<TokenRecord> {
+    let text = |v: &Value| match v {
+        Value::Text(t) => Some(t.clone()),
+        _ => None,
+    };
+    rows.rows
+        .iter()
+        .filter_map(|r| {
+            Some(TokenRecord {
+                id: text(&r[0])?,
+                subject: text(&r[1])?,
+                role: Role::parse(&text(&r[2])?)?,
+                force: text(&r[3])?,
+                created_at: text(&r[4])?,
+                expires_at: text(&r[5])?,
+                revoked_at: text(&r[6]),
+                created_by: text(&r[7])?,
+            })
+        })
+        .collect()
+}

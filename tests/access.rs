@@ -1,0 +1,861 @@
+//! Access control end to end: authentication (tokens, sessions, CSRF, throttling), the role × endpoint
+//! matrix, the access log with its reasons, tamper evidence, and the PIN control.
+
+mod support;
+use serde_json::{Value, json};
+use support::{ADMIN_TOKEN, TestApp};
+
+const REASON: (&str, &str) = ("x-access-reason", "investigation");
+const ROLES: [&str; 7] = [
+    "officer",
+    "supervisor",
+    "superintendent",
+    "analyst",
+    "auditor",
+    "partner",
+    "admin",
+];
+
+fn new_case(app: &TestApp, token: &str, stalking: bool, occasions: i64) -> String {
+    let reply = app.call(
+        "POST",
+        "/api/v1/cases",
+        token,
+        Some(json!({ "summary": "Repeated unwanted messages", "stalking": stalking, "occasions": occasions })),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.json()["id"].as_str().unwrap().to_string()
+}
+
+fn request_pin(app: &TestApp, token: &str, case: &str) -> crate::support::Reply {
+    app.call(
+        "POST",
+        &format!("/api/v1/cases/{case}/pins"),
+        token,
+        Some(json!({ "grounds": "Single incident; suspect unaware", "recipient_account": "Says it was a misunderstanding" })),
+    )
+}
+
+fn log_count(app: &TestApp) -> i64 {
+    app.database()
+        .query_row("SELECT COUNT(*) FROM access_log", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn verify(app: &TestApp) -> Value {
+    let reply = app.call("GET", "/api/v1/audit/verify", ADMIN_TOKEN, None);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+#[test]
+fn every_role_gets_exactly_the_endpoints_the_table_gives_it() {
+    let app = TestApp::start();
+    let tokens: Vec<(&str, String)> = ROLES
+        .iter()
+        .map(|r| (*r, app.token(r, &format!("{r}-1"))))
+        .collect();
+    let officer = &tokens[0].1;
+    let case = new_case(&app, officer, false, 1);
+
+    // (method, path, body, roles allowed): written out here, independently of the code's table.
+    type Row = (&'static str, String, Option<Value>, &'static [&'static str]);
+    let rows: Vec<Row> = vec![
+        (
+            "POST",
+            "/api/v1/tokens".into(),
+            Some(json!({ "subject": "x", "role": "officer" })),
+            &["admin"],
+        ),
+        ("GET", "/api/v1/tokens".into(), None, &["admin"]),
+        (
+            "POST",
+            "/api/v1/cases".into(),
+            Some(json!({ "summary": "s", "stalking": false, "occasions": 1 })),
+            &["officer", "supervisor"],
+        ),
+        (
+            "GET",
+            "/api/v1/cases".into(),
+            None,
+            &["officer", "supervisor", "superintendent"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/cases/{case}"),
+            None,
+            &["officer", "supervisor", "superintendent"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/pins"),
+            Some(json!({ "grounds": "g", "recipient_account": "a" })),
+            &["officer", "supervisor"],
+        ),
+        (
+            "GET",
+            "/api/v1/pins".into(),
+            None,
+            &["supervisor", "superintendent", "auditor"],
+        ),
+        (
+            "GET",
+            "/api/v1/stats/cases".into(),
+            None,
+            &["analyst", "supervisor", "superintendent"],
+        ),
+        (
+            "GET",
+            "/api/v1/audit/access-log?subject=officer-1".into(),
+            None,
+            &["auditor"],
+        ),
+        (
+            "GET",
+            "/api/v1/audit/verify".into(),
+            None,
+            &["auditor", "admin"],
+        ),
+    ];
+    for (method, path, body, allowed) in &rows {
+        for (role, token) in &tokens {
+            let reply = app.call_with(method, path, token, body.clone(), &[REASON]);
+            if allowed.contains(role) {
+                assert!(
+                    (200..300).contains(&reply.status),
+                    "{role} {method} {path}: {} {}",
+                    reply.status,
+                    reply.body
+                );
+            } else {
+                assert_eq!(reply.status, 403, "{role} {method} {path}: {}", reply.body);
+                assert_eq!(reply.json()["type"], "/problems/forbidden");
+            }
+        }
+    }
+
+    // Revoking and deciding change state, so each gets a fresh target per role.
+    for (role, token) in &tokens {
+        let victim = app.call(
+            "POST",
+            "/api/v1/tokens",
+            ADMIN_TOKEN,
+            Some(json!({ "subject": "tmp", "role": "analyst" })),
+        );
+        let id = victim.json()["record"]["id"].as_str().unwrap().to_string();
+        let reply = app.call("DELETE", &format!("/api/v1/tokens/{id}"), token, None);
+        assert_eq!(
+            reply.status,
+            if *role == "admin" { 204 } else { 403 },
+            "{role} revoke: {}",
+            reply.body
+        );
+
+        let pin = request_pin(&app, officer, &new_case(&app, officer, false, 1)).json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let decision = json!({ "decision": "decline", "rationale": "Investigate instead" });
+        let reply = app.call(
+            "POST",
+            &format!("/api/v1/pins/{pin}/decision"),
+            token,
+            Some(decision),
+        );
+        assert_eq!(
+            reply.status,
+            if *role == "superintendent" { 200 } else { 403 },
+            "{role} decide: {}",
+            reply.body
+        );
+    }
+
+    // Refusals are in the access log too.
+    let denied: i64 = app
+        .database()
+        .query_row(
+            "SELECT COUNT(*) FROM access_log WHERE outcome = 'denied'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(denied > 40, "{denied}");
+}
+
+#[test]
+fn missing_malformed_unknown_tampered_expired_revoked_and_foreign_credentials_get_401() {
+    let app = TestApp::start();
+    let token = app.token("officer", "1234");
+    let unauthorised = |reply: support::Reply, what: &str| {
+        assert_eq!(reply.status, 401, "{what}: {}", reply.body);
+        assert!(
+            reply.header("www-authenticate").starts_with("Bearer"),
+            "{what}"
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            "application/problem+json",
+            "{what}"
+        );
+    };
+    unauthorised(app.call("GET", "/api/v1/cases", "", None), "none");
+    unauthorised(
+        app.call_with(
+            "GET",
+            "/api/v1/cases",
+            "",
+            None,
+            &[("authorization", "Token abc")],
+        ),
+        "malformed",
+    );
+    unauthorised(
+        app.call("GET", "/api/v1/cases", "srt_not-a-real-token", None),
+        "unknown",
+    );
+    let mut tampered = token.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    unauthorised(
+        app.call(
+            "GET",
+            "/api/v1/cases",
+            &String::from_utf8(tampered).unwrap(),
+            None,
+        ),
+        "tampered",
+    );
+
+    // Expired and foreign tokens, as a database row would hold them.
+    let db = app.database();
+    for (id, force, expires) in [
+        ("expired", "TEST", "2000-01-01T00:00:00.000000Z"),
+        ("foreign", "ZZ", "2999-01-01T00:00:00.000000Z"),
+    ] {
+        let secret = format!("srt_{id}-token-for-testing-only-0000000000000");
+        db.execute(
+            "INSERT INTO api_tokens (id, token_hash, subject, role, force, created_at, expires_at, created_by)
+             VALUES (?1, ?2, 'x', 'officer', ?3, '2000-01-01T00:00:00.000000Z', ?4, 'test')",
+            rusqlite::params![id, stalking_response::auth::token_hash(&secret), force, expires],
+        )
+        .unwrap();
+        unauthorised(app.call("GET", "/api/v1/cases", &secret, None), id);
+    }
+
+    let listing = app.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None).json();
+    let mine = listing["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["subject"] == "1234")
+        .unwrap();
+    let id = mine["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.call_with("GET", "/api/v1/cases", &token, None, &[REASON])
+            .status,
+        200
+    );
+    assert_eq!(
+        app.call("DELETE", &format!("/api/v1/tokens/{id}"), ADMIN_TOKEN, None)
+            .status,
+        204
+    );
+    unauthorised(
+        app.call_with("GET", "/api/v1/cases", &token, None, &[REASON]),
+        "revoked",
+    );
+    assert_eq!(
+        app.call("DELETE", &format!("/api/v1/tokens/{id}"), ADMIN_TOKEN, None)
+            .status,
+        404,
+        "already revoked"
+    );
+    // Health needs no credentials.
+    assert_eq!(app.call("GET", "/api/v1/health", "", None).status, 200);
+}
+
+#[test]
+fn tokens_are_stored_only_as_hashes() {
+    let app = TestApp::start();
+    let token = app.token("officer", "1234");
+    let db = app.database();
+    let stored: String = db
+        .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, stalking_response::auth::token_hash(&token));
+    let listing = app.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None).body;
+    assert!(!listing.contains(&token) && !listing.contains(&stored));
+}
+
+#[test]
+fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token() {
+    let app = TestApp::start();
+    let token = app.token("officer", "1234");
+    let signed_in = app.call("POST", "/api/v1/session", &token, None);
+    assert_eq!(signed_in.status, 201, "{}", signed_in.body);
+    let cookie_header = signed_in.header("set-cookie").to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie_header.contains(attribute), "{cookie_header}");
+    }
+    assert!(
+        !cookie_header.contains("Secure"),
+        "plain http on loopback: no Secure flag"
+    );
+    let cookie = cookie_header.split(';').next().unwrap().to_string();
+    let csrf = signed_in.json()["csrf_token"].as_str().unwrap().to_string();
+
+    let with_cookie = |method: &str, path: &str, body: Option<Value>, extra: &[(&str, &str)]| {
+        let mut headers = vec![("cookie", cookie.as_str()), REASON];
+        headers.extend_from_slice(extra);
+        app.call_with(method, path, "", body, &headers)
+    };
+    assert_eq!(
+        with_cookie("GET", "/api/v1/session", None, &[]).json()["subject"],
+        "1234"
+    );
+    assert_eq!(with_cookie("GET", "/api/v1/cases", None, &[]).status, 200);
+    let body = json!({ "summary": "s", "stalking": false, "occasions": 1 });
+    let no_csrf = with_cookie("POST", "/api/v1/cases", Some(body.clone()), &[]);
+    assert_eq!(no_csrf.status, 403, "{}", no_csrf.body);
+    assert_eq!(
+        with_cookie(
+            "POST",
+            "/api/v1/cases",
+            Some(body.clone()),
+            &[("x-csrf-token", "srt_wrong")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        with_cookie(
+            "POST",
+            "/api/v1/cases",
+            Some(body),
+            &[("x-csrf-token", &csrf)]
+        )
+        .status,
+        201
+    );
+
+    let signed_out = with_cookie(
+        "DELETE",
+        "/api/v1/session",
+        None,
+        &[("x-csrf-token", &csrf)],
+    );
+    assert_eq!(signed_out.status, 204);
+    assert!(signed_out.header("set-cookie").contains("Max-Age=0"));
+    assert_eq!(
+        with_cookie("GET", "/api/v1/cases", None, &[]).status,
+        401,
+        "the session is gone"
+    );
+
+    // Revoking the token ends its sessions too.
+    let again = app.call("POST", "/api/v1/session", &token, None);
+    let cookie = again
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let id = app.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None).json()["tokens"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.call("DELETE", &format!("/api/v1/tokens/{id}"), ADMIN_TOKEN, None);
+    assert_eq!(
+        app.call_with(
+            "GET",
+            "/api/v1/cases",
+            "",
+            None,
+            &[("cookie", &cookie), REASON]
+        )
+        .status,
+        401
+    );
+}
+
+#[test]
+fn repeated_failures_from_one_address_are_throttled() {
+    let app = TestApp::start_with(&[("auth_max_failures", "3")]);
+    let token = app.token("officer", "1234");
+    for _ in 0..3 {
+        assert_eq!(
+            app.call("GET", "/api/v1/cases", "srt_wrong", None).status,
+            401
+        );
+    }
+    let throttled = app.call_with("GET", "/api/v1/cases", &token, None, &[REASON]);
+    assert_eq!(
+        throttled.status, 429,
+        "even a good token waits: {}",
+        throttled.body
+    );
+    assert!(throttled.header("retry-after").parse::<u64>().unwrap() > 0);
+}
+
+#[test]
+fn each_read_of_a_personal_record_writes_one_entry_with_its_reason() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let auditor = app.token("auditor", "A1");
+    let case = new_case(&app, &officer, false, 1);
+
+    let before = log_count(&app);
+    let refused = app.call("GET", &format!("/api/v1/cases/{case}"), &officer, None);
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["type"], "/problems/access-reason-required");
+    assert_eq!(
+        app.call_with(
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            &officer,
+            None,
+            &[("x-access-reason", "nosiness")]
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        app.call_with(
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            &officer,
+            None,
+            &[("x-access-reason", "other")]
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        log_count(&app),
+        before,
+        "a refused read logs nothing and returns nothing"
+    );
+
+    let read = app.call_with(
+        "GET",
+        &format!("/api/v1/cases/{case}"),
+        &officer,
+        None,
+        &[("x-access-reason", "other: victim called")],
+    );
+    assert_eq!(read.status, 200);
+    assert_eq!(log_count(&app), before + 1);
+    app.call_with(
+        "GET",
+        &format!("/api/v1/cases/{case}"),
+        &officer,
+        None,
+        &[REASON],
+    );
+    assert_eq!(log_count(&app), before + 2);
+
+    // Who accessed the record, paged.
+    let path = format!("/api/v1/audit/access-log?record_type=case&record_id={case}&limit=2");
+    let page = app
+        .call_with(
+            "GET",
+            &path,
+            &auditor,
+            None,
+            &[("x-access-reason", "audit")],
+        )
+        .json();
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["operation"], "collection");
+    assert_eq!(entries[1]["reason_code"], "other");
+    assert_eq!(entries[1]["reason_text"], "victim called");
+    assert_eq!(entries[1]["subject"], "1234");
+    let next = page["next"].as_i64().unwrap();
+    let page2 = app
+        .call_with(
+            "GET",
+            &format!("{path}&after={next}"),
+            &auditor,
+            None,
+            &[("x-access-reason", "audit")],
+        )
+        .json();
+    assert_eq!(page2["entries"][0]["reason_code"], "investigation");
+    assert_eq!(page2["entries"].as_array().unwrap().len(), 1);
+
+    // What a person accessed.
+    let by_subject = app
+        .call_with(
+            "GET",
+            "/api/v1/audit/access-log?subject=1234",
+            &auditor,
+            None,
+            &[("x-access-reason", "audit")],
+        )
+        .json();
+    assert_eq!(by_subject["entries"].as_array().unwrap().len(), 3);
+    // The auditor's own consultations are logged as well.
+    let of_auditor = app
+        .call_with(
+            "GET",
+            "/api/v1/audit/access-log?subject=A1",
+            &auditor,
+            None,
+            &[("x-access-reason", "audit")],
+        )
+        .json();
+    assert_eq!(of_auditor["entries"][0]["record_type"], "access-log");
+}
+
+/// Removes the append-only triggers, as someone with write access to the file could.
+fn drop_triggers(db: &rusqlite::Connection) {
+    db.execute_batch(
+        "DROP TRIGGER access_log_append_only_update; DROP TRIGGER access_log_append_only_delete;
+         DROP TRIGGER checkpoints_append_only_update; DROP TRIGGER checkpoints_append_only_delete;",
+    )
+    .unwrap();
+}
+
+fn app_with_entries(n: usize) -> (TestApp, String) {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let case = new_case(&app, &officer, false, 1);
+    while log_count(&app) < n as i64 {
+        app.call_with(
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            &officer,
+            None,
+            &[REASON],
+        );
+    }
+    assert_eq!(verify(&app)["valid"], true);
+    (app, case)
+}
+
+#[test]
+fn the_app_itself_cannot_alter_the_log() {
+    let (app, _) = app_with_entries(3);
+    let error = app
+        .database()
+        .execute("UPDATE access_log SET subject = 'x' WHERE seq = 2", [])
+        .unwrap_err();
+    assert!(error.to_string().contains("append-only"));
+}
+
+#[test]
+fn altering_deleting_or_reordering_a_log_row_is_caught() {
+    let tamperings: [(&str, &str, i64); 4] = [
+        (
+            "altered",
+            "UPDATE access_log SET reason_code = 'audit' WHERE seq = 7",
+            7,
+        ),
+        ("deleted", "DELETE FROM access_log WHERE seq = 6", 6),
+        (
+            "reordered",
+            "UPDATE access_log SET seq = -8 WHERE seq = 8; UPDATE access_log SET seq = 8 WHERE seq = 9;
+             UPDATE access_log SET seq = 9 WHERE seq = -8;",
+            8,
+        ),
+        (
+            "forged checkpoint",
+            "UPDATE access_log_checkpoints SET mac = '00' WHERE seq = 5",
+            5,
+        ),
+    ];
+    for (what, sql, first_broken) in tamperings {
+        let (app, _) = app_with_entries(12);
+        let db = app.database();
+        drop_triggers(&db);
+        db.execute_batch(sql).unwrap();
+        let report = verify(&app);
+        assert_eq!(report["valid"], false, "{what}: {report}");
+        assert_eq!(
+            report["first_broken"]["seq"], first_broken,
+            "{what}: {report}"
+        );
+    }
+}
+
+#[test]
+fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() {
+    use stalking_response::audit::{Access, GENESIS, Operation, entry_hash};
+    let (app, _) = app_with_entries(12);
+    let db = app.database();
+    drop_triggers(&db);
+    // Change entry 3's reason, then recompute every hash after it so the chain itself is consistent.
+    db.execute(
+        "UPDATE access_log SET reason_code = 'audit' WHERE seq = 3",
+        [],
+    )
+    .unwrap();
+    let mut prev = GENESIS.to_string();
+    let rows: Vec<(i64, Access)> = db
+        .prepare("SELECT seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation FROM access_log ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| {
+            let operation: String = r.get(10)?;
+            Ok((
+                r.get(0)?,
+                Access {
+                    at: r.get(1)?,
+                    subject: r.get(2)?,
+                    role: r.get(3)?,
+                    operation: if operation == "collection" { Operation::Collection } else { Operation::Consultation },
+                    record_type: r.get(4)?,
+                    record_id: r.get(5)?,
+                    reason_code: r.get(6)?,
+                    reason_text: r.get(7)?,
+                    recipient: r.get(8)?,
+                    outcome: r.get(9)?,
+                },
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (seq, access) in rows {
+        let hash = entry_hash(&prev, seq, &access);
+        db.execute(
+            "UPDATE access_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![prev, hash, seq],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    let report = verify(&app);
+    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(
+        report["first_broken"]["seq"], 5,
+        "the first checkpoint after the change: {report}"
+    );
+    assert!(
+        report["first_broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("rewritten")
+    );
+
+    // Cutting entries off the end, past a checkpoint.
+    let (app, _) = app_with_entries(12);
+    let db = app.database();
+    drop_triggers(&db);
+    db.execute("DELETE FROM access_log WHERE seq >= 9", [])
+        .unwrap();
+    let report = verify(&app);
+    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(report["first_broken"]["seq"], 10, "{report}");
+}
+
+#[test]
+fn fifty_concurrent_writers_leave_one_valid_chain() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let before = log_count(&app);
+    std::thread::scope(|scope| {
+        for _ in 0..50 {
+            scope.spawn(|| new_case(&app, &officer, false, 1));
+        }
+    });
+    assert_eq!(log_count(&app), before + 50);
+    let report = verify(&app);
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["entries"], before + 50);
+    assert_eq!(report["checkpoints"], (before + 50) / 5);
+}
+
+#[test]
+fn pins_are_refused_for_stalking_and_courses_of_conduct_and_otherwise_wait_for_a_superintendent() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let supervisor = app.token("supervisor", "S1");
+    let superintendent = app.token("superintendent", "SUP1");
+
+    let stalking = request_pin(&app, &officer, &new_case(&app, &officer, true, 1));
+    assert_eq!(stalking.status, 422);
+    assert_eq!(stalking.json()["type"], "/problems/pin-not-appropriate");
+    assert!(
+        stalking.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("national stalking protocol")
+    );
+    let course = request_pin(&app, &officer, &new_case(&app, &officer, false, 2));
+    assert_eq!(course.status, 422);
+    assert!(
+        course.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("course of conduct")
+    );
+
+    let pending = request_pin(&app, &officer, &new_case(&app, &officer, false, 1));
+    assert_eq!(pending.status, 201, "{}", pending.body);
+    assert_eq!(pending.json()["status"], "pending");
+    let id = pending.json()["id"].as_str().unwrap().to_string();
+    let decide = |token: &str, body: Value| {
+        app.call(
+            "POST",
+            &format!("/api/v1/pins/{id}/decision"),
+            token,
+            Some(body),
+        )
+    };
+
+    assert_eq!(
+        decide(
+            &supervisor,
+            json!({ "decision": "authorise", "rationale": "r" })
+        )
+        .status,
+        403
+    );
+    let no_rationale = decide(
+        &superintendent,
+        json!({ "decision": "authorise", "rationale": " " }),
+    );
+    assert_eq!(no_rationale.status, 422);
+    assert_eq!(no_rationale.json()["errors"][0]["pointer"], "/rationale");
+    assert_eq!(
+        decide(
+            &superintendent,
+            json!({ "decision": "maybe", "rationale": "r" })
+        )
+        .status,
+        422
+    );
+    let authorised = decide(
+        &superintendent,
+        json!({ "decision": "authorise", "rationale": "First contact; no course of conduct" }),
+    );
+    assert_eq!(authorised.status, 200, "{}", authorised.body);
+    assert_eq!(authorised.json()["status"], "authorised");
+    assert_eq!(authorised.json()["decided_by"], "SUP1");
+    assert_eq!(
+        decide(
+            &superintendent,
+            json!({ "decision": "decline", "rationale": "r" })
+        )
+        .status,
+        409
+    );
+
+    // Every request and decision is on the register.
+    let register = app
+        .call_with(
+            "GET",
+            "/api/v1/pins",
+            &supervisor,
+            None,
+            &[("x-access-reason", "supervision")],
+        )
+        .json();
+    let statuses: Vec<&str> = register["pins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["refused", "refused", "authorised"]);
+    let refused = app
+        .call_with(
+            "GET",
+            "/api/v1/pins?status=refused",
+            &supervisor,
+            None,
+            &[("x-access-reason", "supervision")],
+        )
+        .json();
+    assert_eq!(refused["pins"].as_array().unwrap().len(), 2);
+    assert!(
+        refused["pins"][0]["refusal_reason"]
+            .as_str()
+            .unwrap()
+            .contains("stalking")
+    );
+    assert_eq!(request_pin(&app, &officer, "no-such-case").status, 404);
+}
+
+#[test]
+fn bad_input_gets_a_precise_problem_and_writes_nothing() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let before = log_count(&app);
+    let cases: Vec<(Option<&str>, &str, u16, &str)> = vec![
+        (Some("application/json"), "{", 400, ""),
+        (
+            Some("text/plain"),
+            r#"{"summary":"s","stalking":false,"occasions":1}"#,
+            415,
+            "",
+        ),
+        (
+            None,
+            r#"{"summary":"s","stalking":false,"occasions":1}"#,
+            415,
+            "",
+        ),
+        (
+            Some("application/json"),
+            r#"{"summary":"s","stalking":false,"occasions":1,"extra":1}"#,
+            422,
+            "",
+        ),
+        (
+            Some("application/json"),
+            r#"{"summary":"s","stalking":"no","occasions":1}"#,
+            422,
+            "/stalking",
+        ),
+        (
+            Some("application/json"),
+            r#"{"stalking":false,"occasions":1}"#,
+            422,
+            "",
+        ),
+        (
+            Some("application/json"),
+            r#"{"summary":"","stalking":false,"occasions":1}"#,
+            422,
+            "/summary",
+        ),
+        (
+            Some("application/json"),
+            r#"{"summary":"s","stalking":false,"occasions":0}"#,
+            422,
+            "/occasions",
+        ),
+        (
+            Some("application/json"),
+            r#"{"summary":"s","stalking":false,"occasions":1} x"#,
+            400,
+            "",
+        ),
+    ];
+    for (content_type, body, status, pointer) in cases {
+        let mut headers = vec![("authorization", format!("Bearer {officer}"))];
+        if let Some(content_type) = content_type {
+            headers.push(("content-type", content_type.to_string()));
+        }
+        let mut request = ureq::http::Request::builder()
+            .method("POST")
+            .uri(app.url("/api/v1/cases"));
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        let reply = support::read(support::agent().run(request.body(body.to_string()).unwrap()));
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
+        assert_eq!(reply.header("content-type"), "application/problem+json");
+        if !pointer.is_empty() {
+            assert_eq!(reply.json()["errors"][0]["pointer"], pointer, "{body}");
+        }
+    }
+    assert_eq!(log_count(&app), before);
+    let cases: i64 = app
+        .database()
+        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(cases, 0);
+}
