@@ -51,6 +51,10 @@ pub enum Action {
     TokenList,
     TokenRevoke,
     CaseCreate,
+    /// Add an occurrence.
+    CaseUpdate,
+    /// Record the crime decision.
+    CaseDecide,
     CaseRead,
     CaseList,
     CaseStats,
@@ -70,6 +74,8 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::TokenList, &[Admin]),
     (Action::TokenRevoke, &[Admin]),
     (Action::CaseCreate, &[Officer, Supervisor]),
+    (Action::CaseUpdate, &[Officer, Supervisor]),
+    (Action::CaseDecide, &[Officer, Supervisor]),
     (Action::CaseRead, &[Officer, Supervisor, Superintendent]),
     (Action::CaseList, &[Officer, Supervisor, Superintendent]),
     (Action::CaseStats, &[Analyst, Supervisor, Superintendent]),

@@ -1,156 +1,532 @@
-//! The minimum of a case that access control and the PIN control need: intake extends it.
+//! Cases as courses of conduct, stored: the victim, the suspects (linked across cases), the occurrences,
+//! the crime decision and its 24-hour clock.
 
+use crate::intake::{
+    self, Behaviour, Classification, CrimeDecision, Facts, Four, NewCase, NewOccurrence, Suggestion,
+};
 use crate::sql::{Rows, Sql, SqlError, Value};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-pub const MAX_SUMMARY: usize = 2000;
+/// NCRS: a crime decision within 24 hours of the report.
+pub const DECISION_HOURS: i64 = 24;
 
-/// A new case, as the API accepts it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewCase {
-    pub summary: String,
-    /// Flagged as stalking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    pub id: String,
+    /// Sent as the ETag; an update must carry it in If-Match.
+    pub version: i64,
+    pub incident_reference: String,
+    pub reported_at: String,
+    pub reported_by: String,
+    pub relationship: serde_json::Value,
+    pub domestic_abuse: bool,
+    pub victim: VictimView,
+    pub suspects: Vec<SuspectView>,
+    /// A suspect here is also a suspect in another case.
+    pub linked_suspect: bool,
+    pub four: Four,
+    pub serious_alarm_or_distress: bool,
+    pub occurrences: Vec<Occurrence>,
+    /// Stalking indicated by the facts, or recorded.
     pub stalking: bool,
-    /// Occasions of unwanted conduct so far (two or more make a course of conduct).
-    pub occasions: i64,
-}
-
-/// Field errors as (JSON pointer, detail); empty when valid.
-pub fn validate(case: &NewCase) -> Vec<(String, String)> {
-    let mut errors = Vec::new();
-    let summary = case.summary.trim();
-    if summary.is_empty() {
-        errors.push((
-            "/summary".into(),
-            "Enter a summary of what happened.".into(),
-        ));
-    } else if summary.chars().count() > MAX_SUMMARY {
-        errors.push((
-            "/summary".into(),
-            format!("The summary must be {MAX_SUMMARY} characters or fewer."),
-        ));
-    }
-    if !(1..=10_000).contains(&case.occasions) {
-        errors.push((
-            "/occasions".into(),
-            "Occasions must be a whole number from 1 to 10000.".into(),
-        ));
-    }
-    errors
+    pub course_of_conduct: bool,
+    pub suggestion: Suggestion,
+    pub status: String,
+    pub decision_due_at: String,
+    pub crime_reference: Option<String>,
+    pub principal_classification: Option<String>,
+    pub included_classifications: Vec<String>,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Case {
-    pub id: String,
-    pub created_at: String,
-    pub created_by: String,
-    pub summary: String,
-    pub stalking: bool,
-    pub occasions: i64,
-    /// Two or more occasions.
-    pub course_of_conduct: bool,
+pub struct VictimView {
+    pub name: String,
+    pub date_of_birth: Option<String>,
 }
 
-pub fn insert(
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuspectView {
+    pub name: String,
+    pub date_of_birth: Option<String>,
+    pub police_id: Option<String>,
+    /// Other cases with the same suspect.
+    pub linked_cases: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Occurrence {
+    pub number: i64,
+    pub recorded_at: String,
+    pub recorded_by: String,
+    pub from: String,
+    pub to: Option<String>,
+    pub location: String,
+    pub channel: serde_json::Value,
+    pub behaviours: Vec<Behaviour>,
+    pub description: String,
+    pub fear_of_violence: bool,
+    pub breach_of_order: bool,
+}
+
+fn json_text<T: Serialize>(value: &T) -> Value {
+    Value::Text(serde_json::to_string(value).expect("serialises"))
+}
+
+/// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`].
+pub fn create(
     db: &impl Sql,
     id: &str,
+    incident_reference: &str,
     now: &str,
+    due_at: &str,
     by: &str,
     new: &NewCase,
-) -> Result<Case, SqlError> {
+) -> Result<(), SqlError> {
+    let flag = |b: bool| Value::Integer(i64::from(b));
+    let relationship = serde_json::to_value(new.relationship).expect("serialises");
     db.run(
-        "INSERT INTO cases (id, created_at, created_by, summary, stalking, occasions) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO cases (id, reported_at, reported_by, relationship, domestic_abuse, victim_name, victim_date_of_birth,
+             four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
+             incident_reference)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'awaiting-decision', ?14)",
         &[
             id.into(),
             now.into(),
             by.into(),
-            new.summary.trim().into(),
-            i64::from(new.stalking).into(),
-            new.occasions.into(),
+            relationship.as_str().unwrap_or_default().into(),
+            flag(new.domestic_abuse),
+            new.victim.name.trim().into(),
+            optional(new.victim.date_of_birth.as_deref()),
+            flag(new.four.fixated),
+            flag(new.four.obsessive),
+            flag(new.four.unwanted),
+            flag(new.four.repeated),
+            flag(new.serious_alarm_or_distress),
+            due_at.into(),
+            incident_reference.into(),
         ],
     )?;
+    for (position, suspect) in new.suspects.iter().enumerate() {
+        db.run(
+            "INSERT INTO suspects (case_id, position, name, date_of_birth, police_id, link_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[
+                id.into(),
+                (position as i64).into(),
+                suspect.name.trim().into(),
+                optional(suspect.date_of_birth.as_deref()),
+                optional(suspect.police_id.as_deref().map(str::trim)),
+                optional(intake::suspect_link_key(suspect).as_deref()),
+            ],
+        )?;
+    }
+    insert_occurrence(db, id, 1, now, by, &new.occurrence)
+}
+
+fn optional(text: Option<&str>) -> Value {
+    text.map_or(Value::Null, Value::from)
+}
+
+fn insert_occurrence(
+    db: &impl Sql,
+    case_id: &str,
+    number: i64,
+    now: &str,
+    by: &str,
+    o: &NewOccurrence,
+) -> Result<(), SqlError> {
+    db.run(
+        "INSERT INTO occurrences (case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel,
+             behaviours, description, fear_of_violence, breach_of_order)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        &[
+            case_id.into(),
+            number.into(),
+            now.into(),
+            by.into(),
+            o.from.as_str().into(),
+            optional(o.to.as_deref()),
+            o.location.trim().into(),
+            serde_json::to_value(o.channel).expect("serialises").as_str().unwrap_or_default().into(),
+            json_text(&o.behaviours),
+            o.description.trim().into(),
+            i64::from(o.fear_of_violence).into(),
+            i64::from(o.breach_of_order).into(),
+        ],
+    )
+}
+
+/// Why a conditional update did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateRefused {
+    NotFound,
+    /// The case changed since the caller read it: the current version.
+    VersionMismatch(i64),
+    /// The crime decision is already made.
+    AlreadyDecided,
+}
+
+/// Claims the next version of a case if the caller holds the current one.
+fn bump_version(
+    db: &impl Sql,
+    id: &str,
+    expected: i64,
+) -> Result<Result<i64, UpdateRefused>, SqlError> {
+    let bumped = db.query(
+        "UPDATE cases SET version = version + 1 WHERE id = ?1 AND version = ?2 RETURNING version",
+        &[id.into(), expected.into()],
+    )?;
+    if let Some(version) = bumped.first_integer("version") {
+        return Ok(Ok(version));
+    }
+    let current = db.query("SELECT version FROM cases WHERE id = ?1", &[id.into()])?;
+    Ok(Err(match current.first_integer("version") {
+        Some(version) => UpdateRefused::VersionMismatch(version),
+        None => UpdateRefused::NotFound,
+    }))
+}
+
+/// Adds an occurrence (including a breach of an order) to a case.
+pub fn add_occurrence(
+    db: &impl Sql,
+    id: &str,
+    expected_version: i64,
+    now: &str,
+    by: &str,
+    occurrence: &NewOccurrence,
+) -> Result<Result<(), UpdateRefused>, SqlError> {
+    if let Err(refused) = bump_version(db, id, expected_version)? {
+        return Ok(Err(refused));
+    }
+    let next = db
+        .query(
+            "SELECT COALESCE(MAX(number), 0) + 1 AS next FROM occurrences WHERE case_id = ?1",
+            &[id.into()],
+        )?
+        .first_integer("next")
+        .unwrap_or(1);
+    insert_occurrence(db, id, next, now, by, occurrence)?;
+    Ok(Ok(()))
+}
+
+/// The next number in a force's `kind` sequence (`incident`, `crime`) for a year: never the same twice.
+pub fn next_reference_number(
+    db: &impl Sql,
+    kind: &str,
+    force: &str,
+    year: i32,
+) -> Result<i64, SqlError> {
+    let rows = db.query(
+        "INSERT INTO reference_counters (kind, force, year, last) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (kind, force, year) DO UPDATE SET last = last + 1 RETURNING last",
+        &[kind.into(), force.into(), i64::from(year).into()],
+    )?;
+    Ok(rows.first_integer("last").unwrap_or(1))
+}
+
+/// Records the crime decision (once). `crime_reference` is for a recorded crime.
+pub fn record_decision(
+    db: &impl Sql,
+    id: &str,
+    expected_version: i64,
+    decision: &CrimeDecision,
+    crime_reference: Option<&str>,
+    now: &str,
+    by: &str,
+) -> Result<Result<(), UpdateRefused>, SqlError> {
+    let status = db.query("SELECT status FROM cases WHERE id = ?1", &[id.into()])?;
+    if matches!(status.first("status"), Some(Value::Text(s)) if s != "awaiting-decision") {
+        return Ok(Err(UpdateRefused::AlreadyDecided));
+    }
+    if let Err(refused) = bump_version(db, id, expected_version)? {
+        return Ok(Err(refused));
+    }
+    let (status, principal, included, reason) = match decision {
+        CrimeDecision::Recorded {
+            principal,
+            included,
+            stalking_ruled_out_reason,
+        } => (
+            "recorded",
+            Value::from(principal.as_str()),
+            json_text(&included.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+            optional(
+                stalking_ruled_out_reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty()),
+            ),
+        ),
+        CrimeDecision::NoCrime { reasons } => {
+            ("no-crime", Value::Null, Value::Null, reasons.trim().into())
+        }
+    };
+    db.run(
+        "UPDATE cases SET status = ?1, crime_reference = ?2, principal_classification = ?3, included_classifications = ?4,
+             decision_reason = ?5, decided_at = ?6, decided_by = ?7 WHERE id = ?8",
+        &[status.into(), optional(crime_reference), principal, included, reason, now.into(), by.into(), id.into()],
+    )?;
+    Ok(Ok(()))
+}
+
+const CASE_COLUMNS: &str = "id, version, incident_reference, reported_at, reported_by, relationship, domestic_abuse, victim_name, victim_date_of_birth,
+    four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
+    crime_reference, principal_classification, included_classifications, decision_reason, decided_at, decided_by";
+
+/// One case with everything about it.
+pub fn get(db: &impl Sql, id: &str) -> Result<Option<Case>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
+        &[id.into()],
+    )?;
+    match rows.rows.first() {
+        Some(row) => Ok(Some(assemble(db, row)?)),
+        None => Ok(None),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.clone(),
+        Value::Integer(i) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn optional_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        other => Some(text(other)),
+    }
+}
+
+fn flag(v: &Value) -> bool {
+    matches!(v, Value::Integer(1))
+}
+
+fn integer(v: &Value) -> i64 {
+    match v {
+        Value::Integer(i) => *i,
+        _ => 0,
+    }
+}
+
+fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
+    let id = text(&r[0]);
+    let suspects_rows = db.query(
+        "SELECT name, date_of_birth, police_id, link_key FROM suspects WHERE case_id = ?1 ORDER BY position",
+        &[id.as_str().into()],
+    )?;
+    let mut suspects = Vec::new();
+    for s in &suspects_rows.rows {
+        let linked_cases = match &s[3] {
+            Value::Text(key) => db
+                .query(
+                    "SELECT DISTINCT case_id FROM suspects WHERE link_key = ?1 AND case_id != ?2 ORDER BY case_id",
+                    &[key.as_str().into(), id.as_str().into()],
+                )?
+                .rows
+                .iter()
+                .map(|row| text(&row[0]))
+                .collect(),
+            _ => Vec::new(),
+        };
+        suspects.push(SuspectView {
+            name: text(&s[0]),
+            date_of_birth: optional_text(&s[1]),
+            police_id: optional_text(&s[2]),
+            linked_cases,
+        });
+    }
+    let occurrences = occurrences(&db.query(
+        "SELECT number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours, description,
+                fear_of_violence, breach_of_order FROM occurrences WHERE case_id = ?1 ORDER BY number",
+        &[id.as_str().into()],
+    )?);
+    let four = Four {
+        fixated: flag(&r[9]),
+        obsessive: flag(&r[10]),
+        unwanted: flag(&r[11]),
+        repeated: flag(&r[12]),
+    };
+    let serious_alarm_or_distress = flag(&r[13]);
+    let suggestion = intake::suggest(&Facts {
+        four,
+        serious_alarm_or_distress,
+        occasions: occurrences
+            .iter()
+            .map(|o| (o.behaviours.clone(), o.fear_of_violence))
+            .collect(),
+    });
+    let principal = optional_text(&r[17]);
+    let included: Vec<String> = optional_text(&r[18])
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default();
+    let stalking_recorded = principal
+        .iter()
+        .chain(included.iter())
+        .filter_map(|c| Classification::parse(c))
+        .any(Classification::is_stalking);
     Ok(Case {
-        id: id.to_string(),
-        created_at: now.to_string(),
-        created_by: by.to_string(),
-        summary: new.summary.trim().to_string(),
-        stalking: new.stalking,
-        occasions: new.occasions,
-        course_of_conduct: new.occasions >= 2,
+        version: integer(&r[1]),
+        incident_reference: text(&r[2]),
+        reported_at: text(&r[3]),
+        reported_by: text(&r[4]),
+        relationship: serde_json::Value::String(text(&r[5])),
+        domestic_abuse: flag(&r[6]),
+        victim: VictimView {
+            name: text(&r[7]),
+            date_of_birth: optional_text(&r[8]),
+        },
+        linked_suspect: suspects.iter().any(|s| !s.linked_cases.is_empty()),
+        suspects,
+        four,
+        serious_alarm_or_distress,
+        stalking: suggestion.stalking_indicated || stalking_recorded,
+        course_of_conduct: suggestion.course_of_conduct,
+        occurrences,
+        suggestion,
+        decision_due_at: text(&r[14]),
+        status: text(&r[15]),
+        crime_reference: optional_text(&r[16]),
+        principal_classification: principal,
+        included_classifications: included,
+        decision_reason: optional_text(&r[19]),
+        decided_at: optional_text(&r[20]),
+        decided_by: optional_text(&r[21]),
+        id,
     })
 }
 
-const COLUMNS: &str = "id, created_at, created_by, summary, stalking, occasions";
-
-pub fn get(db: &impl Sql, id: &str) -> Result<Option<Case>, SqlError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM cases WHERE id = ?1"),
-        &[id.into()],
-    )?;
-    Ok(cases(&rows).into_iter().next())
+fn occurrences(rows: &Rows) -> Vec<Occurrence> {
+    rows.rows
+        .iter()
+        .map(|o| Occurrence {
+            number: integer(&o[0]),
+            recorded_at: text(&o[1]),
+            recorded_by: text(&o[2]),
+            from: text(&o[3]),
+            to: optional_text(&o[4]),
+            location: text(&o[5]),
+            channel: serde_json::Value::String(text(&o[6])),
+            behaviours: serde_json::from_str(&text(&o[7])).unwrap_or_default(),
+            description: text(&o[8]),
+            fear_of_violence: flag(&o[9]),
+            breach_of_order: flag(&o[10]),
+        })
+        .collect()
 }
 
-/// A page of cases, newest first, after the cursor (the last id of the previous page).
-pub fn list(db: &impl Sql, after: Option<&str>, limit: i64) -> Result<Vec<Case>, SqlError> {
-    let rows = match after {
-        Some(after) => db.query(
-            &format!(
-                "SELECT {COLUMNS} FROM cases WHERE (created_at, id) < (SELECT created_at, id FROM cases WHERE id = ?1)
-                 ORDER BY created_at DESC, id DESC LIMIT ?2"
-            ),
-            &[after.into(), limit.into()],
-        )?,
-        None => db.query(
-            &format!("SELECT {COLUMNS} FROM cases ORDER BY created_at DESC, id DESC LIMIT ?1"),
-            &[limit.into()],
-        )?,
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// `awaiting-decision`, `recorded` or `no-crime`.
+    pub status: Option<String>,
+    /// Awaiting a decision past the 24-hour deadline.
+    pub overdue: bool,
+    /// Awaiting a decision due before this time (for "due soon").
+    pub due_before: Option<String>,
+    /// Recorded with this classification, principal or included.
+    pub classification: Option<String>,
+    /// Reported by this officer.
+    pub officer: Option<String>,
+}
+
+/// A page of cases, newest report first, after a cursor (the last id of the previous page).
+pub fn list(
+    db: &impl Sql,
+    filter: &Filter,
+    now: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Case>, SqlError> {
+    let due_before = if filter.overdue {
+        Some(now.to_string())
+    } else {
+        filter.due_before.clone()
     };
-    Ok(cases(&rows))
+    let classification = filter.classification.as_ref().map(|c| format!("%\"{c}\"%"));
+    let rows = db.query(
+        &format!(
+            "SELECT {CASE_COLUMNS} FROM cases
+             WHERE (?1 IS NULL OR status = ?1)
+               AND (?2 IS NULL OR (status = 'awaiting-decision' AND decision_due_at < ?2))
+               AND (?3 IS NULL OR principal_classification = ?4 OR included_classifications LIKE ?3)
+               AND (?5 IS NULL OR reported_by = ?5)
+               AND (?6 IS NULL OR (reported_at, id) < (SELECT reported_at, id FROM cases WHERE id = ?6))
+             ORDER BY reported_at DESC, id DESC LIMIT ?7"
+        ),
+        &[
+            optional(filter.status.as_deref()),
+            optional(due_before.as_deref()),
+            optional(classification.as_deref()),
+            optional(filter.classification.as_deref()),
+            optional(filter.officer.as_deref()),
+            optional(after),
+            limit.into(),
+        ],
+    )?;
+    rows.rows.iter().map(|r| assemble(db, r)).collect()
 }
 
 /// Counts only: what an analyst may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stats {
     pub cases: i64,
-    pub stalking: i64,
-    pub course_of_conduct: i64,
+    pub awaiting_decision: i64,
+    pub recorded: i64,
+    pub no_crime: i64,
+    pub recorded_as_stalking: i64,
 }
 
 pub fn stats(db: &impl Sql) -> Result<Stats, SqlError> {
     let rows = db.query(
-        "SELECT COUNT(*) AS cases, COALESCE(SUM(stalking), 0) AS stalking,
-                COALESCE(SUM(occasions >= 2), 0) AS course FROM cases",
+        "SELECT COUNT(*) AS cases,
+                COALESCE(SUM(status = 'awaiting-decision'), 0) AS awaiting,
+                COALESCE(SUM(status = 'recorded'), 0) AS recorded,
+                COALESCE(SUM(status = 'no-crime'), 0) AS no_crime,
+                COALESCE(SUM(principal_classification LIKE 'stalking-%' OR included_classifications LIKE '%\"stalking-%'), 0) AS stalking
+         FROM cases",
         &[],
     )?;
+    let n = |c: &str| rows.first_integer(c).unwrap_or(0);
     Ok(Stats {
-        cases: rows.first_integer("cases").unwrap_or(0),
-        stalking: rows.first_integer("stalking").unwrap_or(0),
-        course_of_conduct: rows.first_integer("course").unwrap_or(0),
+        cases: n("cases"),
+        awaiting_decision: n("awaiting"),
+        recorded: n("recorded"),
+        no_crime: n("no_crime"),
+        recorded_as_stalking: n("stalking"),
     })
 }
 
-fn cases(rows: &Rows) -> Vec<Case> {
-    rows.rows
-        .iter()
-        .filter_map(|r| match r.as_slice() {
-            [
-                Value::Text(id),
-                Value::Text(at),
-                Value::Text(by),
-                Value::Text(summary),
-                Value::Integer(stalking),
-                Value::Integer(occasions),
-            ] => Some(Case {
-                id: id.clone(),
-                created_at: at.clone(),
-                created_by: by.clone(),
-                summary: summary.clone(),
-                stalking: *stalking == 1,
-                occasions: *occasions,
-                course_of_conduct: *occasions >= 2,
-            }),
-            _ => None,
-        })
-        .collect()
+/// Time left for the crime decision, while one is awaited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Clock {
+    pub decision_due_at: String,
+    /// Negative once overdue.
+    pub minutes_left: i64,
+    pub overdue: bool,
+}
+
+pub fn clock(case: &Case, now: time::OffsetDateTime) -> Option<Clock> {
+    if case.status != "awaiting-decision" {
+        return None;
+    }
+    let due = intake::parse_time(&case.decision_due_at)?;
+    let minutes_left = (due - now).whole_minutes();
+    Some(Clock {
+        decision_due_at: case.decision_due_at.clone(),
+        minutes_left,
+        overdue: now >= due,
+    })
+}
+
+/// A case as the API shows it: the stored case and, while a decision is awaited, its clock.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView<'a> {
+    #[serde(flatten)]
+    pub case: &'a Case,
+    pub clock: Option<Clock>,
 }

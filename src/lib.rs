@@ -5,6 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod health;
+pub mod idempotency;
+pub mod intake;
 pub mod migrations;
 pub mod pins;
 pub mod problem;

@@ -84,22 +84,14 @@ struct Fixtures {
     analyst: String,
     case: String,
     pin: String,
+    etag: String,
+    undecided: String,
     spare_token: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
     let officer = app.token("officer", "1234");
-    let case = app
-        .call(
-            "POST",
-            "/api/v1/cases",
-            &officer,
-            Some(json!({ "summary": "s", "stalking": false, "occasions": 1 })),
-        )
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case = app.new_case(&officer, false, 1);
     let pin = app
         .call(
             "POST",
@@ -117,7 +109,10 @@ fn fixtures(app: &TestApp) -> Fixtures {
         ADMIN_TOKEN,
         Some(json!({ "subject": "spare", "role": "partner" })),
     );
+    let undecided = app.new_case(&officer, true, 2);
     Fixtures {
+        etag: app.etag(&officer, &case),
+        undecided,
         admin: ADMIN_TOKEN.to_string(),
         auditor: app.token("auditor", "A1"),
         superintendent: app.token("superintendent", "SUP1"),
@@ -170,11 +165,29 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
         ),
         "createCase" => (
             "/api/v1/cases".into(),
-            Some(json!({ "summary": "s", "stalking": true, "occasions": 3 })),
+            Some(support::case_body(true)),
             vec![],
             f.officer.clone(),
         ),
         "listCases" => ("/api/v1/cases".into(), None, reason, f.officer.clone()),
+        "addOccurrence" => (
+            format!("/api/v1/cases/{}/occurrences", f.case),
+            Some(support::occurrence_body(false)),
+            vec![("if-match", leak(&f.etag))],
+            f.officer.clone(),
+        ),
+        "recordCrimeDecision" => (
+            format!("/api/v1/cases/{}/crime-decision", f.undecided),
+            Some(json!({ "outcome": "recorded", "principal": "stalking-s2a" })),
+            vec![("if-match", "\"v2\"")],
+            f.officer.clone(),
+        ),
+        "classifyCase" => (
+            format!("/api/v1/cases/{}/classification", f.case),
+            None,
+            reason.clone(),
+            f.officer.clone(),
+        ),
         "readCase" => (
             format!("/api/v1/cases/{}", f.case),
             None,
@@ -207,6 +220,11 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
         ),
         other => panic!("no recipe for operation {other}: add one to tests/openapi.rs"),
     }
+}
+
+/// Recipes hold `'static` header values; the few built at run time live for the test.
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_string().into_boxed_str())
 }
 
 #[test]

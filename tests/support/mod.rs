@@ -198,3 +198,63 @@ impl TestApp {
         db
     }
 }
+
+/// One occasion of conduct: stalking behaviour (following) or not (abuse).
+pub fn occurrence_body(stalking: bool) -> serde_json::Value {
+    serde_json::json!({
+        "from": "2026-11-01T21:30:00Z",
+        "location": "Outside the victim's home",
+        "channel": "in-person",
+        "behaviours": if stalking { ["following"] } else { ["abuse"] },
+        "description": "Waited outside and shouted at the victim.",
+        "fear_of_violence": false
+    })
+}
+
+/// A report with one occurrence; `stalking` sets the FOUR answers and a stalking behaviour.
+pub fn case_body(stalking: bool) -> serde_json::Value {
+    serde_json::json!({
+        "victim": { "name": "Alex Example", "date_of_birth": "1990-04-01" },
+        "suspects": [{ "name": "Sam Sample", "date_of_birth": "1988-02-03" }],
+        "relationship": "ex-partner",
+        "domestic_abuse": true,
+        "four": { "fixated": stalking, "obsessive": stalking, "unwanted": true, "repeated": stalking },
+        "serious_alarm_or_distress": false,
+        "occurrence": occurrence_body(stalking)
+    })
+}
+
+impl TestApp {
+    /// Creates a case with `occasions` occurrences and returns its id.
+    pub fn new_case(&self, token: &str, stalking: bool, occasions: usize) -> String {
+        let created = self.call("POST", "/api/v1/cases", token, Some(case_body(stalking)));
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let mut etag = created.header("etag").to_string();
+        for _ in 1..occasions {
+            let added = self.call_with(
+                "POST",
+                &format!("/api/v1/cases/{id}/occurrences"),
+                token,
+                Some(occurrence_body(stalking)),
+                &[("if-match", &etag)],
+            );
+            assert_eq!(added.status, 201, "{}", added.body);
+            etag = added.header("etag").to_string();
+        }
+        id
+    }
+
+    /// The case's current ETag.
+    pub fn etag(&self, token: &str, id: &str) -> String {
+        let read = self.call_with(
+            "GET",
+            &format!("/api/v1/cases/{id}"),
+            token,
+            None,
+            &[("x-access-reason", "investigation")],
+        );
+        assert_eq!(read.status, 200, "{}", read.body);
+        read.header("etag").to_string()
+    }
+}

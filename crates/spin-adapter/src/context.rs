@@ -51,22 +51,14 @@ impl Config {
 
 /// Now, as the fixed-width RFC 3339 UTC text the records use (so text order is time order).
 pub fn now() -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    time::OffsetDateTime::now_utc()
-        .format(&format)
-        .expect("a fixed format always formats")
+    stalking_response::intake::timestamp(time::OffsetDateTime::now_utc())
 }
 
 /// `now` plus some seconds, same format.
 pub fn later(seconds: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    (time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
-        .format(&format)
-        .expect("a fixed format always formats")
+    stalking_response::intake::timestamp(
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds),
+    )
 }
 
 /// 32 random bytes.
@@ -449,12 +441,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     }
     let mut deserializer = serde_json::Deserializer::from_slice(req.body());
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let pointer = if path == "." {
-            String::new()
-        } else {
-            format!("/{}", path.replace('.', "/"))
-        };
+        let pointer = pointer(e.path());
         let inner = e.into_inner();
         let detail = match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
@@ -469,14 +456,33 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
             }
             _ => describe(&inner.to_string()),
         };
-        let mut problem = Problem::validation(vec![(pointer, detail)]);
-        problem.status = 422;
-        problem
+        // A missing field is named by its own pointer, not its parent's.
+        let message = inner.to_string();
+        let pointer = match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((field, _)) => format!("{pointer}/{field}"),
+            None => pointer,
+        };
+        Problem::validation(vec![(pointer, detail)])
     })?;
     deserializer
         .end()
         .map_err(|_| Problem::bad_body("", "The body has more after the JSON value."))?;
     Ok(value)
+}
+
+/// The JSON Pointer (RFC 6901) to where decoding failed.
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(format!("/{index}")),
+            Segment::Map { key } => Some(format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect()
 }
 
 /// serde's message without its " at line N column M" suffix.
