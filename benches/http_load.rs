@@ -4,7 +4,7 @@
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
 //! [--seconds N] [--connections N] [--rounds N]`. Loopback only, bounded in time and in requests.
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use spin_host::{HostConfig, Running};
@@ -42,6 +42,56 @@ fn options() -> Options {
     options
 }
 
+/// One thing to measure: a request sent again and again.
+#[derive(Clone)]
+struct Target {
+    name: &'static str,
+    addr: std::net::SocketAddr,
+    method: hyper::Method,
+    path: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: Bytes,
+}
+
+impl Target {
+    fn get(name: &'static str, addr: std::net::SocketAddr, path: &'static str) -> Target {
+        Target {
+            name,
+            addr,
+            method: hyper::Method::GET,
+            path,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    fn request(&self) -> hyper::Request<Full<Bytes>> {
+        let mut request = hyper::Request::builder()
+            .method(self.method.clone())
+            .uri(self.path)
+            .header("host", "127.0.0.1");
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
+        }
+        request.body(Full::new(self.body.clone())).unwrap()
+    }
+}
+
+/// Sends one request and returns the status and body (for setting up, not measured).
+async fn once(target: &Target) -> (u16, String) {
+    let stream = tokio::net::TcpStream::connect(target.addr)
+        .await
+        .expect("connect");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let response = sender.send_request(target.request()).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
 struct Result {
     requests: usize,
     errors: usize,
@@ -61,19 +111,17 @@ impl Result {
 }
 
 /// `connections` keep-alive connections, each sending GETs back to back for `duration`.
-async fn load(
-    addr: std::net::SocketAddr,
-    path: &'static str,
-    connections: usize,
-    duration: Duration,
-) -> Result {
+async fn load(target: &Target, connections: usize, duration: Duration) -> Result {
     let started = Instant::now();
     let deadline = started + duration;
     let per_connection = MAX_REQUESTS / connections;
     let mut tasks = Vec::new();
     for _ in 0..connections {
+        let target = target.clone();
         tasks.push(tokio::spawn(async move {
-            let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            let stream = tokio::net::TcpStream::connect(target.addr)
+                .await
+                .expect("connect");
             stream.set_nodelay(true).unwrap();
             let (mut sender, connection) =
                 hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -82,10 +130,7 @@ async fn load(
             tokio::spawn(connection);
             let (mut latencies, mut errors) = (Vec::new(), 0);
             while Instant::now() < deadline && latencies.len() + errors < per_connection {
-                let request = hyper::Request::get(path)
-                    .header("host", "127.0.0.1")
-                    .body(Empty::<Bytes>::new())
-                    .unwrap();
+                let request = target.request();
                 let sent = Instant::now();
                 match sender.send_request(request).await {
                     Ok(response) => {
@@ -123,10 +168,16 @@ async fn load(
     result
 }
 
+/// The benchmark's own first admin token (a throwaway, for this run's fresh database only).
+const ADMIN: &str = "benchmark-bootstrap-admin-token-0123456789";
+
 fn serve(manifest: &Path, state: &Path) -> Running {
     let mut config = HostConfig::new(manifest);
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.state_dir = state.to_path_buf();
+    config
+        .variables
+        .insert("bootstrap_admin_token".into(), ADMIN.into());
     Running::start(config).expect("the host starts")
 }
 
@@ -149,17 +200,53 @@ fn main() {
         &state.path().join("hello"),
     );
 
-    let targets: [(&str, std::net::SocketAddr, &'static str); 3] = [
-        ("hello (baseline)", hello.addr(), "/"),
-        ("GET /api/v1/health", app.addr(), "/api/v1/health"),
-        ("GET / (static)", app.addr(), "/"),
-    ];
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let duration = Duration::from_secs(options.seconds);
+    // An officer's token, issued through the API.
+    let mut issue = Target::get("issue", app.addr(), "/api/v1/tokens");
+    issue.method = hyper::Method::POST;
+    issue.headers = vec![
+        ("authorization", format!("Bearer {ADMIN}")),
+        ("content-type", "application/json".into()),
+    ];
+    issue.body = Bytes::from_static(br#"{"subject":"bench-1","role":"officer"}"#);
+    let (status, body) = runtime.block_on(once(&issue));
+    assert_eq!(status, 201, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let officer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let report = serde_json::json!({
+        "victim": { "name": "Benchmark Victim" },
+        "suspects": [{ "name": "Benchmark Suspect" }],
+        "relationship": "ex-partner",
+        "domestic_abuse": true,
+        "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
+        "serious_alarm_or_distress": false,
+        "occurrence": {
+            "from": "2026-01-01T10:00:00Z", "location": "Home", "channel": "phone",
+            "behaviours": ["contacting"], "description": "Repeated calls.", "fear_of_violence": false
+        }
+    });
+    let intake = Target {
+        name: "POST /api/v1/cases",
+        addr: app.addr(),
+        method: hyper::Method::POST,
+        path: "/api/v1/cases",
+        headers: vec![
+            ("authorization", officer),
+            ("content-type", "application/json".into()),
+        ],
+        body: Bytes::from(report.to_string()),
+    };
+    let targets = [
+        Target::get("hello (baseline)", hello.addr(), "/"),
+        Target::get("GET /api/v1/health", app.addr(), "/api/v1/health"),
+        Target::get("GET / (static)", app.addr(), "/"),
+        intake,
+    ];
     println!(
         "{} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
         options.connections,
@@ -168,13 +255,14 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     // Warm up every target (first instantiations, SQLite pages, migrations).
-    for (_, addr, path) in targets {
-        runtime.block_on(load(addr, path, 2, Duration::from_millis(500)));
+    for target in &targets {
+        runtime.block_on(load(target, 2, Duration::from_millis(500)));
     }
     let mut totals = vec![(0usize, Duration::ZERO, Vec::new()); targets.len()];
     for round in 1..=options.rounds {
-        for (i, (name, addr, path)) in targets.iter().enumerate() {
-            let r = runtime.block_on(load(*addr, path, options.connections, duration));
+        for (i, target) in targets.iter().enumerate() {
+            let name = target.name;
+            let r = runtime.block_on(load(target, options.connections, duration));
             println!(
                 "round {round}  {name:<22} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
                 r.rps(),
@@ -189,7 +277,8 @@ fn main() {
     }
     println!("\nsummary over {} rounds:", options.rounds);
     let baseline = totals[0].0 as f64 / totals[0].1.as_secs_f64();
-    for ((name, _, _), (requests, elapsed, latencies)) in targets.iter().zip(totals.iter_mut()) {
+    for (target, (requests, elapsed, latencies)) in targets.iter().zip(totals.iter_mut()) {
+        let name = target.name;
         latencies.sort();
         let rps = *requests as f64 / elapsed.as_secs_f64();
         let p = |q: f64| {
