@@ -62,16 +62,29 @@ pub struct KeyValueHandle {
 }
 
 pub struct SqliteHandle {
+    label: String,
     conn: Arc<Mutex<rusqlite::Connection>>,
+    /// Held from this connection's `BEGIN` until it is back in autocommit.
+    in_transaction: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-/// Runs blocking store work off the async executor (SQLite may wait on another writer's lock).
+/// How long a `BEGIN` waits at the write gate before going on to SQLite's own busy timeout.
+const GATE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn is_begin(statement: &str) -> bool {
+    statement
+        .trim_start()
+        .get(..5)
+        .is_some_and(|word| word.eq_ignore_ascii_case("begin"))
+}
+
+/// Runs store work that may block (SQLite waiting on another writer's lock) without stalling the
+/// executor: `block_in_place` hands this worker's other tasks to another thread and runs the work
+/// here, which costs far less than a trip to the blocking pool for statements that take microseconds.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> wasmtime::Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| wasmtime::format_err!("store task failed: {e}"))
+    Ok(tokio::task::block_in_place(f))
 }
 
 impl key_value::Host for SpinState {}
@@ -192,13 +205,17 @@ impl sqlite::HostConnection for SpinState {
             return Ok(Err(sqlite::Error::Io("too many open connections".into())));
         }
         let stores = self.stores.clone();
-        let conn = blocking(move || stores.connect(&database).expect("checked above")).await?;
+        let label = database.clone();
+        let conn = blocking(move || stores.connect(&label).expect("checked above")).await?;
         match conn {
             Ok(conn) => {
                 self.open_handles += 1;
-                Ok(Ok(self.table.push(SqliteHandle {
+                let handle = SqliteHandle {
+                    label: database,
                     conn: Arc::new(Mutex::new(conn)),
-                })?))
+                    in_transaction: None,
+                };
+                Ok(Ok(self.table.push(handle)?))
             }
             Err(e) => Ok(Err(sqlite::Error::Io(format!("{e:#}")))),
         }
@@ -210,12 +227,30 @@ impl sqlite::HostConnection for SpinState {
         statement: String,
         parameters: Vec<sqlite::Value>,
     ) -> wasmtime::Result<Result<sqlite::QueryResult, sqlite::Error>> {
-        let conn = self.table.get(&this)?.conn.clone();
-        blocking(move || {
+        let handle = self.table.get(&this)?;
+        let (conn, label, gated) = (
+            handle.conn.clone(),
+            handle.label.clone(),
+            handle.in_transaction.is_some(),
+        );
+        if is_begin(&statement)
+            && !gated
+            && let Some(gate) = self.stores.write_gate(&label)
+            && let Ok(guard) = tokio::time::timeout(GATE_WAIT, gate.lock_owned()).await
+        {
+            self.table.get_mut(&this)?.in_transaction = Some(guard);
+        }
+        let (result, autocommit) = blocking(move || {
             let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            execute(&conn, &statement, parameters).map_err(|e| sqlite::Error::Io(e.to_string()))
+            let result = execute(&conn, &statement, parameters)
+                .map_err(|e| sqlite::Error::Io(e.to_string()));
+            (result, conn.is_autocommit())
         })
-        .await
+        .await?;
+        if autocommit {
+            self.table.get_mut(&this)?.in_transaction = None;
+        }
+        Ok(result)
     }
 
     async fn last_insert_rowid(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<i64> {
@@ -231,8 +266,14 @@ impl sqlite::HostConnection for SpinState {
     }
 
     async fn drop(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<()> {
-        self.table.delete(this)?;
+        let handle = self.table.delete(this)?;
         self.open_handles -= 1;
+        if let Ok(conn) = Arc::try_unwrap(handle.conn) {
+            let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
+            let stores = self.stores.clone();
+            blocking(move || stores.release(&handle.label, conn)).await?;
+        }
+        // `in_transaction` drops with the handle, after the connection is back (and rolled back).
         Ok(())
     }
 }

@@ -41,7 +41,19 @@ impl RuntimeConfig {
 /// Every store and database the app may open, by label.
 pub struct Stores {
     key_value: BTreeMap<String, Arc<KeyValueStore>>,
-    sqlite: BTreeMap<String, PathBuf>,
+    sqlite: BTreeMap<String, Database>,
+}
+
+/// Idle connections kept per database.
+const POOL_SIZE: usize = 32;
+
+/// A SQLite database: its file, idle connections to reuse, and the write gate.
+struct Database {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    /// Held by the connection that is inside an explicit transaction, so other requests' `BEGIN`s queue
+    /// here, in order, instead of sleeping in SQLite's busy handler (whose back-off reaches 100 ms).
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Stores {
@@ -85,15 +97,25 @@ impl Stores {
             })?;
             key_value.insert(label, Arc::new(store));
         }
-        for (label, path) in &sqlite {
-            open_database(path).with_context(|| {
+        let mut databases = BTreeMap::new();
+        for (label, path) in sqlite {
+            let first = open_database(&path).with_context(|| {
                 format!(
                     "cannot open SQLite database '{label}' at {}",
                     path.display()
                 )
             })?;
+            let database = Database {
+                path,
+                idle: Mutex::new(vec![first]),
+                gate: Arc::new(tokio::sync::Mutex::new(())),
+            };
+            databases.insert(label, database);
         }
-        Ok(Stores { key_value, sqlite })
+        Ok(Stores {
+            key_value,
+            sqlite: databases,
+        })
     }
 
     pub fn has_key_value(&self, label: &str) -> bool {
@@ -108,9 +130,39 @@ impl Stores {
         self.key_value.get(label).cloned()
     }
 
-    /// A new connection to a database, as Spin gives each `open` its own connection.
+    /// A connection of its own for one `open` (as Spin gives), reused from the idle ones when it can be:
+    /// opening a file and reading its schema is most of the cost of a short request.
     pub fn connect(&self, label: &str) -> Option<Result<Connection>> {
-        self.sqlite.get(label).map(|path| open_database(path))
+        let database = self.sqlite.get(label)?;
+        let idle = database
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        Some(match idle {
+            Some(conn) => Ok(conn),
+            None => open_database(&database.path),
+        })
+    }
+
+    /// Takes a connection back when its guest handle is dropped. One left inside a transaction (the
+    /// guest trapped or forgot) is rolled back first, so nothing leaks into the next request.
+    pub fn release(&self, label: &str, conn: Connection) {
+        let Some(database) = self.sqlite.get(label) else {
+            return;
+        };
+        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+            return;
+        }
+        let mut idle = database.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < POOL_SIZE {
+            idle.push(conn);
+        }
+    }
+
+    /// The database's write gate (see [`Database::gate`]).
+    pub fn write_gate(&self, label: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        self.sqlite.get(label).map(|d| d.gate.clone())
     }
 }
 

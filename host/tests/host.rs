@@ -307,6 +307,38 @@ fn concurrent_writers_do_not_fail() {
     assert_eq!(rows["rows"], serde_json::json!([[80]]));
 }
 
+#[test]
+fn a_transaction_left_open_is_rolled_back_and_does_not_block_others() {
+    let app = AppDir::new(STORES);
+    let host = app.start();
+    post(&host, "/granted/sql/default", "CREATE TABLE t (n INTEGER)");
+    // The probe's connection ends with the request, inside a transaction it never committed.
+    assert!(
+        post(&host, "/granted/sql/default", "BEGIN IMMEDIATE")
+            .1
+            .get("error")
+            .is_none()
+    );
+    let started = Instant::now();
+    let (status, body) = post(&host, "/granted/sql/default", "INSERT INTO t VALUES (1)");
+    assert_eq!((status, body.get("error")), (200, None), "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "no wait on a lock: {:?}",
+        started.elapsed()
+    );
+    for _ in 0..3 {
+        assert!(
+            post(&host, "/granted/sql/default", "BEGIN")
+                .1
+                .get("error")
+                .is_none()
+        );
+    }
+    let (_, rows) = post(&host, "/granted/sql/default", "SELECT COUNT(*) FROM t");
+    assert_eq!(rows["rows"], serde_json::json!([[1]]));
+}
+
 const VARIABLES: &str = r#"
 [variables]
 greeting = { default = "hello" }
