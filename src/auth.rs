@@ -67,13 +67,15 @@ pub enum Action {
 
 use Role::*;
 
-/// The permission table: who may do what. Anything not listed is denied. Partners get nothing until
-/// referrals exist; analysts only aggregates; auditors read logs and registers and change nothing.
+/// The permission table: who may do what. Anything not listed is denied. Partners may report but read
+/// nothing back (referral packages come with risk scoring); analysts see only aggregates; auditors read
+/// logs and registers and change nothing.
 pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::TokenIssue, &[Admin]),
     (Action::TokenList, &[Admin]),
     (Action::TokenRevoke, &[Admin]),
-    (Action::CaseCreate, &[Officer, Supervisor]),
+    // Partner systems may report (collection); they cannot read cases back.
+    (Action::CaseCreate, &[Officer, Supervisor, Partner]),
     (Action::CaseUpdate, &[Officer, Supervisor]),
     (Action::CaseDecide, &[Officer, Supervisor]),
     (Action::CaseRead, &[Officer, Supervisor, Superintendent]),

@@ -1,6 +1,7 @@
 //! Intake: what an officer (or a partner system) reports, checked field by field, and the stalking-first
 //! classification suggestion derived from it as a pure, explained function.
 
+use crate::problem::capitalise;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -170,14 +171,6 @@ fn text(errors: &mut FieldErrors, pointer: &str, value: &str, what: &str, max: u
             format!("{} contains control characters.", capitalise(what)),
         ));
     }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// The fixed-width RFC 3339 UTC text the records use (microseconds), so text order is time order.

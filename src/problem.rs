@@ -114,6 +114,15 @@ impl Problem {
     }
 }
 
+/// The text with its first letter in capitals, for messages built from fragments.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
 /// A storage failure inside a handler is ours, never the caller's: logged (the database's own text names
 /// tables and constraints, not values), answered as a plain 500.
 impl From<crate::sql::SqlError> for Problem {

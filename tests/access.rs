@@ -65,7 +65,7 @@ fn every_role_gets_exactly_the_endpoints_the_table_gives_it() {
             "POST",
             "/api/v1/cases".into(),
             Some(support::case_body(false)),
-            &["officer", "supervisor"],
+            &["officer", "supervisor", "partner"],
         ),
         (
             "GET",

@@ -227,16 +227,21 @@ fn add_occurrence(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
     let case = ctx.transaction(|| {
         cases::add_occurrence(&ctx.db, id, version, &now(), &officer.subject, &occurrence)?
             .map_err(refused)?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Alteration,
-            "case",
-            id,
-            &AccessReason::collection(),
-        ))?;
-        cases::get(&ctx.db, id)?.ok_or_else(Problem::internal)
+        altered(ctx, &officer, id)
     })?;
     Ok(case_response(201, &case))
+}
+
+/// Logs an alteration of the case (inside the caller's transaction) and reads the case as it now is.
+fn altered(ctx: &Ctx, officer: &Principal, id: &str) -> Result<cases::Case, Problem> {
+    ctx.log(ctx.access(
+        officer,
+        Operation::Alteration,
+        "case",
+        id,
+        &AccessReason::collection(),
+    ))?;
+    cases::get(&ctx.db, id)?.ok_or_else(Problem::internal)
 }
 
 fn record_decision(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
@@ -265,14 +270,7 @@ fn record_decision(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
             &officer.subject,
         )?
         .map_err(refused)?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Alteration,
-            "case",
-            id,
-            &AccessReason::collection(),
-        ))?;
-        cases::get(&ctx.db, id)?.ok_or_else(Problem::internal)
+        altered(ctx, &officer, id)
     })?;
     Ok(case_response(200, &case))
 }

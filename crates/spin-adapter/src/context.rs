@@ -9,6 +9,7 @@ use spin_sdk::{key_value, variables};
 use stalking_response::audit::{self, Access, Checkpoints, Operation};
 use stalking_response::auth::{self, AccessReason, Action, Principal, Role};
 use stalking_response::problem::Problem;
+use stalking_response::problem::capitalise;
 use stalking_response::sql;
 use stalking_response::{migrations, tokens};
 
@@ -392,14 +393,6 @@ fn cookie(req: &Request, name: &str) -> Option<String> {
         let (key, value) = pair.trim().split_once('=')?;
         (key == name && !value.is_empty()).then(|| value.to_string())
     })
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// The reason for reading personal records, required (DPA 2018 s.62).
