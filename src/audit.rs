@@ -312,27 +312,15 @@ fn load_checkpoints(db: &impl Sql) -> Result<BTreeMap<i64, (String, String)>, Sq
 const COLUMNS: &str = "seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash";
 
 fn entries(rows: &Rows) -> Vec<Entry> {
-    let text = |v: &Value| match v {
-        Value::Text(t) => t.clone(),
-        Value::Integer(i) => i.to_string(),
-        _ => String::new(),
-    };
-    let optional = |v: &Value| match v {
-        Value::Null => None,
-        other => Some(text(other)),
-    };
     rows.rows
         .iter()
         .map(|r| Entry {
-            seq: match r[0] {
-                Value::Integer(i) => i,
-                _ => 0,
-            },
+            seq: r[0].integer().unwrap_or(0),
             access: Access {
-                at: text(&r[1]),
-                subject: text(&r[2]),
-                role: text(&r[3]),
-                operation: match text(&r[4]).as_str() {
+                at: r[1].text().unwrap_or_default(),
+                subject: r[2].text().unwrap_or_default(),
+                role: r[3].text().unwrap_or_default(),
+                operation: match r[4].text().unwrap_or_default().as_str() {
                     "collection" => Operation::Collection,
                     "alteration" => Operation::Alteration,
                     "disclosure" => Operation::Disclosure,
@@ -341,15 +329,15 @@ fn entries(rows: &Rows) -> Vec<Entry> {
                     // An unknown word cannot re-hash to the stored hash: verify reports it as altered.
                     _ => Operation::Consultation,
                 },
-                record_type: text(&r[5]),
-                record_id: text(&r[6]),
-                reason_code: text(&r[7]),
-                reason_text: optional(&r[8]),
-                recipient: optional(&r[9]),
-                outcome: text(&r[10]),
+                record_type: r[5].text().unwrap_or_default(),
+                record_id: r[6].text().unwrap_or_default(),
+                reason_code: r[7].text().unwrap_or_default(),
+                reason_text: r[8].text(),
+                recipient: r[9].text(),
+                outcome: r[10].text().unwrap_or_default(),
             },
-            prev_hash: text(&r[11]),
-            hash: text(&r[12]),
+            prev_hash: r[11].text().unwrap_or_default(),
+            hash: r[12].text().unwrap_or_default(),
         })
         .collect()
 }

@@ -287,34 +287,8 @@ pub fn get(db: &impl Sql, id: &str) -> Result<Option<Case>, SqlError> {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(t) => t.clone(),
-        Value::Integer(i) => i.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn optional_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        other => Some(text(other)),
-    }
-}
-
-fn flag(v: &Value) -> bool {
-    matches!(v, Value::Integer(1))
-}
-
-fn integer(v: &Value) -> i64 {
-    match v {
-        Value::Integer(i) => *i,
-        _ => 0,
-    }
-}
-
 fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
-    let id = text(&r[0]);
+    let id = r[0].text().unwrap_or_default();
     let suspects_rows = db.query(
         "SELECT name, date_of_birth, police_id, link_key FROM suspects WHERE case_id = ?1 ORDER BY position",
         &[id.as_str().into()],
@@ -329,14 +303,14 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
                 )?
                 .rows
                 .iter()
-                .map(|row| text(&row[0]))
+                .map(|row| row[0].text().unwrap_or_default())
                 .collect(),
             _ => Vec::new(),
         };
         suspects.push(SuspectView {
-            name: text(&s[0]),
-            date_of_birth: optional_text(&s[1]),
-            police_id: optional_text(&s[2]),
+            name: s[0].text().unwrap_or_default(),
+            date_of_birth: s[1].text(),
+            police_id: s[2].text(),
             linked_cases,
         });
     }
@@ -346,12 +320,12 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
         &[id.as_str().into()],
     )?);
     let four = Four {
-        fixated: flag(&r[9]),
-        obsessive: flag(&r[10]),
-        unwanted: flag(&r[11]),
-        repeated: flag(&r[12]),
+        fixated: r[9].flag(),
+        obsessive: r[10].flag(),
+        unwanted: r[11].flag(),
+        repeated: r[12].flag(),
     };
-    let serious_alarm_or_distress = flag(&r[13]);
+    let serious_alarm_or_distress = r[13].flag();
     let suggestion = intake::suggest(&Facts {
         four,
         serious_alarm_or_distress,
@@ -360,8 +334,9 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
             .map(|o| (o.behaviours.clone(), o.fear_of_violence))
             .collect(),
     });
-    let principal = optional_text(&r[17]);
-    let included: Vec<String> = optional_text(&r[18])
+    let principal = r[17].text();
+    let included: Vec<String> = r[18]
+        .text()
         .and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or_default();
     let stalking_recorded = principal
@@ -370,15 +345,15 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
         .filter_map(|c| Classification::parse(c))
         .any(Classification::is_stalking);
     Ok(Case {
-        version: integer(&r[1]),
-        incident_reference: text(&r[2]),
-        reported_at: text(&r[3]),
-        reported_by: text(&r[4]),
-        relationship: serde_json::Value::String(text(&r[5])),
-        domestic_abuse: flag(&r[6]),
+        version: r[1].integer().unwrap_or(0),
+        incident_reference: r[2].text().unwrap_or_default(),
+        reported_at: r[3].text().unwrap_or_default(),
+        reported_by: r[4].text().unwrap_or_default(),
+        relationship: serde_json::Value::String(r[5].text().unwrap_or_default()),
+        domestic_abuse: r[6].flag(),
         victim: VictimView {
-            name: text(&r[7]),
-            date_of_birth: optional_text(&r[8]),
+            name: r[7].text().unwrap_or_default(),
+            date_of_birth: r[8].text(),
         },
         linked_suspect: suspects.iter().any(|s| !s.linked_cases.is_empty()),
         suspects,
@@ -388,14 +363,14 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
         course_of_conduct: suggestion.course_of_conduct,
         occurrences,
         suggestion,
-        decision_due_at: text(&r[14]),
-        status: text(&r[15]),
-        crime_reference: optional_text(&r[16]),
+        decision_due_at: r[14].text().unwrap_or_default(),
+        status: r[15].text().unwrap_or_default(),
+        crime_reference: r[16].text(),
         principal_classification: principal,
         included_classifications: included,
-        decision_reason: optional_text(&r[19]),
-        decided_at: optional_text(&r[20]),
-        decided_by: optional_text(&r[21]),
+        decision_reason: r[19].text(),
+        decided_at: r[20].text(),
+        decided_by: r[21].text(),
         id,
     })
 }
@@ -404,17 +379,17 @@ fn occurrences(rows: &Rows) -> Vec<Occurrence> {
     rows.rows
         .iter()
         .map(|o| Occurrence {
-            number: integer(&o[0]),
-            recorded_at: text(&o[1]),
-            recorded_by: text(&o[2]),
-            from: text(&o[3]),
-            to: optional_text(&o[4]),
-            location: text(&o[5]),
-            channel: serde_json::Value::String(text(&o[6])),
-            behaviours: serde_json::from_str(&text(&o[7])).unwrap_or_default(),
-            description: text(&o[8]),
-            fear_of_violence: flag(&o[9]),
-            breach_of_order: flag(&o[10]),
+            number: o[0].integer().unwrap_or(0),
+            recorded_at: o[1].text().unwrap_or_default(),
+            recorded_by: o[2].text().unwrap_or_default(),
+            from: o[3].text().unwrap_or_default(),
+            to: o[4].text(),
+            location: o[5].text().unwrap_or_default(),
+            channel: serde_json::Value::String(o[6].text().unwrap_or_default()),
+            behaviours: serde_json::from_str(&o[7].text().unwrap_or_default()).unwrap_or_default(),
+            description: o[8].text().unwrap_or_default(),
+            fear_of_violence: o[9].flag(),
+            breach_of_order: o[10].flag(),
         })
         .collect()
 }

@@ -211,24 +211,20 @@ pub fn register(
 }
 
 fn pins(rows: &Rows) -> Vec<Pin> {
-    let text = |v: &Value| match v {
-        Value::Text(t) => Some(t.clone()),
-        _ => None,
-    };
     rows.rows
         .iter()
         .map(|r| Pin {
-            id: text(&r[0]).unwrap_or_default(),
-            case_id: text(&r[1]).unwrap_or_default(),
-            requested_at: text(&r[2]).unwrap_or_default(),
-            requested_by: text(&r[3]).unwrap_or_default(),
-            grounds: text(&r[4]).unwrap_or_default(),
-            recipient_account: text(&r[5]).unwrap_or_default(),
-            status: text(&r[6]).unwrap_or_default(),
-            refusal_reason: text(&r[7]),
-            decided_at: text(&r[8]),
-            decided_by: text(&r[9]),
-            rationale: text(&r[10]),
+            id: r[0].text().unwrap_or_default(),
+            case_id: r[1].text().unwrap_or_default(),
+            requested_at: r[2].text().unwrap_or_default(),
+            requested_by: r[3].text().unwrap_or_default(),
+            grounds: r[4].text().unwrap_or_default(),
+            recipient_account: r[5].text().unwrap_or_default(),
+            status: r[6].text().unwrap_or_default(),
+            refusal_reason: r[7].text(),
+            decided_at: r[8].text(),
+            decided_by: r[9].text(),
+            rationale: r[10].text(),
         })
         .collect()
 }

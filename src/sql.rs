@@ -31,6 +31,29 @@ impl From<String> for Value {
     }
 }
 
+impl Value {
+    /// The text (an integer as its digits); `None` for NULL, reals and blobs.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Value::Text(t) => Some(t.clone()),
+            Value::Integer(i) => Some(i.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn integer(&self) -> Option<i64> {
+        match self {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A 0/1 column as a bool.
+    pub fn flag(&self) -> bool {
+        self.integer() == Some(1)
+    }
+}
+
 /// The rows of one statement.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rows {
@@ -72,19 +95,26 @@ pub trait Sql {
 }
 
 /// Settings the app applies to every connection it opens, whichever runtime opened it: Spin sets none.
-/// WAL persists in the file; the others are per connection.
 pub const CONNECTION_PRAGMAS: &[&str] = &[
     "PRAGMA busy_timeout = 5000",
-    "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
 ];
 
-/// Applies [`CONNECTION_PRAGMAS`].
+/// Applies [`CONNECTION_PRAGMAS`], and switches the file to WAL if it is not yet. WAL persists in the
+/// file, so this is a read on every connection but the first; and the switch is best effort, because
+/// SQLite refuses it at once (no busy wait) while another connection holds a lock — as when the first
+/// requests race on a new database. One of them succeeds; the others run in rollback mode meanwhile.
 pub fn prepare_connection(db: &impl Sql) -> Result<(), SqlError> {
-    CONNECTION_PRAGMAS
-        .iter()
-        .try_for_each(|pragma| db.run(pragma, &[]))
+    for pragma in CONNECTION_PRAGMAS {
+        db.run(pragma, &[])?;
+    }
+    let mode = db.query("PRAGMA journal_mode", &[])?;
+    if !matches!(mode.first("journal_mode"), Some(Value::Text(m)) if m.eq_ignore_ascii_case("wal"))
+    {
+        let _ = db.run("PRAGMA journal_mode = WAL", &[]);
+    }
+    Ok(())
 }
 
 /// Runs `work` in one transaction (`BEGIN IMMEDIATE`, so writers queue on the busy timeout instead of

@@ -1,7 +1,7 @@
 //! Stored bearer tokens: issued and revoked by an admin, looked up by hash.
 
 use crate::auth::{Role, TokenRecord};
-use crate::sql::{Rows, Sql, SqlError, Value};
+use crate::sql::{Rows, Sql, SqlError};
 use serde::Deserialize;
 
 /// A token request, as the API accepts it.
@@ -88,22 +88,18 @@ pub fn revoke(db: &impl Sql, id: &str, now: &str) -> Result<bool, SqlError> {
 }
 
 fn records(rows: &Rows) -> Vec<TokenRecord> {
-    let text = |v: &Value| match v {
-        Value::Text(t) => Some(t.clone()),
-        _ => None,
-    };
     rows.rows
         .iter()
         .filter_map(|r| {
             Some(TokenRecord {
-                id: text(&r[0])?,
-                subject: text(&r[1])?,
-                role: Role::parse(&text(&r[2])?)?,
-                force: text(&r[3])?,
-                created_at: text(&r[4])?,
-                expires_at: text(&r[5])?,
-                revoked_at: text(&r[6]),
-                created_by: text(&r[7])?,
+                id: r[0].text()?,
+                subject: r[1].text()?,
+                role: Role::parse(&r[2].text()?)?,
+                force: r[3].text()?,
+                created_at: r[4].text()?,
+                expires_at: r[5].text()?,
+                revoked_at: r[6].text(),
+                created_by: r[7].text()?,
             })
         })
         .collect()

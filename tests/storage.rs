@@ -34,6 +34,15 @@ fn migrations_apply_once_and_are_recorded() {
 }
 
 #[test]
+fn a_new_database_is_switched_to_wal_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir.path().join("app.db"));
+    let mode = db.query("PRAGMA journal_mode", &[]).unwrap();
+    assert_eq!(mode.first("journal_mode"), Some(&Value::Text("wal".into())));
+    sql::prepare_connection(&db).unwrap();
+}
+
+#[test]
 fn racing_connections_migrate_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.db");

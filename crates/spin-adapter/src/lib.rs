@@ -14,7 +14,7 @@ pub struct SpinSql {
 }
 
 impl SpinSql {
-    /// Opens the `default` database and applies [`sql::CONNECTION_PRAGMAS`].
+    /// Opens the `default` database and prepares it ([`sql::prepare_connection`]).
     pub fn open_default() -> Result<SpinSql, SqlError> {
         Self::open("default")
     }
