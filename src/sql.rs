@@ -70,10 +70,7 @@ impl Rows {
 
     /// The first row's integer in `column`; `None` for no row, NULL or another type.
     pub fn first_integer(&self, column: &str) -> Option<i64> {
-        match self.first(column)? {
-            Value::Integer(i) => Some(*i),
-            _ => None,
-        }
+        self.first(column)?.integer()
     }
 }
 

@@ -195,10 +195,6 @@ impl Runtime {
         })
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
     /// A fresh store and instance-to-be for one request to `component`.
     pub fn new_request(
         &self,

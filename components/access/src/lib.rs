@@ -189,9 +189,7 @@ fn access_log(ctx: &Ctx, req: &Request) -> Outcome {
         ))?;
         Ok(entries)
     })?;
-    let next = (entries.len() as i64 == limit)
-        .then(|| entries.last().map(|e| e.seq))
-        .flatten();
+    let next = context::next_cursor(&entries, limit, |e| e.seq);
     Ok(json(
         200,
         &serde_json::json!({ "entries": entries, "next": next }),

@@ -343,9 +343,7 @@ fn list_cases(ctx: &Ctx, req: &Request) -> Outcome {
             clock: cases::clock(case, now),
         })
         .collect();
-    let next = (page.len() as i64 == limit)
-        .then(|| page.last().map(|c| c.id.clone()))
-        .flatten();
+    let next = context::next_cursor(&page, limit, |c| c.id.clone());
     Ok(json(
         200,
         &serde_json::json!({ "cases": views, "next": next }),
@@ -449,9 +447,7 @@ fn pin_register(ctx: &Ctx, req: &Request) -> Outcome {
         ))?;
         Ok(page)
     })?;
-    let next = (page.len() as i64 == limit)
-        .then(|| page.last().map(|p| p.id.clone()))
-        .flatten();
+    let next = context::next_cursor(&page, limit, |p| p.id.clone());
     Ok(json(
         200,
         &serde_json::json!({ "pins": page, "next": next }),

@@ -512,6 +512,13 @@ pub fn limit(req: &Request) -> Result<i64, Problem> {
     }
 }
 
+/// The cursor for the next page: the last item's, when the page is full (there may be more).
+pub fn next_cursor<T, C>(page: &[T], limit: i64, cursor: impl Fn(&T) -> C) -> Option<C> {
+    (page.len() as i64 == limit)
+        .then(|| page.last().map(cursor))
+        .flatten()
+}
+
 /// A query parameter's value (percent-decoded), if present.
 pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query().split('&').find_map(|pair| {
