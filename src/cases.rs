@@ -71,10 +71,6 @@ pub struct Occurrence {
     pub breach_of_order: bool,
 }
 
-fn json_text<T: Serialize>(value: &T) -> Value {
-    Value::Text(serde_json::to_string(value).expect("serialises"))
-}
-
 /// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`].
 pub fn create(
     db: &impl Sql,
@@ -150,7 +146,7 @@ fn insert_occurrence(
             optional(o.to.as_deref()),
             o.location.trim().into(),
             serde_json::to_value(o.channel).expect("serialises").as_str().unwrap_or_default().into(),
-            json_text(&o.behaviours),
+            Value::json(&o.behaviours),
             o.description.trim().into(),
             i64::from(o.fear_of_violence).into(),
             i64::from(o.breach_of_order).into(),
@@ -251,7 +247,7 @@ pub fn record_decision(
         } => (
             "recorded",
             Value::from(principal.as_str()),
-            json_text(&included.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+            Value::json(&included.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
             optional(
                 stalking_ruled_out_reason
                     .as_deref()
@@ -335,10 +331,7 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
             .collect(),
     });
     let principal = r[17].text();
-    let included: Vec<String> = r[18]
-        .text()
-        .and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default();
+    let included: Vec<String> = r[18].from_json().unwrap_or_default();
     let stalking_recorded = principal
         .iter()
         .chain(included.iter())
@@ -386,7 +379,7 @@ fn occurrences(rows: &Rows) -> Vec<Occurrence> {
             to: o[4].text(),
             location: o[5].text().unwrap_or_default(),
             channel: serde_json::Value::String(o[6].text().unwrap_or_default()),
-            behaviours: serde_json::from_str(&o[7].text().unwrap_or_default()).unwrap_or_default(),
+            behaviours: o[7].from_json().unwrap_or_default(),
             description: o[8].text().unwrap_or_default(),
             fear_of_violence: o[9].flag(),
             breach_of_order: o[10].flag(),

@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_cases_and_pins",
         sql: include_str!("../migrations/0003_cases_and_pins.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_risk",
+        sql: include_str!("../migrations/0004_risk.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

@@ -48,6 +48,19 @@ impl Value {
         }
     }
 
+    /// A value stored as JSON text.
+    pub fn json<T: serde::Serialize>(value: &T) -> Value {
+        Value::Text(serde_json::to_string(value).expect("serialises"))
+    }
+
+    /// A JSON text column, decoded; `None` for NULL or unreadable JSON.
+    pub fn from_json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        match self {
+            Value::Text(t) => serde_json::from_str(t).ok(),
+            _ => None,
+        }
+    }
+
     /// A 0/1 column as a bool.
     pub fn flag(&self) -> bool {
         self.integer() == Some(1)

@@ -1,0 +1,27 @@
+//! Embeds every risk instrument under `instruments/` in the domain library, so adding an instrument
+//! (a force variant, DARA) is adding a file: no code changes.
+
+use std::path::PathBuf;
+
+fn main() {
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("instruments");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("instruments/ exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut table = String::from("pub(crate) static FILES: &[(&str, &str)] = &[\n");
+    for file in files {
+        println!("cargo:rerun-if-changed={}", file.display());
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        table.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
+    }
+    table.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("instrument_files.rs");
+    std::fs::write(out, table).unwrap();
+}

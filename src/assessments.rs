@@ -1,0 +1,634 @@
+//! Risk assessments, stored: what was answered and judged, the result as computed then, the
+//! supervisors' reviews, what is due on a case, and what is overdue across the force. An assessment
+//! and its reviews are never changed; its status (current, due for review) is worked out when read.
+
+use crate::cases::Case;
+use crate::instruments::{Instrument, Purpose};
+use crate::intake::{parse_time, timestamp};
+use crate::referrals::{self, Referral};
+use crate::risk::{
+    self, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
+};
+use crate::sql::{Sql, SqlError, Value};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use time::{Duration, OffsetDateTime};
+
+/// `at` plus some hours, in the records' timestamp format.
+pub fn plus_hours(at: &str, hours: i64) -> String {
+    let start = parse_time(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    timestamp(start + Duration::hours(hours))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub id: String,
+    pub case_id: String,
+    pub instrument: InstrumentRef,
+    pub purpose: Purpose,
+    pub assessed_at: String,
+    pub assessed_by: String,
+    pub answers: BTreeMap<String, Given>,
+    pub judgement: Option<Judgement>,
+    pub result: Evaluation,
+    /// The level now: the assessment's, or higher where a supervisor's review raised it.
+    pub level: Option<Level>,
+    pub reviews: Vec<Review>,
+    pub supervisor_review: Option<SupervisorReview>,
+    pub review: ReviewStatus,
+    pub referrals: Vec<Referral>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub id: String,
+    pub reviewed_at: String,
+    pub reviewed_by: String,
+    pub outcome: String,
+    pub level: Option<Level>,
+    pub rationale: String,
+    pub next_review_by: String,
+}
+
+/// A supervisor's review the level requires by a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupervisorReview {
+    pub due_at: String,
+    pub done: bool,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewStatus {
+    /// The latest of its kind on the case; older ones are superseded and need nothing.
+    pub current: bool,
+    pub review_by: String,
+    pub due: bool,
+    pub reasons: Vec<String>,
+}
+
+/// The pair's history, for escalation and repeat referrals: occasions on cases with the same victim
+/// (normalised name and date of birth) and a linked suspect, within the window.
+pub fn history(
+    db: &impl Sql,
+    case: &Case,
+    now: &str,
+    window_days: i64,
+) -> Result<History, SqlError> {
+    let since = parse_time(now).unwrap_or(OffsetDateTime::UNIX_EPOCH) - Duration::days(window_days);
+    let pair = pair_cases(db, case)?;
+    let mut occasions: Vec<OffsetDateTime> = Vec::new();
+    let mut recorded: Vec<String> = Vec::new();
+    for id in &pair {
+        let rows = db.query(
+            "SELECT occurred_from, recorded_at FROM occurrences WHERE case_id = ?1",
+            &[id.as_str().into()],
+        )?;
+        for row in &rows.rows {
+            if let Some(at) = row[0].text().as_deref().and_then(parse_time)
+                && at >= since
+            {
+                occasions.push(at);
+                recorded.push(row[1].text().unwrap_or_default());
+            }
+        }
+    }
+    let since_text = timestamp(since);
+    let mut repeat_referrals = BTreeSet::new();
+    for id in &pair {
+        let rows = db.query(
+            "SELECT agency, MAX(created_at) FROM referrals WHERE case_id = ?1 AND created_at >= ?2 GROUP BY agency",
+            &[id.as_str().into(), since_text.as_str().into()],
+        )?;
+        for row in &rows.rows {
+            let last = row[1].text().unwrap_or_default();
+            // SafeLives' repeat: any incident for the pair after the last referral.
+            if recorded.iter().any(|r| *r > last) {
+                repeat_referrals.insert(row[0].text().unwrap_or_default());
+            }
+        }
+    }
+    Ok(History {
+        stalking: case.stalking,
+        occasions: case.occurrences.len(),
+        pair_incidents: occasions.len() as u32,
+        repeat_referrals,
+    })
+}
+
+/// This case and every other case with the same victim and a linked suspect.
+fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<String>, SqlError> {
+    let mut cases = vec![case.id.clone()];
+    let Some(victim) = victim_key(&case.victim.name, case.victim.date_of_birth.as_deref()) else {
+        return Ok(cases);
+    };
+    let linked: BTreeSet<&String> = case.suspects.iter().flat_map(|s| &s.linked_cases).collect();
+    for other in linked {
+        let rows = db.query(
+            "SELECT victim_name, victim_date_of_birth FROM cases WHERE id = ?1",
+            &[other.as_str().into()],
+        )?;
+        if let Some(row) = rows.rows.first()
+            && victim_key(&row[0].text().unwrap_or_default(), row[1].text().as_deref()).as_ref()
+                == Some(&victim)
+        {
+            cases.push(other.clone());
+        }
+    }
+    Ok(cases)
+}
+
+/// The same victim across cases: normalised name and date of birth (a name alone is too weak).
+fn victim_key(name: &str, date_of_birth: Option<&str>) -> Option<String> {
+    let name: Vec<String> = name
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    Some(format!("{}|{}", name.join(" "), date_of_birth?))
+}
+
+/// Stores a scored assessment and the referrals it makes due.
+#[allow(clippy::too_many_arguments)]
+pub fn insert(
+    db: &impl Sql,
+    id: &str,
+    instrument: &Instrument,
+    new: &NewAssessment,
+    evaluation: &Evaluation,
+    policy: &risk::Policy,
+    now: &str,
+    by: &str,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<(), SqlError> {
+    db.run(
+        "INSERT INTO risk_assessments (id, case_id, instrument_id, instrument_version, purpose, assessed_at, assessed_by,
+             answers, judgement, evaluation, level, review_by, supervisor_review_due_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        &[
+            id.into(),
+            new.case_id.as_str().into(),
+            instrument.id.as_str().into(),
+            instrument.version.as_str().into(),
+            instrument.purpose.as_str().into(),
+            now.into(),
+            by.into(),
+            Value::json(&new.answers),
+            new.judgement.as_ref().map_or(Value::Null, Value::json),
+            Value::json(evaluation),
+            evaluation.level.map_or(Value::Null, |l| l.as_str().into()),
+            plus_hours(now, evaluation.review_days * 24).into(),
+            evaluation
+                .supervisor_review_hours
+                .map_or(Value::Null, |h| plus_hours(now, h).into()),
+        ],
+    )?;
+    for need in &evaluation.referrals {
+        referrals::make_due(
+            db,
+            &new.case_id,
+            id,
+            need,
+            evaluation.level,
+            policy,
+            now,
+            new_id,
+        )?;
+    }
+    Ok(())
+}
+
+const COLUMNS: &str =
+    "id, case_id, instrument_id, instrument_version, purpose, assessed_at, assessed_by, answers,
+    judgement, evaluation, level, review_by, supervisor_review_due_at";
+
+pub fn get(db: &impl Sql, id: &str, now: &str) -> Result<Option<Assessment>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM risk_assessments WHERE id = ?1"),
+        &[id.into()],
+    )?;
+    match rows.rows.first() {
+        Some(row) => Ok(Some(assemble(db, row, now)?)),
+        None => Ok(None),
+    }
+}
+
+/// Every assessment on a case, newest first.
+pub fn for_case(db: &impl Sql, case_id: &str, now: &str) -> Result<Vec<Assessment>, SqlError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM risk_assessments WHERE case_id = ?1 ORDER BY assessed_at DESC, id DESC"
+        ),
+        &[case_id.into()],
+    )?;
+    rows.rows.iter().map(|row| assemble(db, row, now)).collect()
+}
+
+fn assemble(db: &impl Sql, r: &[Value], now: &str) -> Result<Assessment, SqlError> {
+    let id = r[0].text().unwrap_or_default();
+    let case_id = r[1].text().unwrap_or_default();
+    let purpose = if r[4].text().as_deref() == Some("risk") {
+        Purpose::Risk
+    } else {
+        Purpose::StalkingScreening
+    };
+    let assessed_at = r[5].text().unwrap_or_default();
+    let result: Evaluation =
+        r[9].from_json().ok_or_else(|| SqlError(format!("assessment {id}: unreadable result")))?;
+    let reviews: Vec<Review> = db
+        .query(
+            "SELECT id, reviewed_at, reviewed_by, outcome, level, rationale, next_review_by FROM risk_reviews
+             WHERE assessment_id = ?1 ORDER BY reviewed_at, id",
+            &[id.as_str().into()],
+        )?
+        .rows
+        .iter()
+        .map(|v| Review {
+            id: v[0].text().unwrap_or_default(),
+            reviewed_at: v[1].text().unwrap_or_default(),
+            reviewed_by: v[2].text().unwrap_or_default(),
+            outcome: v[3].text().unwrap_or_default(),
+            level: v[4].text().as_deref().and_then(Level::parse),
+            rationale: v[5].text().unwrap_or_default(),
+            next_review_by: v[6].text().unwrap_or_default(),
+        })
+        .collect();
+    let level = r[10]
+        .text()
+        .as_deref()
+        .and_then(Level::parse)
+        .into_iter()
+        .chain(reviews.iter().filter_map(|r| r.level))
+        .max();
+    let supervisor_review = r[12].text().map(|due_at| {
+        let done = !reviews.is_empty();
+        SupervisorReview {
+            overdue: !done && now > due_at.as_str(),
+            done,
+            due_at,
+        }
+    });
+    let review = review_status(
+        db,
+        &id,
+        &case_id,
+        purpose,
+        &assessed_at,
+        &r[11].text().unwrap_or_default(),
+        &reviews,
+        now,
+    )?;
+    Ok(Assessment {
+        referrals: referrals::for_assessment(db, &id)?,
+        instrument: InstrumentRef {
+            id: r[2].text().unwrap_or_default(),
+            version: r[3].text().unwrap_or_default(),
+        },
+        purpose,
+        assessed_by: r[6].text().unwrap_or_default(),
+        answers: r[7].from_json().unwrap_or_default(),
+        judgement: r[8].from_json(),
+        result,
+        level,
+        reviews,
+        supervisor_review,
+        review,
+        id,
+        case_id,
+        assessed_at,
+    })
+}
+
+/// Whether an assessment is current and due for review: its review date has passed, or the case has
+/// an occurrence recorded since it (or since its last review).
+#[allow(clippy::too_many_arguments)]
+fn review_status(
+    db: &impl Sql,
+    id: &str,
+    case_id: &str,
+    purpose: Purpose,
+    assessed_at: &str,
+    review_by: &str,
+    reviews: &[Review],
+    now: &str,
+) -> Result<ReviewStatus, SqlError> {
+    let newer = db.query(
+        "SELECT COUNT(*) AS n FROM risk_assessments WHERE case_id = ?1 AND purpose = ?2 AND id != ?3
+           AND (assessed_at > ?4 OR (assessed_at = ?4 AND id > ?3))",
+        &[case_id.into(), purpose.as_str().into(), id.into(), assessed_at.into()],
+    )?;
+    let current = newer.first_integer("n") == Some(0);
+    let (since, review_by) = reviews.last().map_or((assessed_at, review_by), |r| {
+        (r.reviewed_at.as_str(), r.next_review_by.as_str())
+    });
+    let mut reasons = Vec::new();
+    if current {
+        if now > review_by {
+            reasons.push(format!("The review date ({review_by}) has passed."));
+        }
+        let later = db.query(
+            "SELECT number, recorded_at FROM occurrences WHERE case_id = ?1 AND recorded_at > ?2 ORDER BY number",
+            &[case_id.into(), since.into()],
+        )?;
+        for row in &later.rows {
+            reasons.push(format!(
+                "Occurrence {} was recorded at {}, after this assessment was made or last reviewed.",
+                row[0].integer().unwrap_or(0),
+                row[1].text().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(ReviewStatus {
+        current,
+        review_by: review_by.to_string(),
+        due: !reasons.is_empty(),
+        reasons,
+    })
+}
+
+/// Records a supervisor's review (validated against the assessment's level by the caller).
+#[allow(clippy::too_many_arguments)]
+pub fn add_review(
+    db: &impl Sql,
+    id: &str,
+    assessment: &Assessment,
+    review: &risk::NewReview,
+    policy: &risk::Policy,
+    now: &str,
+    by: &str,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<(), SqlError> {
+    let level = review.level.or(assessment.level);
+    let days = policy
+        .review_days
+        .get(level.map_or("screening", Level::as_str))
+        .copied()
+        .unwrap_or(28);
+    db.run(
+        "INSERT INTO risk_reviews (id, assessment_id, reviewed_at, reviewed_by, outcome, level, rationale, next_review_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            id.into(),
+            assessment.id.as_str().into(),
+            now.into(),
+            by.into(),
+            match review.outcome {
+                risk::ReviewOutcome::Agreed => "agreed",
+                risk::ReviewOutcome::Raised => "raised",
+            }
+            .into(),
+            review.level.map_or(Value::Null, |l| l.as_str().into()),
+            review.rationale.trim().into(),
+            plus_hours(now, days * 24).into(),
+        ],
+    )?;
+    // A raised level may make referrals due that the assessment's level did not.
+    if let Some(raised) = review.level {
+        for (agency, triggers) in &policy.referrals {
+            if triggers.contains(&risk::Trigger::Level(raised)) {
+                let need = risk::ReferralNeed {
+                    agency: agency.clone(),
+                    criteria: vec![
+                        format!("{}-risk", raised.as_str()),
+                        "professional-judgement".into(),
+                    ],
+                };
+                referrals::make_due(
+                    db,
+                    &assessment.case_id,
+                    &assessment.id,
+                    &need,
+                    Some(raised),
+                    policy,
+                    now,
+                    new_id,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Something to do on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    pub code: &'static str,
+    pub text: String,
+    /// The record it concerns (an assessment or a referral), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
+    pub overdue: bool,
+}
+
+/// A case's risk picture: the current assessment and screening, whether the screening is due, and
+/// every outstanding action.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseRisk {
+    pub case_id: String,
+    pub assessment: Option<Assessment>,
+    pub screening: Option<Assessment>,
+    pub screening_required: bool,
+    pub screening_reasons: Vec<String>,
+    pub actions: Vec<Action>,
+}
+
+pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlError> {
+    let all = for_case(db, &case.id, now)?;
+    let latest = |purpose| all.iter().find(|a| a.purpose == purpose).cloned();
+    let assessment = latest(Purpose::Risk);
+    let screening = latest(Purpose::StalkingScreening);
+    let facts = History {
+        stalking: case.stalking,
+        occasions: case.occurrences.len(),
+        ..History::default()
+    };
+    let triggers = assessment
+        .as_ref()
+        .map(|a| a.result.screening_triggers.clone())
+        .unwrap_or_default();
+    let screening_reasons = risk::screening_reasons(&facts, &triggers);
+    let mut actions = Vec::new();
+    match &assessment {
+        None => actions.push(Action {
+            code: "risk-assessment-required",
+            text: "Assess the risk (DASH) with the victim.".into(),
+            record: None,
+            due_at: None,
+            overdue: false,
+        }),
+        Some(a) => actions.extend(assessment_actions(a)),
+    }
+    if !screening_reasons.is_empty() && screening.is_none() {
+        actions.push(Action {
+            code: "stalking-screening-required",
+            text: format!(
+                "Complete the stalking screening (S-DASH): {}",
+                screening_reasons.join(" ")
+            ),
+            record: None,
+            due_at: None,
+            overdue: false,
+        });
+    }
+    if let Some(s) = &screening {
+        actions.extend(assessment_actions(s));
+    }
+    for referral in referrals::open_for_case(db, &case.id)? {
+        actions.push(Action {
+            code: if referral.status == "due" {
+                "referral-due"
+            } else {
+                "referral-awaiting-acknowledgement"
+            },
+            text: format!(
+                "{} referral {} ({}).",
+                referral.agency.to_uppercase(),
+                if referral.status == "due" {
+                    "to send"
+                } else {
+                    "sent, not yet acknowledged"
+                },
+                referral.criteria.join(", ")
+            ),
+            overdue: referral.status == "due" && now > referral.due_at.as_str(),
+            due_at: Some(referral.due_at.clone()),
+            record: Some(referral.id),
+        });
+    }
+    let prompts = assessment
+        .iter()
+        .chain(screening.iter())
+        .flat_map(|a| &a.result.prompts);
+    let mut seen = BTreeSet::new();
+    for prompt in prompts {
+        if seen.insert(prompt.code.clone()) {
+            actions.push(Action {
+                code: if prompt.code == "consider-spo" {
+                    "consider-spo"
+                } else {
+                    "safety-plan"
+                },
+                text: prompt.text.clone(),
+                record: None,
+                due_at: None,
+                overdue: false,
+            });
+        }
+    }
+    Ok(CaseRisk {
+        case_id: case.id.clone(),
+        screening_required: !screening_reasons.is_empty(),
+        assessment,
+        screening,
+        screening_reasons,
+        actions,
+    })
+}
+
+fn assessment_actions(a: &Assessment) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if a.review.due {
+        actions.push(Action {
+            code: "review-due",
+            text: format!(
+                "Review the {} assessment: {}",
+                a.instrument.id,
+                a.review.reasons.join(" ")
+            ),
+            record: Some(a.id.clone()),
+            due_at: Some(a.review.review_by.clone()),
+            overdue: true,
+        });
+    }
+    if let Some(s) = a.supervisor_review.as_ref().filter(|s| !s.done) {
+        actions.push(Action {
+            code: "supervisor-review-due",
+            text: format!(
+                "A supervisor must review this {} assessment.",
+                a.level.map_or("", Level::as_str)
+            ),
+            record: Some(a.id.clone()),
+            due_at: Some(s.due_at.clone()),
+            overdue: s.overdue,
+        });
+    }
+    actions
+}
+
+/// What is overdue across the force: assessments past review, supervisors' reviews past due,
+/// referrals not sent in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overdue {
+    pub assessments: Vec<OverdueItem>,
+    pub reviews: Vec<OverdueItem>,
+    pub referrals: Vec<OverdueItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueItem {
+    pub id: String,
+    pub case_id: String,
+    pub what: String,
+    pub due_at: String,
+    pub reasons: Vec<String>,
+}
+
+/// At most `limit` of each kind, the longest overdue first.
+pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError> {
+    // Current assessments only: the latest of each purpose on each case.
+    let current = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM risk_assessments a WHERE NOT EXISTS (
+                 SELECT 1 FROM risk_assessments b WHERE b.case_id = a.case_id AND b.purpose = a.purpose
+                   AND (b.assessed_at > a.assessed_at OR (b.assessed_at = a.assessed_at AND b.id > a.id)))
+             ORDER BY a.review_by"
+        ),
+        &[],
+    )?;
+    let mut assessments = Vec::new();
+    let mut reviews = Vec::new();
+    for row in &current.rows {
+        let a = assemble(db, row, now)?;
+        if a.review.due && (assessments.len() as i64) < limit {
+            assessments.push(OverdueItem {
+                what: format!("{} review", a.instrument.id),
+                due_at: a.review.review_by.clone(),
+                reasons: a.review.reasons.clone(),
+                id: a.id.clone(),
+                case_id: a.case_id.clone(),
+            });
+        }
+        if let Some(s) = a.supervisor_review.as_ref().filter(|s| s.overdue)
+            && (reviews.len() as i64) < limit
+        {
+            reviews.push(OverdueItem {
+                id: a.id.clone(),
+                case_id: a.case_id.clone(),
+                what: format!(
+                    "supervisor's review of a {} assessment",
+                    a.level.map_or("", Level::as_str)
+                ),
+                due_at: s.due_at.clone(),
+                reasons: vec![format!("Required by {} and not yet done.", s.due_at)],
+            });
+        }
+    }
+    let referrals = referrals::overdue(db, now, limit)?
+        .into_iter()
+        .map(|r| OverdueItem {
+            what: format!("{} referral", r.agency.to_uppercase()),
+            reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
+            due_at: r.due_at,
+            id: r.id,
+            case_id: r.case_id,
+        })
+        .collect();
+    Ok(Overdue {
+        assessments,
+        reviews,
+        referrals,
+    })
+}

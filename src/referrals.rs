@@ -1,0 +1,431 @@
+//! Referrals to MASH and MARAC (or whatever agencies the force's policy names): made due by an
+//! assessment, sent with a recorded information-sharing decision and a package that holds only what
+//! the referral needs, and acknowledged by the partner system that receives it.
+
+use crate::assessments::{Assessment, plus_hours};
+use crate::cases::Case;
+use crate::instruments;
+use crate::intake::{FieldErrors, text};
+use crate::risk::{Level, Policy, ReferralNeed};
+use crate::sql::{Sql, SqlError, Value};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Referral {
+    pub id: String,
+    pub case_id: String,
+    pub assessment_id: String,
+    pub agency: String,
+    /// The partner system that receives it.
+    pub recipient: String,
+    pub criteria: Vec<String>,
+    pub level: Option<Level>,
+    /// `due`, `sent` or `acknowledged`.
+    pub status: String,
+    pub created_at: String,
+    pub due_at: String,
+    pub sent_at: Option<String>,
+    pub sent_by: Option<String>,
+    pub sharing: Option<Sharing>,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+}
+
+/// The decision to share, recorded with its reasons (necessary, proportionate; consent or why not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sharing {
+    pub basis: SharingBasis,
+    pub victim_aware: bool,
+    /// Why the victim is not told (required when `victim_aware` is false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim_not_aware_reason: Option<String>,
+    /// Why sharing is necessary and proportionate.
+    pub rationale: String,
+    /// How to reach the victim safely, if it is safe at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_contact: Option<SafeContact>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SharingBasis {
+    /// The victim consented.
+    Consent,
+    /// Without consent, in the public interest (safeguarding, preventing crime).
+    PublicInterest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeContact {
+    pub phone: String,
+    pub safe_to_call: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_times: Option<String>,
+}
+
+pub fn validate_sharing(sharing: &Sharing) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    text(
+        &mut errors,
+        "/rationale",
+        &sharing.rationale,
+        "why sharing is necessary and proportionate",
+        2000,
+    );
+    if !sharing.victim_aware {
+        text(
+            &mut errors,
+            "/victim_not_aware_reason",
+            sharing.victim_not_aware_reason.as_deref().unwrap_or(""),
+            "why the victim is not aware of the referral",
+            2000,
+        );
+    }
+    if let Some(contact) = &sharing.safe_contact {
+        text(
+            &mut errors,
+            "/safe_contact/phone",
+            &contact.phone,
+            "the phone number",
+            40,
+        );
+        if let Some(times) = &contact.safe_times {
+            text(
+                &mut errors,
+                "/safe_contact/safe_times",
+                times,
+                "the safe times",
+                200,
+            );
+        }
+    }
+    errors
+}
+
+const COLUMNS: &str =
+    "id, case_id, assessment_id, agency, recipient, criteria, level, status, created_at, due_at,
+    sent_at, sent_by, sharing, acknowledged_at, acknowledged_by";
+
+fn assemble(r: &[Value]) -> Referral {
+    Referral {
+        id: r[0].text().unwrap_or_default(),
+        case_id: r[1].text().unwrap_or_default(),
+        assessment_id: r[2].text().unwrap_or_default(),
+        agency: r[3].text().unwrap_or_default(),
+        recipient: r[4].text().unwrap_or_default(),
+        criteria: r[5].from_json().unwrap_or_default(),
+        level: r[6].text().as_deref().and_then(Level::parse),
+        status: r[7].text().unwrap_or_default(),
+        created_at: r[8].text().unwrap_or_default(),
+        due_at: r[9].text().unwrap_or_default(),
+        sent_at: r[10].text(),
+        sent_by: r[11].text(),
+        sharing: r[12].from_json(),
+        acknowledged_at: r[13].text(),
+        acknowledged_by: r[14].text(),
+    }
+}
+
+fn select(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Referral>, SqlError> {
+    Ok(db
+        .query(
+            &format!("SELECT {COLUMNS} FROM referrals WHERE {condition}"),
+            params,
+        )?
+        .rows
+        .iter()
+        .map(|r| assemble(r))
+        .collect())
+}
+
+/// Makes a referral due, unless one to the same agency is already open (due or sent) on the case.
+#[allow(clippy::too_many_arguments)]
+pub fn make_due(
+    db: &impl Sql,
+    case_id: &str,
+    assessment_id: &str,
+    need: &ReferralNeed,
+    level: Option<Level>,
+    policy: &Policy,
+    now: &str,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<(), SqlError> {
+    let open = db.query(
+        "SELECT 1 FROM referrals WHERE case_id = ?1 AND agency = ?2 AND status IN ('due', 'sent')",
+        &[case_id.into(), need.agency.as_str().into()],
+    )?;
+    if !open.rows.is_empty() {
+        return Ok(());
+    }
+    let recipient = policy
+        .recipients
+        .get(&need.agency)
+        .cloned()
+        .unwrap_or_default();
+    db.run(
+        "INSERT INTO referrals (id, case_id, assessment_id, agency, recipient, criteria, level, status, created_at, due_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'due', ?8, ?9)",
+        &[
+            new_id().into(),
+            case_id.into(),
+            assessment_id.into(),
+            need.agency.as_str().into(),
+            recipient.into(),
+            Value::json(&need.criteria),
+            level.map_or(Value::Null, |l| l.as_str().into()),
+            now.into(),
+            plus_hours(now, policy.referral_due_hours(&need.agency, level)).into(),
+        ],
+    )
+}
+
+pub fn get(db: &impl Sql, id: &str) -> Result<Option<Referral>, SqlError> {
+    Ok(select(db, "id = ?1", &[id.into()])?.into_iter().next())
+}
+
+pub fn for_assessment(db: &impl Sql, assessment_id: &str) -> Result<Vec<Referral>, SqlError> {
+    select(
+        db,
+        "assessment_id = ?1 ORDER BY created_at, id",
+        &[assessment_id.into()],
+    )
+}
+
+pub fn open_for_case(db: &impl Sql, case_id: &str) -> Result<Vec<Referral>, SqlError> {
+    select(
+        db,
+        "case_id = ?1 AND status IN ('due', 'sent') ORDER BY due_at, id",
+        &[case_id.into()],
+    )
+}
+
+/// Due and not sent by their time, longest overdue first.
+pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Vec<Referral>, SqlError> {
+    select(
+        db,
+        "status = 'due' AND due_at < ?1 ORDER BY due_at, id LIMIT ?2",
+        &[now.into(), limit.into()],
+    )
+}
+
+/// Which referrals to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub agency: Option<String>,
+    pub case_id: Option<String>,
+    /// Due and past their due time.
+    pub overdue: bool,
+}
+
+/// A page, newest first, after a cursor (the last id of the previous page).
+pub fn list(
+    db: &impl Sql,
+    filter: &Filter,
+    now: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Referral>, SqlError> {
+    select(
+        db,
+        "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR agency = ?2) AND (?3 IS NULL OR case_id = ?3)
+         AND (?4 = 0 OR (status = 'due' AND due_at < ?5))
+         AND (?6 IS NULL OR (created_at, id) < (SELECT created_at, id FROM referrals WHERE id = ?6))
+         ORDER BY created_at DESC, id DESC LIMIT ?7",
+        &[
+            optional(&filter.status),
+            optional(&filter.agency),
+            optional(&filter.case_id),
+            i64::from(filter.overdue).into(),
+            now.into(),
+            after.map_or(Value::Null, Value::from),
+            limit.into(),
+        ],
+    )
+}
+
+fn optional(text: &Option<String>) -> Value {
+    text.as_deref().map_or(Value::Null, Value::from)
+}
+
+/// Why a change to a referral did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// Its status does not allow it: the current status.
+    WrongStatus(String),
+}
+
+/// Sends a due referral: records the sharing decision and fixes the package.
+pub fn send(
+    db: &impl Sql,
+    id: &str,
+    sharing: &Sharing,
+    package: &serde_json::Value,
+    now: &str,
+    by: &str,
+) -> Result<Result<(), Refused>, SqlError> {
+    let updated = db.query(
+        "UPDATE referrals SET status = 'sent', sent_at = ?2, sent_by = ?3, sharing = ?4, package = ?5
+         WHERE id = ?1 AND status = 'due' RETURNING id",
+        &[id.into(), now.into(), by.into(), Value::json(sharing), Value::json(package)],
+    )?;
+    if !updated.rows.is_empty() {
+        return Ok(Ok(()));
+    }
+    Ok(Err(match get(db, id)? {
+        Some(r) => Refused::WrongStatus(r.status),
+        None => Refused::NotFound,
+    }))
+}
+
+/// The package for a referral: who and what the receiving agency needs, no more — no occurrence
+/// narratives, no answer comments, no other cases.
+pub fn package(
+    referral: &Referral,
+    case: &Case,
+    assessment: &Assessment,
+    sharing: &Sharing,
+    force: &str,
+    officer: &str,
+    now: &str,
+) -> serde_json::Value {
+    let instrument = instruments::find(&assessment.instrument.id, &assessment.instrument.version);
+    let yes: Vec<serde_json::Value> = assessment
+        .result
+        .yes_items
+        .iter()
+        .map(|item| {
+            let question = item.split('.').next().unwrap_or(item);
+            let text = instrument
+                .and_then(|i| i.question(question))
+                .map(|q| q.text.clone())
+                .unwrap_or_default();
+            serde_json::json!({ "item": item, "question": text })
+        })
+        .collect();
+    serde_json::json!({
+        "referral_id": referral.id,
+        "agency": referral.agency,
+        "criteria": referral.criteria,
+        "sent_at": now,
+        "from": { "force": force, "officer": officer },
+        "case": {
+            "incident_reference": case.incident_reference,
+            "crime_reference": case.crime_reference,
+            "relationship": case.relationship,
+            "domestic_abuse": case.domestic_abuse,
+            "stalking": case.stalking,
+            "occasions": case.occurrences.len(),
+        },
+        "victim": {
+            "name": case.victim.name,
+            "date_of_birth": case.victim.date_of_birth,
+            "aware_of_referral": sharing.victim_aware,
+            "safe_contact": sharing.safe_contact,
+        },
+        "suspects": case.suspects.iter().map(|s| serde_json::json!({
+            "name": s.name, "date_of_birth": s.date_of_birth,
+        })).collect::<Vec<_>>(),
+        "risk": {
+            "instrument": assessment.instrument,
+            "assessed_at": assessment.assessed_at,
+            "level": assessment.level,
+            "score": assessment.result.score,
+            "out_of": assessment.result.out_of,
+            "escalation_incidents": assessment.result.escalation_incidents,
+            "escalation": assessment.result.escalation,
+            "yes": yes,
+        },
+        "sharing": { "basis": sharing.basis, "rationale": sharing.rationale },
+    })
+}
+
+/// What a partner system sees in its list: no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub agency: String,
+    pub criteria: Vec<String>,
+    pub level: Option<Level>,
+    pub status: String,
+    pub sent_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+}
+
+/// The sent referrals addressed to a partner, newest first.
+pub fn for_recipient(
+    db: &impl Sql,
+    recipient: &str,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Summary>, SqlError> {
+    Ok(select(
+        db,
+        "recipient = ?1 AND status IN ('sent', 'acknowledged') AND (?2 IS NULL OR status = ?2)
+         AND (?3 IS NULL OR (sent_at, id) < (SELECT sent_at, id FROM referrals WHERE id = ?3))
+         ORDER BY sent_at DESC, id DESC LIMIT ?4",
+        &[
+            recipient.into(),
+            status.map_or(Value::Null, Value::from),
+            after.map_or(Value::Null, Value::from),
+            limit.into(),
+        ],
+    )?
+    .into_iter()
+    .map(|r| Summary {
+        id: r.id,
+        agency: r.agency,
+        criteria: r.criteria,
+        level: r.level,
+        status: r.status,
+        sent_at: r.sent_at,
+        acknowledged_at: r.acknowledged_at,
+    })
+    .collect())
+}
+
+/// A sent referral's package, for the partner it is addressed to (`None` for anyone else: a partner
+/// cannot tell another's referral from one that does not exist).
+pub fn package_for(
+    db: &impl Sql,
+    id: &str,
+    recipient: &str,
+) -> Result<Option<serde_json::Value>, SqlError> {
+    let rows = db.query(
+        "SELECT status, package, acknowledged_at FROM referrals
+         WHERE id = ?1 AND recipient = ?2 AND status IN ('sent', 'acknowledged')",
+        &[id.into(), recipient.into()],
+    )?;
+    Ok(rows.rows.first().map(|r| {
+        let mut package: serde_json::Value = r[1].from_json().unwrap_or_default();
+        package["status"] = r[0].text().unwrap_or_default().into();
+        package["acknowledged_at"] = r[2].text().into();
+        package
+    }))
+}
+
+/// The receiving partner acknowledges a sent referral (once).
+pub fn acknowledge(
+    db: &impl Sql,
+    id: &str,
+    recipient: &str,
+    now: &str,
+    by: &str,
+) -> Result<Result<(), Refused>, SqlError> {
+    let updated = db.query(
+        "UPDATE referrals SET status = 'acknowledged', acknowledged_at = ?3, acknowledged_by = ?4
+         WHERE id = ?1 AND recipient = ?2 AND status = 'sent' RETURNING id",
+        &[id.into(), recipient.into(), now.into(), by.into()],
+    )?;
+    if !updated.rows.is_empty() {
+        return Ok(Ok(()));
+    }
+    Ok(Err(match get(db, id)? {
+        Some(r) if r.recipient == recipient && r.status != "due" => Refused::WrongStatus(r.status),
+        _ => Refused::NotFound,
+    }))
+}

@@ -1,0 +1,1268 @@
+//! Risk scoring, explained: the count of scored "yes" answers, banded by the force's thresholds;
+//! potential escalation from the case history; professional judgement that may raise the level and
+//! never lower it; when the stalking screening (S-DASH) is due; and the referrals, prompts and review
+//! dates that follow, by force policy. Pure functions over an instrument (data) and a [`Policy`]
+//! (configuration): nothing here knows a question id.
+
+use crate::instruments::{self, Instrument, Purpose};
+use crate::intake::{FieldErrors, text};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Standard,
+    Medium,
+    High,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Standard, Level::Medium, Level::High];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Standard => "standard",
+            Level::Medium => "medium",
+            Level::High => "high",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Yes,
+    No,
+    /// Not counted: only a "yes" counts.
+    DontKnow,
+    NotAsked,
+}
+
+/// One question's answer: a single answer, or one per part for a multi-part question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Given {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<String, Answer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Given {
+    fn is(&self, wanted: Answer) -> bool {
+        self.answer == Some(wanted) || self.parts.values().any(|a| *a == wanted)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentRef {
+    pub id: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssessment {
+    pub case_id: String,
+    pub instrument: InstrumentRef,
+    pub answers: BTreeMap<String, Given>,
+    #[serde(default)]
+    pub judgement: Option<Judgement>,
+}
+
+/// The assessing officer's professional judgement: a level at or above the computed one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Judgement {
+    pub level: Level,
+    pub rationale: String,
+}
+
+pub const MAX_COMMENT: usize = 2000;
+pub const MAX_RATIONALE: usize = 2000;
+
+/// The instrument a request names, or the field errors saying which exist.
+pub fn resolve(reference: &InstrumentRef) -> Result<&'static Instrument, FieldErrors> {
+    if let Some(instrument) = instruments::find(&reference.id, &reference.version) {
+        return Ok(instrument);
+    }
+    let versions = instruments::versions(&reference.id);
+    Err(vec![if versions.is_empty() {
+        let mut ids: Vec<&str> = instruments::catalogue()
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        ids.dedup();
+        (
+            "/instrument/id".into(),
+            format!(
+                "There is no instrument `{}`: use one of {}.",
+                reference.id,
+                ids.join(", ")
+            ),
+        )
+    } else {
+        (
+            "/instrument/version".into(),
+            format!(
+                "The {} instrument has version {}, not `{}`.",
+                reference.id,
+                versions.join(", "),
+                reference.version
+            ),
+        )
+    }])
+}
+
+/// Every question answered, nothing answered that is not asked, parts where there are parts.
+pub fn validate(instrument: &Instrument, new: &NewAssessment) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if new.case_id.trim().is_empty() {
+        errors.push(("/case_id".into(), "Enter the case id.".into()));
+    }
+    for id in new.answers.keys() {
+        if instrument.question(id).is_none() {
+            errors.push((
+                format!("/answers/{id}"),
+                format!(
+                    "There is no question `{id}` in {} {}.",
+                    instrument.id, instrument.version
+                ),
+            ));
+        }
+    }
+    for question in &instrument.questions {
+        let pointer = format!("/answers/{}", question.id);
+        let Some(given) = new.answers.get(&question.id) else {
+            errors.push((
+                pointer,
+                format!(
+                    "Answer question {} (yes, no, dont_know or not_asked).",
+                    question.number
+                ),
+            ));
+            continue;
+        };
+        if question.parts.is_empty() {
+            if given.answer.is_none() {
+                errors.push((
+                    format!("{pointer}/answer"),
+                    format!(
+                        "Answer question {} (yes, no, dont_know or not_asked).",
+                        question.number
+                    ),
+                ));
+            }
+            if !given.parts.is_empty() {
+                errors.push((
+                    format!("{pointer}/parts"),
+                    format!("Question {} has no parts.", question.number),
+                ));
+            }
+        } else {
+            if given.answer.is_some() {
+                errors.push((
+                    format!("{pointer}/answer"),
+                    format!(
+                        "Question {} is answered part by part, in `parts`.",
+                        question.number
+                    ),
+                ));
+            }
+            for part in given.parts.keys() {
+                if !question.parts.iter().any(|p| &p.id == part) {
+                    errors.push((
+                        format!("{pointer}/parts/{part}"),
+                        format!("Question {} has no part `{part}`.", question.number),
+                    ));
+                }
+            }
+            for part in &question.parts {
+                if !given.parts.contains_key(&part.id) {
+                    errors.push((
+                        format!("{pointer}/parts/{}", part.id),
+                        format!("Answer this part of question {}.", question.number),
+                    ));
+                }
+            }
+        }
+        if let Some(comment) = &given.comment
+            && !comment.trim().is_empty()
+        {
+            text(
+                &mut errors,
+                &format!("{pointer}/comment"),
+                comment,
+                "the comment",
+                MAX_COMMENT,
+            );
+        }
+    }
+    if let Some(judgement) = &new.judgement {
+        if instrument.purpose != Purpose::Risk {
+            errors.push((
+                "/judgement".into(),
+                format!(
+                    "The {} screening has no risk level to judge; record professional judgement on the risk assessment.",
+                    instrument.id
+                ),
+            ));
+        } else {
+            text(
+                &mut errors,
+                "/judgement/rationale",
+                &judgement.rationale,
+                "the rationale for your professional judgement",
+                MAX_RATIONALE,
+            );
+        }
+    }
+    errors
+}
+
+/// Count thresholds: at or above `high` is high, at or above `medium` is medium, else standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Bands {
+    pub medium: u32,
+    pub high: u32,
+}
+
+impl Bands {
+    pub fn level(self, score: u32) -> Level {
+        if score >= self.high {
+            Level::High
+        } else if score >= self.medium {
+            Level::Medium
+        } else {
+            Level::Standard
+        }
+    }
+
+    fn describe(self, level: Level) -> String {
+        match level {
+            Level::High => format!("{} or more", self.high),
+            Level::Medium => format!("{} to {}", self.medium, self.high - 1),
+            Level::Standard => format!("below {}", self.medium),
+        }
+    }
+}
+
+/// What makes a referral to an agency due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    Level(Level),
+    /// Potential escalation: enough incidents for the pair in the window (or a local screening rule).
+    Escalation,
+    /// An earlier MARAC referral for the same pair within the window (SafeLives' repeat definition).
+    Repeat,
+}
+
+impl Trigger {
+    fn parse(text: &str) -> Option<Trigger> {
+        match text {
+            "escalation" => Some(Trigger::Escalation),
+            "repeat" => Some(Trigger::Repeat),
+            other => Level::parse(other).map(Trigger::Level),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Level(level) => level.as_str(),
+            Trigger::Escalation => "escalation",
+            Trigger::Repeat => "repeat",
+        }
+    }
+}
+
+/// A force's local rule on the stalking screening: escalation when any of these items is "yes", or
+/// when at least this many are. Off unless configured: there is no national cut-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreeningRule {
+    pub any_of: Vec<String>,
+    pub at_least: Option<u32>,
+}
+
+/// The force's risk policy, from Spin variables. Every default is here, once (spin.toml repeats them
+/// so that a deployment can see them; a test keeps the two the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub bands: BTreeMap<String, Bands>,
+    pub escalation_incidents: u32,
+    pub escalation_window_days: i64,
+    pub referrals: Vec<(String, Vec<Trigger>)>,
+    /// Hours from creation to due, by `agency.level` or `agency`.
+    pub referral_due_hours: BTreeMap<String, i64>,
+    /// Partner system (token subject) that receives each agency's referrals.
+    pub recipients: BTreeMap<String, String>,
+    /// Days to the next review, by level name, and `screening` for the stalking screening.
+    pub review_days: BTreeMap<String, i64>,
+    pub supervisor_review_hours: BTreeMap<Level, i64>,
+    pub screening_rule: Option<ScreeningRule>,
+}
+
+/// (variable, default): the policy's Spin variables.
+pub const POLICY_VARIABLES: &[(&str, &str)] = &[
+    ("risk_bands", "dash: medium=10, high=14"),
+    ("risk_escalation_incidents", "3"),
+    ("risk_escalation_window_days", "365"),
+    (
+        "risk_referrals",
+        "mash=medium,high; marac=high,escalation,repeat",
+    ),
+    ("risk_referral_due_hours", "mash.high=4, mash=24, marac=48"),
+    ("risk_referral_recipients", "mash=mash, marac=marac"),
+    (
+        "risk_review_days",
+        "high=7, medium=28, standard=90, screening=28",
+    ),
+    ("risk_supervisor_review_hours", "high=24"),
+    ("risk_screening_escalation", ""),
+];
+
+/// `key=value` pairs separated by `separator`; whitespace is ignored.
+fn pairs(text: &str, separator: char) -> Result<Vec<(String, String)>, String> {
+    text.split(separator)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+                .ok_or_else(|| format!("`{pair}` is not key=value"))
+        })
+        .collect()
+}
+
+fn positive(name: &str, value: &str) -> Result<i64, String> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{name}: `{value}` is not a whole number above 0"))
+}
+
+impl Policy {
+    /// The policy from the force's settings (`setting(name)` gives a variable's value, if set);
+    /// an error names the variable and what is wrong with it.
+    pub fn from_settings(setting: impl Fn(&str) -> Option<String>) -> Result<Policy, String> {
+        let get = |name: &str| {
+            setting(name).unwrap_or_else(|| {
+                POLICY_VARIABLES
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, d)| d.to_string())
+                    .unwrap_or_default()
+            })
+        };
+        let mut bands = BTreeMap::new();
+        for entry in get("risk_bands")
+            .split(';')
+            .filter(|e| !e.trim().is_empty())
+        {
+            let (instrument, thresholds) = entry.split_once(':').ok_or_else(|| {
+                format!("risk_bands: `{entry}` is not instrument: medium=N, high=N")
+            })?;
+            let thresholds: BTreeMap<String, String> = pairs(thresholds, ',')
+                .map_err(|e| format!("risk_bands: {e}"))?
+                .into_iter()
+                .collect();
+            let threshold = |level: &str| {
+                thresholds
+                    .get(level)
+                    .ok_or_else(|| format!("risk_bands: {} needs {level}=N", instrument.trim()))
+                    .and_then(|v| positive("risk_bands", v))
+                    .map(|n| n as u32)
+            };
+            let (medium, high) = (threshold("medium")?, threshold("high")?);
+            if medium >= high {
+                return Err(format!(
+                    "risk_bands: {} has medium={medium} not below high={high}",
+                    instrument.trim()
+                ));
+            }
+            bands.insert(instrument.trim().to_string(), Bands { medium, high });
+        }
+        let mut referrals = Vec::new();
+        for (agency, triggers) in
+            pairs(&get("risk_referrals"), ';').map_err(|e| format!("risk_referrals: {e}"))?
+        {
+            let triggers = triggers
+                .split(',')
+                .map(str::trim)
+                .map(|t| {
+                    Trigger::parse(t).ok_or_else(|| {
+                        format!("risk_referrals: `{t}` is not standard, medium, high, escalation or repeat")
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            referrals.push((agency, triggers));
+        }
+        let numbers = |name: &str| -> Result<BTreeMap<String, i64>, String> {
+            pairs(&get(name), ',')
+                .map_err(|e| format!("{name}: {e}"))?
+                .into_iter()
+                .map(|(k, v)| positive(name, &v).map(|n| (k, n)))
+                .collect()
+        };
+        let review_days = numbers("risk_review_days")?;
+        for key in ["high", "medium", "standard", "screening"] {
+            if !review_days.contains_key(key) {
+                return Err(format!("risk_review_days: needs {key}=N"));
+            }
+        }
+        let mut supervisor_review_hours = BTreeMap::new();
+        for (level, hours) in numbers("risk_supervisor_review_hours")? {
+            let level = Level::parse(&level).ok_or_else(|| {
+                format!("risk_supervisor_review_hours: `{level}` is not standard, medium or high")
+            })?;
+            supervisor_review_hours.insert(level, hours);
+        }
+        let referral_due_hours = numbers("risk_referral_due_hours")?;
+        let recipients: BTreeMap<String, String> = pairs(&get("risk_referral_recipients"), ',')
+            .map_err(|e| format!("risk_referral_recipients: {e}"))?
+            .into_iter()
+            .collect();
+        for (agency, _) in &referrals {
+            if !referral_due_hours.contains_key(agency) {
+                return Err(format!("risk_referral_due_hours: needs {agency}=N"));
+            }
+            if !recipients.contains_key(agency) {
+                return Err(format!(
+                    "risk_referral_recipients: needs {agency}=<partner>"
+                ));
+            }
+        }
+        let screening_rule = {
+            let rule = get("risk_screening_escalation");
+            if rule.trim().is_empty() {
+                None
+            } else {
+                let mut parsed = ScreeningRule {
+                    any_of: Vec::new(),
+                    at_least: None,
+                };
+                for (key, value) in
+                    pairs(&rule, ';').map_err(|e| format!("risk_screening_escalation: {e}"))?
+                {
+                    match key.as_str() {
+                        "any" => {
+                            parsed.any_of = value.split(',').map(|v| v.trim().to_string()).collect()
+                        }
+                        "at_least" => {
+                            parsed.at_least =
+                                Some(positive("risk_screening_escalation", &value)? as u32)
+                        }
+                        other => {
+                            return Err(format!(
+                                "risk_screening_escalation: `{other}` is not any or at_least"
+                            ));
+                        }
+                    }
+                }
+                Some(parsed)
+            }
+        };
+        Ok(Policy {
+            bands,
+            escalation_incidents: positive(
+                "risk_escalation_incidents",
+                &get("risk_escalation_incidents"),
+            )? as u32,
+            escalation_window_days: positive(
+                "risk_escalation_window_days",
+                &get("risk_escalation_window_days"),
+            )?,
+            referrals,
+            referral_due_hours,
+            recipients,
+            review_days,
+            supervisor_review_hours,
+            screening_rule,
+        })
+    }
+
+    /// Hours until a referral to `agency` at `level` is overdue.
+    pub fn referral_due_hours(&self, agency: &str, level: Option<Level>) -> i64 {
+        level
+            .and_then(|l| {
+                self.referral_due_hours
+                    .get(&format!("{agency}.{}", l.as_str()))
+            })
+            .or_else(|| self.referral_due_hours.get(agency))
+            .copied()
+            .unwrap_or(24)
+    }
+}
+
+/// What the case data says, for escalation and the screening triggers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct History {
+    /// Stalking indicated by the facts or recorded.
+    pub stalking: bool,
+    /// Occasions on this case.
+    pub occasions: usize,
+    /// Incidents (occasions) for the same victim–suspect pair within the escalation window.
+    pub pair_incidents: u32,
+    /// Agencies the pair was referred to within the window, with an incident since (a repeat).
+    pub repeat_referrals: std::collections::BTreeSet<String>,
+}
+
+/// A referral the assessment makes due, and which of the policy's criteria it meets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralNeed {
+    pub agency: String,
+    pub criteria: Vec<String>,
+}
+
+/// A prompt for the officer that the assessment raises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub code: String,
+    pub text: String,
+}
+
+/// The result of an assessment, with every rule that fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub score: u32,
+    pub out_of: u32,
+    /// The questions answered yes that count (`q8`, or `q3.being-killed` for a part).
+    pub yes_items: Vec<String>,
+    /// Answered "don't know": listed, never counted.
+    pub dont_know_items: Vec<String>,
+    /// From the bands; none for a screening.
+    pub computed_level: Option<Level>,
+    /// After professional judgement (never below `computed_level`).
+    pub level: Option<Level>,
+    pub escalation_incidents: u32,
+    pub escalation: bool,
+    pub rules: Vec<String>,
+    pub referrals: Vec<ReferralNeed>,
+    pub prompts: Vec<Prompt>,
+    /// Why the stalking screening is due, from the answers (the case's own triggers are added when
+    /// the case is read, as they change with it).
+    pub screening_triggers: Vec<String>,
+    pub review_days: i64,
+    pub supervisor_review_hours: Option<i64>,
+}
+
+/// Scores a validated assessment. The only refusal left is judgement that would lower the level.
+pub fn evaluate(
+    instrument: &Instrument,
+    new: &NewAssessment,
+    history: &History,
+    policy: &Policy,
+) -> Result<Evaluation, FieldErrors> {
+    let mut rules = Vec::new();
+    let mut yes_items = Vec::new();
+    let mut dont_know_items = Vec::new();
+    let mut screening_triggers = Vec::new();
+    let mut score = 0;
+    for question in &instrument.questions {
+        let Some(given) = new.answers.get(&question.id) else {
+            continue;
+        };
+        let items = |wanted: Answer| -> Vec<String> {
+            if question.parts.is_empty() {
+                (given.answer == Some(wanted))
+                    .then(|| question.id.clone())
+                    .into_iter()
+                    .collect()
+            } else {
+                given
+                    .parts
+                    .iter()
+                    .filter(|(_, a)| **a == wanted)
+                    .map(|(part, _)| format!("{}.{part}", question.id))
+                    .collect()
+            }
+        };
+        if question.scored && given.is(Answer::Yes) {
+            score += 1;
+            yes_items.push(question.id.clone());
+        } else if !question.scored {
+            yes_items.extend(items(Answer::Yes));
+        }
+        dont_know_items.extend(items(Answer::DontKnow));
+        if question.yes_requires == Some(Purpose::StalkingScreening) && given.is(Answer::Yes) {
+            screening_triggers.push(format!(
+                "Question {} was answered yes: {}",
+                question.number, question.text
+            ));
+        }
+    }
+    let out_of = instrument.scored_questions() as u32;
+    rules.push(format!(
+        "{score} of {out_of} counted questions were answered yes{}.",
+        match dont_know_items.len() {
+            0 => String::new(),
+            n => format!(" ({n} \"don't know\", which never count)"),
+        }
+    ));
+
+    let escalation_by_history = history.pair_incidents >= policy.escalation_incidents;
+    let mut escalation = false;
+    let (computed_level, level) = match instrument.purpose {
+        Purpose::Risk => {
+            let Some(bands) = policy.bands.get(&instrument.id) else {
+                // A configuration gap, not the caller's mistake: the handler answers 503.
+                return Err(vec![(
+                    "/instrument/id".into(),
+                    format!("no risk bands are configured for {}", instrument.id),
+                )]);
+            };
+            let computed = bands.level(score);
+            rules.push(format!(
+                "A score of {score} is in the {} band ({}), by this force's thresholds.",
+                computed.as_str(),
+                bands.describe(computed)
+            ));
+            let level = match &new.judgement {
+                Some(j) if j.level < computed => {
+                    return Err(vec![(
+                        "/judgement/level".into(),
+                        format!(
+                            "Professional judgement may raise the level but never lower it: the score gives {}, so judge {} or higher.",
+                            computed.as_str(),
+                            computed.as_str()
+                        ),
+                    )]);
+                }
+                Some(j) if j.level > computed => {
+                    rules.push(format!(
+                        "Professional judgement raised the level from {} to {}: {}",
+                        computed.as_str(),
+                        j.level.as_str(),
+                        j.rationale.trim()
+                    ));
+                    j.level
+                }
+                Some(j) => {
+                    rules.push(format!(
+                        "Professional judgement agreed with the {} level: {}",
+                        computed.as_str(),
+                        j.rationale.trim()
+                    ));
+                    computed
+                }
+                None => computed,
+            };
+            if escalation_by_history {
+                escalation = true;
+                rules.push(format!(
+                    "Potential escalation: {} incidents for this victim and suspect in the last {} days (the threshold is {}).",
+                    history.pair_incidents, policy.escalation_window_days, policy.escalation_incidents
+                ));
+            }
+            for agency in &history.repeat_referrals {
+                rules.push(format!(
+                    "Repeat: this victim and suspect were referred to {} in the last {} days, and there has been an incident since.",
+                    agency.to_uppercase(),
+                    policy.escalation_window_days
+                ));
+            }
+            (Some(computed), Some(level))
+        }
+        Purpose::StalkingScreening => {
+            rules.push(
+                "There is no national cut-off for this screening: more \"yes\" answers mean more risk, weighed by professional judgement."
+                    .into(),
+            );
+            if let Some(rule) = &policy.screening_rule {
+                let hits: Vec<&String> = rule
+                    .any_of
+                    .iter()
+                    .filter(|i| yes_items.contains(i))
+                    .collect();
+                let by_count = rule.at_least.is_some_and(|n| score >= n);
+                if !hits.is_empty() || by_count {
+                    escalation = true;
+                    let why = if hits.is_empty() {
+                        format!(
+                            "{score} \"yes\" answers (at least {})",
+                            rule.at_least.unwrap_or(0)
+                        )
+                    } else {
+                        format!(
+                            "\"yes\" to {}",
+                            hits.iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
+                    rules.push(format!(
+                        "Local policy (this force's rule, not a national threshold): escalation on {why}."
+                    ));
+                }
+            }
+            (None, None)
+        }
+    };
+
+    let mut referrals = Vec::new();
+    for (agency, triggers) in &policy.referrals {
+        let met: Vec<Trigger> = triggers
+            .iter()
+            .copied()
+            .filter(|t| match t {
+                Trigger::Level(l) => level == Some(*l),
+                Trigger::Escalation => escalation,
+                Trigger::Repeat => {
+                    instrument.purpose == Purpose::Risk && history.repeat_referrals.contains(agency)
+                }
+            })
+            .collect();
+        if met.is_empty() {
+            continue;
+        }
+        let mut criteria: Vec<String> = met
+            .iter()
+            .map(|t| match t {
+                Trigger::Level(l) => format!("{}-risk", l.as_str()),
+                other => other.as_str().to_string(),
+            })
+            .collect();
+        if level != computed_level && met.iter().any(|t| matches!(t, Trigger::Level(_))) {
+            criteria.push("professional-judgement".into());
+        }
+        rules.push(format!(
+            "A {} referral is due: {} (force policy: {} on {}).",
+            agency.to_uppercase(),
+            criteria.join(", "),
+            agency,
+            triggers
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        referrals.push(ReferralNeed {
+            agency: agency.clone(),
+            criteria,
+        });
+    }
+
+    let mut prompts = Vec::new();
+    if history.stalking {
+        prompts.push(Prompt {
+            code: "consider-spo".into(),
+            text:
+                "Consider applying for a Stalking Protection Order (Stalking Protection Act 2019)."
+                    .into(),
+        });
+        prompts.push(Prompt {
+            code: "safety-plan".into(),
+            text: "Agree a safety plan with the victim, informed by these answers.".into(),
+        });
+    }
+    let review_key = level.map_or("screening", Level::as_str);
+    let review_days = policy.review_days.get(review_key).copied().unwrap_or(28);
+    rules.push(format!("Review within {review_days} days."));
+    let supervisor_review_hours =
+        level.and_then(|l| policy.supervisor_review_hours.get(&l).copied());
+    if let Some(hours) = supervisor_review_hours {
+        rules.push(format!(
+            "A supervisor must review this {} assessment within {hours} hours.",
+            level.map_or("", Level::as_str)
+        ));
+    }
+    Ok(Evaluation {
+        score,
+        out_of,
+        yes_items,
+        dont_know_items,
+        computed_level,
+        level,
+        escalation_incidents: history.pair_incidents,
+        escalation,
+        rules,
+        referrals,
+        prompts,
+        screening_triggers,
+        review_days,
+        supervisor_review_hours,
+    })
+}
+
+/// Why the stalking screening is due on a case: the case's own triggers plus those from the latest
+/// risk assessment's answers. Empty: not due.
+pub fn screening_reasons(history: &History, answer_triggers: &[String]) -> Vec<String> {
+    let mut reasons = answer_triggers.to_vec();
+    if history.occasions >= 2 {
+        reasons.push(format!(
+            "The case shows {} occasions (two or more).",
+            history.occasions
+        ));
+    }
+    if history.stalking {
+        reasons.push(
+            "Stalking is indicated or recorded: every stalking case is screened, domestic abuse or not."
+                .into(),
+        );
+    }
+    reasons
+}
+
+/// A supervisor's review of an assessment: agreed, or the level raised (never lowered), with reasons.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReview {
+    pub outcome: ReviewOutcome,
+    #[serde(default)]
+    pub level: Option<Level>,
+    pub rationale: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewOutcome {
+    Agreed,
+    Raised,
+}
+
+/// Checks a review against the assessment's current level (none for a screening).
+pub fn validate_review(review: &NewReview, current: Option<Level>) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    text(
+        &mut errors,
+        "/rationale",
+        &review.rationale,
+        "the rationale for your review",
+        MAX_RATIONALE,
+    );
+    match (review.outcome, review.level, current) {
+        (ReviewOutcome::Agreed, Some(_), _) => errors.push((
+            "/level".into(),
+            "An agreed review keeps the level: leave `level` out, or use outcome `raised`.".into(),
+        )),
+        (ReviewOutcome::Raised, _, None) => errors.push((
+            "/outcome".into(),
+            "A screening has no level to raise.".into(),
+        )),
+        (ReviewOutcome::Raised, None, Some(_)) => {
+            errors.push(("/level".into(), "Give the level you raise it to.".into()))
+        }
+        (ReviewOutcome::Raised, Some(level), Some(current)) if level <= current => errors.push((
+            "/level".into(),
+            format!(
+                "A review may raise the level but never lower it or leave it: the level is {}, so raise it above that.",
+                current.as_str()
+            ),
+        )),
+        _ => {}
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::from_settings(|_| None).unwrap()
+    }
+
+    fn dash() -> &'static Instrument {
+        instruments::find("dash", "2009-police").unwrap()
+    }
+
+    /// An assessment with `yes` scored questions answered yes, the next `dont_know` "don't know",
+    /// the rest no (q3's parts all no).
+    fn answered(instrument: &Instrument, yes: usize, dont_know: usize) -> NewAssessment {
+        let mut answers = BTreeMap::new();
+        let mut scored = 0;
+        for q in &instrument.questions {
+            let answer = if q.scored {
+                scored += 1;
+                if scored <= yes {
+                    Answer::Yes
+                } else if scored <= yes + dont_know {
+                    Answer::DontKnow
+                } else {
+                    Answer::No
+                }
+            } else {
+                Answer::No
+            };
+            let given = if q.parts.is_empty() {
+                Given {
+                    answer: Some(answer),
+                    parts: BTreeMap::new(),
+                    comment: None,
+                }
+            } else {
+                Given {
+                    answer: None,
+                    parts: q.parts.iter().map(|p| (p.id.clone(), Answer::No)).collect(),
+                    comment: None,
+                }
+            };
+            answers.insert(q.id.clone(), given);
+        }
+        NewAssessment {
+            case_id: "case".into(),
+            instrument: InstrumentRef {
+                id: instrument.id.clone(),
+                version: instrument.version.clone(),
+            },
+            answers,
+            judgement: None,
+        }
+    }
+
+    #[test]
+    fn bands_at_every_boundary() {
+        use Level::*;
+        let table = [
+            (0, Standard),
+            (9, Standard),
+            (10, Medium),
+            (13, Medium),
+            (14, High),
+            (26, High),
+        ];
+        for (yes, level) in table {
+            let new = answered(dash(), yes, 0);
+            assert!(validate(dash(), &new).is_empty());
+            let e = evaluate(dash(), &new, &History::default(), &policy()).unwrap();
+            assert_eq!(
+                (e.score, e.level, e.computed_level),
+                (yes as u32, Some(level), Some(level)),
+                "{yes}"
+            );
+        }
+    }
+
+    #[test]
+    fn dont_know_is_listed_and_never_counted() {
+        let e = evaluate(
+            dash(),
+            &answered(dash(), 9, 5),
+            &History::default(),
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!(e.score, 9);
+        assert_eq!(e.level, Some(Level::Standard));
+        assert_eq!(e.dont_know_items.len(), 5);
+        assert!(e.rules[0].contains("5 \"don't know\""), "{:?}", e.rules);
+    }
+
+    #[test]
+    fn bands_follow_the_force_configuration() {
+        let strict = Policy::from_settings(|name| {
+            (name == "risk_bands").then(|| "dash: medium=5, high=8".to_string())
+        })
+        .unwrap();
+        let e = evaluate(
+            dash(),
+            &answered(dash(), 8, 0),
+            &History::default(),
+            &strict,
+        )
+        .unwrap();
+        assert_eq!(e.level, Some(Level::High));
+        assert!(e.rules[1].contains("(8 or more)"), "{:?}", e.rules);
+    }
+
+    #[test]
+    fn judgement_raises_with_a_rationale_and_never_lowers() {
+        let mut new = answered(dash(), 11, 0);
+        new.judgement = Some(Judgement {
+            level: Level::High,
+            rationale: "Threats to kill and recent separation.".into(),
+        });
+        let e = evaluate(dash(), &new, &History::default(), &policy()).unwrap();
+        assert_eq!(
+            (e.computed_level, e.level),
+            (Some(Level::Medium), Some(Level::High))
+        );
+        assert!(
+            e.rules
+                .iter()
+                .any(|r| r.contains("raised the level from medium to high"))
+        );
+        let marac = e.referrals.iter().find(|r| r.agency == "marac").unwrap();
+        assert_eq!(marac.criteria, ["high-risk", "professional-judgement"]);
+
+        new.judgement = Some(Judgement {
+            level: Level::Standard,
+            rationale: "Victim seems calm.".into(),
+        });
+        let errors = evaluate(dash(), &new, &History::default(), &policy()).unwrap_err();
+        assert_eq!(errors[0].0, "/judgement/level");
+        assert!(errors[0].1.contains("never lower"));
+
+        new.judgement = Some(Judgement {
+            level: Level::High,
+            rationale: "  ".into(),
+        });
+        assert_eq!(validate(dash(), &new)[0].0, "/judgement/rationale");
+    }
+
+    #[test]
+    fn escalation_from_the_pair_history_and_repeat_marac() {
+        let new = answered(dash(), 3, 0);
+        let below = History {
+            pair_incidents: 2,
+            ..History::default()
+        };
+        let e = evaluate(dash(), &new, &below, &policy()).unwrap();
+        assert!(!e.escalation && e.referrals.is_empty(), "{e:?}");
+        let at = History {
+            pair_incidents: 3,
+            ..History::default()
+        };
+        let e = evaluate(dash(), &new, &at, &policy()).unwrap();
+        assert!(e.escalation);
+        assert_eq!(e.level, Some(Level::Standard), "escalation is not a level");
+        assert_eq!(
+            e.referrals,
+            [ReferralNeed {
+                agency: "marac".into(),
+                criteria: vec!["escalation".into()]
+            }]
+        );
+        let repeat = History {
+            repeat_referrals: ["marac".to_string()].into(),
+            ..History::default()
+        };
+        let e = evaluate(dash(), &new, &repeat, &policy()).unwrap();
+        assert_eq!(e.referrals[0].criteria, ["repeat"]);
+    }
+
+    #[test]
+    fn referrals_follow_the_policy() {
+        let table: [(usize, &[&str]); 3] = [(5, &[]), (10, &["mash"]), (14, &["mash", "marac"])];
+        for (yes, agencies) in table {
+            let e = evaluate(
+                dash(),
+                &answered(dash(), yes, 0),
+                &History::default(),
+                &policy(),
+            )
+            .unwrap();
+            let got: Vec<&str> = e.referrals.iter().map(|r| r.agency.as_str()).collect();
+            assert_eq!(got, agencies, "{yes}");
+        }
+        let only_high = Policy::from_settings(|name| {
+            (name == "risk_referrals").then(|| "idva=high".to_string())
+        })
+        .unwrap_err();
+        assert!(only_high.contains("risk_referral_due_hours"), "{only_high}");
+        let custom = Policy::from_settings(|name| match name {
+            "risk_referrals" => Some("idva=medium".into()),
+            "risk_referral_due_hours" => Some("idva=12".into()),
+            "risk_referral_recipients" => Some("idva=idva-service".into()),
+            _ => None,
+        })
+        .unwrap();
+        let e = evaluate(
+            dash(),
+            &answered(dash(), 10, 0),
+            &History::default(),
+            &custom,
+        )
+        .unwrap();
+        assert_eq!(e.referrals[0].agency, "idva");
+        assert_eq!(custom.referral_due_hours("idva", Some(Level::Medium)), 12);
+        assert_eq!(policy().referral_due_hours("mash", Some(Level::High)), 4);
+        assert_eq!(policy().referral_due_hours("mash", Some(Level::Medium)), 24);
+    }
+
+    #[test]
+    fn screening_triggers() {
+        let mut new = answered(dash(), 0, 0);
+        new.answers.get_mut("q8").unwrap().answer = Some(Answer::Yes);
+        new.answers.get_mut("q2").unwrap().answer = Some(Answer::Yes);
+        let e = evaluate(dash(), &new, &History::default(), &policy()).unwrap();
+        assert_eq!(e.screening_triggers.len(), 2, "{:?}", e.screening_triggers);
+        assert!(
+            e.screening_triggers
+                .iter()
+                .any(|t| t.starts_with("Question 8 "))
+        );
+
+        let none = History::default();
+        assert!(screening_reasons(&none, &[]).is_empty());
+        let two = History {
+            occasions: 2,
+            ..History::default()
+        };
+        assert_eq!(screening_reasons(&two, &[]).len(), 1);
+        let stalking = History {
+            stalking: true,
+            occasions: 1,
+            ..History::default()
+        };
+        assert!(screening_reasons(&stalking, &[])[0].contains("domestic abuse or not"));
+        assert_eq!(screening_reasons(&two, &e.screening_triggers).len(), 3);
+    }
+
+    #[test]
+    fn the_screening_records_count_and_items_and_escalates_only_by_local_policy() {
+        let sdash = instruments::find("s-dash", "2009").unwrap();
+        let new = answered(sdash, 4, 1);
+        let e = evaluate(sdash, &new, &History::default(), &policy()).unwrap();
+        assert_eq!((e.score, e.out_of, e.level), (4, 11, None));
+        assert_eq!(e.yes_items, ["s1", "s2", "s3", "s4"]);
+        assert!(!e.escalation && e.referrals.is_empty());
+        let local = Policy::from_settings(|name| {
+            (name == "risk_screening_escalation").then(|| "any=s6,s8; at_least=4".to_string())
+        })
+        .unwrap();
+        let e = evaluate(sdash, &new, &History::default(), &local).unwrap();
+        assert!(e.escalation);
+        assert!(
+            e.rules.iter().any(|r| r.starts_with("Local policy")),
+            "{:?}",
+            e.rules
+        );
+        assert_eq!(e.referrals[0].agency, "marac");
+        let e = evaluate(sdash, &answered(sdash, 3, 0), &History::default(), &local).unwrap();
+        assert!(!e.escalation);
+    }
+
+    #[test]
+    fn review_dates_and_supervisor_reviews_by_level() {
+        let e = evaluate(
+            dash(),
+            &answered(dash(), 14, 0),
+            &History::default(),
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!((e.review_days, e.supervisor_review_hours), (7, Some(24)));
+        let e = evaluate(
+            dash(),
+            &answered(dash(), 10, 0),
+            &History::default(),
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!((e.review_days, e.supervisor_review_hours), (28, None));
+        let stalking = History {
+            stalking: true,
+            ..History::default()
+        };
+        let e = evaluate(dash(), &answered(dash(), 1, 0), &stalking, &policy()).unwrap();
+        assert_eq!(e.review_days, 90);
+        let codes: Vec<&str> = e.prompts.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, ["consider-spo", "safety-plan"]);
+    }
+
+    #[test]
+    fn validation_names_every_missing_or_unknown_answer() {
+        let mut new = answered(dash(), 0, 0);
+        new.answers.remove("q12");
+        new.answers.insert(
+            "q99".into(),
+            Given {
+                answer: Some(Answer::Yes),
+                parts: BTreeMap::new(),
+                comment: None,
+            },
+        );
+        let q3 = new.answers.get_mut("q3").unwrap();
+        q3.parts.remove("being-killed");
+        q3.parts.insert("nonsense".into(), Answer::Yes);
+        new.answers
+            .get_mut("q1")
+            .unwrap()
+            .parts
+            .insert("x".into(), Answer::No);
+        new.answers.get_mut("q2").unwrap().comment = Some("x".repeat(MAX_COMMENT + 1));
+        let pointers: Vec<String> = validate(dash(), &new).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/answers/q99",
+                "/answers/q1/parts",
+                "/answers/q2/comment",
+                "/answers/q3/parts/nonsense",
+                "/answers/q3/parts/being-killed",
+                "/answers/q12"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_instrument_or_version() {
+        let wrong = InstrumentRef {
+            id: "dash".into(),
+            version: "2030".into(),
+        };
+        assert_eq!(resolve(&wrong).unwrap_err()[0].0, "/instrument/version");
+        let unknown = InstrumentRef {
+            id: "nope".into(),
+            version: "1".into(),
+        };
+        let errors = resolve(&unknown).unwrap_err();
+        assert!(errors[0].1.contains("dash, s-dash"), "{errors:?}");
+    }
+
+    #[test]
+    fn policy_errors_name_the_variable() {
+        for (name, value, expect) in [
+            ("risk_bands", "dash: medium=14, high=10", "risk_bands"),
+            ("risk_bands", "dash medium=1", "risk_bands"),
+            ("risk_referrals", "mash=purple", "risk_referrals"),
+            ("risk_review_days", "high=7", "needs medium"),
+            (
+                "risk_escalation_incidents",
+                "0",
+                "risk_escalation_incidents",
+            ),
+            (
+                "risk_screening_escalation",
+                "most=3",
+                "risk_screening_escalation",
+            ),
+        ] {
+            let error =
+                Policy::from_settings(|n| (n == name).then(|| value.to_string())).unwrap_err();
+            assert!(error.contains(expect), "{name}={value}: {error}");
+        }
+    }
+
+    #[test]
+    fn reviews_raise_never_lower() {
+        let review = |outcome, level| NewReview {
+            outcome,
+            level,
+            rationale: "Checked the answers with the officer.".into(),
+        };
+        use ReviewOutcome::*;
+        assert!(validate_review(&review(Agreed, None), Some(Level::Medium)).is_empty());
+        assert!(
+            validate_review(&review(Raised, Some(Level::High)), Some(Level::Medium)).is_empty()
+        );
+        assert_eq!(
+            validate_review(&review(Raised, Some(Level::Standard)), Some(Level::Medium))[0].0,
+            "/level"
+        );
+        assert_eq!(
+            validate_review(&review(Raised, Some(Level::Medium)), Some(Level::Medium)).len(),
+            1
+        );
+        assert_eq!(
+            validate_review(&review(Raised, Some(Level::High)), None)[0].0,
+            "/outcome"
+        );
+        assert_eq!(
+            validate_review(&review(Agreed, Some(Level::High)), Some(Level::High))[0].0,
+            "/level"
+        );
+    }
+}
