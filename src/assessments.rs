@@ -234,8 +234,9 @@ fn assemble(db: &impl Sql, r: &[Value], now: &str) -> Result<Assessment, SqlErro
         Purpose::StalkingScreening
     };
     let assessed_at = r[5].text().unwrap_or_default();
-    let result: Evaluation =
-        r[9].from_json().ok_or_else(|| SqlError(format!("assessment {id}: unreadable result")))?;
+    let result: Evaluation = r[9]
+        .from_json()
+        .ok_or_else(|| SqlError(format!("assessment {id}: unreadable result")))?;
     let reviews: Vec<Review> = db
         .query(
             "SELECT id, reviewed_at, reviewed_by, outcome, level, rationale, next_review_by FROM risk_reviews
