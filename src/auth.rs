@@ -63,12 +63,26 @@ pub enum Action {
     PinRegister,
     AccessLogRead,
     AuditVerify,
+    /// Read the risk instruments (questions, no personal data).
+    InstrumentRead,
+    AssessmentCreate,
+    AssessmentRead,
+    /// A supervisor's review of an assessment.
+    AssessmentReview,
+    /// What is overdue across the force: assessments, reviews, referrals.
+    RiskOverdue,
+    ReferralRead,
+    /// Record the sharing decision and send the package.
+    ReferralSend,
+    /// A partner system lists and fetches the referrals addressed to it.
+    PartnerReferralRead,
+    PartnerReferralAcknowledge,
 }
 
 use Role::*;
 
-/// The permission table: who may do what. Anything not listed is denied. Partners may report but read
-/// nothing back (referral packages come with risk scoring); analysts see only aggregates; auditors read
+/// The permission table: who may do what. Anything not listed is denied. Partners may report and
+/// receive the referral packages addressed to them, and read nothing else back; analysts see only aggregates; auditors read
 /// logs and registers and change nothing.
 pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::TokenIssue, &[Admin]),
@@ -86,6 +100,22 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::PinRegister, &[Supervisor, Superintendent, Auditor]),
     (Action::AccessLogRead, &[Auditor]),
     (Action::AuditVerify, &[Auditor, Admin]),
+    (
+        Action::InstrumentRead,
+        &[Officer, Supervisor, Superintendent, Analyst, Partner],
+    ),
+    (Action::AssessmentCreate, &[Officer, Supervisor]),
+    (
+        Action::AssessmentRead,
+        &[Officer, Supervisor, Superintendent],
+    ),
+    (Action::AssessmentReview, &[Supervisor, Superintendent]),
+    (Action::RiskOverdue, &[Supervisor, Superintendent]),
+    (Action::ReferralRead, &[Officer, Supervisor, Superintendent]),
+    (Action::ReferralSend, &[Officer, Supervisor]),
+    // Partners read only the packages addressed to them, never cases or assessments.
+    (Action::PartnerReferralRead, &[Partner]),
+    (Action::PartnerReferralAcknowledge, &[Partner]),
 ];
 
 /// Default deny: true only where the table says so.
@@ -203,6 +233,14 @@ impl AccessReason {
     pub fn collection() -> AccessReason {
         AccessReason {
             code: ReasonCode::Collection,
+            text: None,
+        }
+    }
+
+    /// For referrals: sending one, and the receiving partner's reads and acknowledgement.
+    pub fn referral() -> AccessReason {
+        AccessReason {
+            code: ReasonCode::Referral,
             text: None,
         }
     }

@@ -10,7 +10,6 @@ use spin_sdk::{http_component, variables};
 use stalking_response::audit::Operation;
 use stalking_response::auth::{AccessReason, Action, Principal};
 use stalking_response::cases::{self, CaseView, DECISION_HOURS, Filter, UpdateRefused};
-use stalking_response::idempotency::{self, Replay};
 use stalking_response::intake::{self, CrimeDecision, NewCase, NewOccurrence};
 use stalking_response::pins::{self, PinDecision, PinRequest};
 use stalking_response::problem::Problem;
@@ -117,36 +116,9 @@ fn reference(variable: &str, default: &str, kind: &str, ctx: &Ctx) -> Result<Str
 
 fn create_case(ctx: &Ctx, req: &Request) -> Outcome {
     let officer = ctx.caller(req, Action::CaseCreate, "case", "new")?;
-    let key = match req.header("idempotency-key").and_then(|v| v.as_str()) {
-        Some(key) if idempotency::valid_key(key) => Some(key.to_string()),
-        Some(_) => {
-            return Err(Problem::new(
-                400,
-                "idempotency-key-invalid",
-                "The Idempotency-Key is not valid",
-            )
-            .with_detail("Use 1 to 255 printable ASCII characters, e.g. a UUID."));
-        }
-        None => None,
-    };
     let new: NewCase = json_body(req)?;
     check(intake::validate_case(&new, time::OffsetDateTime::now_utc()))?;
-    let hash = idempotency::request_hash("POST", "/api/v1/cases", req.body());
-    let (status, body) = ctx.transaction(|| {
-        if let Some(key) = &key {
-            match idempotency::lookup(&ctx.db, &officer.subject, key, &hash)? {
-                Replay::New => {}
-                Replay::Same { status, body } => return Ok((status, body)),
-                Replay::Mismatch => {
-                    return Err(Problem::new(
-                        422,
-                        "idempotency-key-reused",
-                        "The Idempotency-Key was used for another request",
-                    )
-                    .with_detail("Use a new key for a new report."));
-                }
-            }
-        }
+    let (status, body) = ctx.create_once(req, &officer, || {
         let id = context::new_id();
         let incident = reference(
             "incident_reference_format",
@@ -165,11 +137,7 @@ fn create_case(ctx: &Ctx, req: &Request) -> Outcome {
             &AccessReason::collection(),
         ))?;
         let case = cases::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
-        let body = case_response(201, &case).into_body();
-        if let Some(key) = &key {
-            idempotency::store(&ctx.db, &officer.subject, key, &hash, 201, &body, &now)?;
-        }
-        Ok((201, body))
+        Ok((201, case_response(201, &case).into_body()))
     })?;
     let case: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let mut response = Response::new(status, body);

@@ -8,6 +8,7 @@ use spin_sdk::http::{Method, Request};
 use spin_sdk::{key_value, variables};
 use stalking_response::audit::{self, Access, Checkpoints, Operation};
 use stalking_response::auth::{self, AccessReason, Action, Principal, Role};
+use stalking_response::idempotency::{self, Replay};
 use stalking_response::problem::Problem;
 use stalking_response::problem::capitalise;
 use stalking_response::sql;
@@ -120,6 +121,59 @@ impl Ctx {
     /// Runs `work` in one transaction: the record and its access-log entry are written together.
     pub fn transaction<T>(&self, work: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
         sql::transaction(&self.db, work)
+    }
+
+    /// Runs a creation (`work` gives status and body) in one transaction, at most once per
+    /// `Idempotency-Key` when the caller sends one: the response is stored with the record it created,
+    /// and a retry gets it back byte for byte and writes nothing.
+    pub fn create_once(
+        &self,
+        req: &Request,
+        principal: &Principal,
+        work: impl FnOnce() -> Result<(u16, Vec<u8>), Problem>,
+    ) -> Result<(u16, Vec<u8>), Problem> {
+        let key = match req.header("idempotency-key").and_then(|v| v.as_str()) {
+            Some(key) if idempotency::valid_key(key) => Some(key.to_string()),
+            Some(_) => {
+                return Err(Problem::new(
+                    400,
+                    "idempotency-key-invalid",
+                    "The Idempotency-Key is not valid",
+                )
+                .with_detail("Use 1 to 255 printable ASCII characters, e.g. a UUID."));
+            }
+            None => None,
+        };
+        let hash = idempotency::request_hash("POST", req.path(), req.body());
+        self.transaction(|| {
+            if let Some(key) = &key {
+                match idempotency::lookup(&self.db, &principal.subject, key, &hash)? {
+                    Replay::New => {}
+                    Replay::Same { status, body } => return Ok((status, body)),
+                    Replay::Mismatch => {
+                        return Err(Problem::new(
+                            422,
+                            "idempotency-key-reused",
+                            "The Idempotency-Key was used for another request",
+                        )
+                        .with_detail("Use a new key for a new record."));
+                    }
+                }
+            }
+            let (status, body) = work()?;
+            if let Some(key) = &key {
+                idempotency::store(
+                    &self.db,
+                    &principal.subject,
+                    key,
+                    &hash,
+                    status,
+                    &body,
+                    &now(),
+                )?;
+            }
+            Ok((status, body))
+        })
     }
 
     /// Appends to the access log (inside the caller's transaction, or its own).
