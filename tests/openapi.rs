@@ -87,6 +87,11 @@ struct Fixtures {
     etag: String,
     undecided: String,
     spare_token: String,
+    supervisor: String,
+    mash: String,
+    assessment: String,
+    due_referral: String,
+    sent_referral: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -110,7 +115,34 @@ fn fixtures(app: &TestApp) -> Fixtures {
         Some(json!({ "subject": "spare", "role": "partner" })),
     );
     let undecided = app.new_case(&officer, true, 2);
+    let assessment = app
+        .call(
+            "POST",
+            "/api/v1/risk-assessments",
+            &officer,
+            Some(support::dash_body(&case, 14)),
+        )
+        .json();
+    let referral = |i: usize| {
+        assessment["referrals"][i]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (sent_referral, due_referral) = (referral(0), referral(1));
+    let sent = app.call(
+        "POST",
+        &format!("/api/v1/referrals/{sent_referral}/send"),
+        &officer,
+        Some(json!({ "basis": "consent", "victim_aware": true, "rationale": "r" })),
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
     Fixtures {
+        supervisor: app.token("supervisor", "S1"),
+        mash: app.token("partner", "mash"),
+        assessment: assessment["id"].as_str().unwrap().to_string(),
+        due_referral,
+        sent_referral,
         etag: app.etag(&officer, &case),
         undecided,
         admin: ADMIN_TOKEN.to_string(),
@@ -217,6 +249,90 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             None,
             vec![],
             f.analyst.clone(),
+        ),
+        "listInstruments" => (
+            "/api/v1/instruments".into(),
+            None,
+            vec![],
+            f.officer.clone(),
+        ),
+        "readInstrument" => (
+            "/api/v1/instruments/dash/2009-police".into(),
+            None,
+            vec![],
+            f.officer.clone(),
+        ),
+        "createAssessment" => (
+            "/api/v1/risk-assessments".into(),
+            Some(support::dash_body(&f.undecided, 10)),
+            vec![],
+            f.officer.clone(),
+        ),
+        "listCaseAssessments" => (
+            format!("/api/v1/risk-assessments?case_id={}", f.case),
+            None,
+            reason,
+            f.officer.clone(),
+        ),
+        "readAssessment" => (
+            format!("/api/v1/risk-assessments/{}", f.assessment),
+            None,
+            reason,
+            f.officer.clone(),
+        ),
+        "reviewAssessment" => (
+            format!("/api/v1/risk-assessments/{}/reviews", f.assessment),
+            Some(json!({ "outcome": "agreed", "rationale": "Agreed." })),
+            vec![],
+            f.supervisor.clone(),
+        ),
+        "caseRisk" => (
+            format!("/api/v1/risk/cases/{}", f.case),
+            None,
+            reason,
+            f.officer.clone(),
+        ),
+        "riskOverdue" => (
+            "/api/v1/risk/overdue".into(),
+            None,
+            reason,
+            f.supervisor.clone(),
+        ),
+        "listReferrals" => ("/api/v1/referrals".into(), None, reason, f.officer.clone()),
+        "readReferral" => (
+            format!("/api/v1/referrals/{}", f.sent_referral),
+            None,
+            reason,
+            f.officer.clone(),
+        ),
+        "sendReferral" => (
+            format!("/api/v1/referrals/{}/send", f.due_referral),
+            Some(
+                json!({ "basis": "public-interest", "victim_aware": true, "rationale": "High risk." }),
+            ),
+            vec![],
+            f.officer.clone(),
+        ),
+        "partnerReferrals" => (
+            "/api/v1/partner/referrals".into(),
+            None,
+            vec![],
+            f.mash.clone(),
+        ),
+        "partnerReferral" => (
+            format!("/api/v1/partner/referrals/{}", f.sent_referral),
+            None,
+            vec![],
+            f.mash.clone(),
+        ),
+        "acknowledgeReferral" => (
+            format!(
+                "/api/v1/partner/referrals/{}/acknowledgement",
+                f.sent_referral
+            ),
+            None,
+            vec![],
+            f.mash.clone(),
         ),
         other => panic!("no recipe for operation {other}: add one to tests/openapi.rs"),
     }
