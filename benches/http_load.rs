@@ -4,6 +4,10 @@
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
 //! [--seconds N] [--connections N] [--rounds N]`. Loopback only, bounded in time and in requests.
 
+#[allow(dead_code)] // shared with the tests, which use all of it
+#[path = "../tests/support/assessments.rs"]
+mod assessments;
+
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -241,11 +245,22 @@ fn main() {
         ],
         body: Bytes::from(report.to_string()),
     };
+    // One case, then a full DASH (14 "yes": high, so referrals are due) scored against it per request.
+    let (status, body) = runtime.block_on(once(&intake));
+    assert_eq!(status, 201, "{body}");
+    let case: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let assess = Target {
+        name: "POST /api/v1/risk-assessments",
+        path: "/api/v1/risk-assessments",
+        body: Bytes::from(assessments::dash_body(case["id"].as_str().unwrap(), 14).to_string()),
+        ..intake.clone()
+    };
     let targets = [
         Target::get("hello (baseline)", hello.addr(), "/"),
         Target::get("GET /api/v1/health", app.addr(), "/api/v1/health"),
         Target::get("GET / (static)", app.addr(), "/"),
         intake,
+        assess,
     ];
     println!(
         "{} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
@@ -264,7 +279,7 @@ fn main() {
             let name = target.name;
             let r = runtime.block_on(load(target, options.connections, duration));
             println!(
-                "round {round}  {name:<22} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+                "round {round}  {name:<30} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
                 r.rps(),
                 r.percentile(0.50).as_secs_f64() * 1e3,
                 r.percentile(0.99).as_secs_f64() * 1e3,
@@ -285,7 +300,7 @@ fn main() {
             latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
         };
         println!(
-            "  {name:<22} {rps:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio to hello {:.2}",
+            "  {name:<30} {rps:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio to hello {:.2}",
             p(0.5),
             p(0.99),
             rps / baseline

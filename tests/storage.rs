@@ -1,5 +1,9 @@
 //! The storage code natively, through `rusqlite` behind the same SQL trait the components use.
 
+#[allow(dead_code)] // shared with the other tests, which use all of it
+#[path = "support/assessments.rs"]
+mod assessments;
+
 use stalking_response::migrations::{self, Migration, MigrationError};
 use stalking_response::sql::{self, Sql, SqlError, Value};
 
@@ -293,7 +297,6 @@ mod risk_storage {
     use super::open;
     use stalking_response::assessments::{self, plus_hours};
     use stalking_response::cases::{self, Case};
-    use stalking_response::instruments;
     use stalking_response::intake::NewCase;
     use stalking_response::migrations;
     use stalking_response::referrals::{self, Refused, Sharing};
@@ -325,38 +328,8 @@ mod risk_storage {
         cases::get(db, id).unwrap().unwrap()
     }
 
-    /// A DASH with the first `yes` counted questions answered yes.
     fn dash(case_id: &str, yes: usize) -> NewAssessment {
-        let instrument = instruments::find("dash", "2009-police").unwrap();
-        let mut answers = serde_json::Map::new();
-        let mut counted = 0;
-        for q in &instrument.questions {
-            counted += usize::from(q.scored);
-            let answer = if q.scored && counted <= yes {
-                "yes"
-            } else {
-                "no"
-            };
-            answers.insert(
-                q.id.clone(),
-                if q.parts.is_empty() {
-                    serde_json::json!({ "answer": answer })
-                } else {
-                    let parts: serde_json::Map<String, serde_json::Value> = q
-                        .parts
-                        .iter()
-                        .map(|p| (p.id.clone(), "no".into()))
-                        .collect();
-                    serde_json::json!({ "parts": parts })
-                },
-            );
-        }
-        serde_json::from_value(serde_json::json!({
-            "case_id": case_id,
-            "instrument": { "id": "dash", "version": "2009-police" },
-            "answers": answers
-        }))
-        .unwrap()
+        serde_json::from_value(super::assessments::dash_body(case_id, yes)).unwrap()
     }
 
     fn assess(db: &rusqlite::Connection, id: &str, case: &Case, yes: usize, now: &str) {
