@@ -14,5 +14,6 @@ pub mod pins;
 pub mod problem;
 pub mod referrals;
 pub mod risk;
+pub mod searches;
 pub mod sql;
 pub mod tokens;
