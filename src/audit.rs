@@ -57,6 +57,10 @@ pub struct Access {
     pub recipient: Option<String>,
     /// `allowed`, or `denied` for a refused attempt.
     pub outcome: String,
+    /// For writes of records the log vouches for (search records): the SHA-256 of what was written,
+    /// so that a record changed in the database no longer matches its entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// A stored entry.
@@ -70,7 +74,8 @@ pub struct Entry {
 }
 
 /// Netstring-style canonical encoding: every field length-prefixed, in a fixed order, so no two
-/// different entries encode the same.
+/// different entries encode the same. The digest, added later, is a twelfth field only when present,
+/// so entries written before it keep their hashes.
 fn canonical(seq: i64, a: &Access) -> Vec<u8> {
     let fields: [&str; 11] = [
         &seq.to_string(),
@@ -90,6 +95,9 @@ fn canonical(seq: i64, a: &Access) -> Vec<u8> {
         out.extend_from_slice(format!("{}:", field.len()).as_bytes());
         out.extend_from_slice(field.as_bytes());
         out.push(b',');
+    }
+    if let Some(digest) = &a.digest {
+        out.extend_from_slice(format!("{}:{digest},", digest.len()).as_bytes());
     }
     out
 }
@@ -135,8 +143,8 @@ pub fn append(
     let hash = entry_hash(&prev_hash, seq, access);
     db.run(
         "INSERT INTO access_log (seq, at, subject, role, operation, record_type, record_id, reason_code,
-             reason_text, recipient, outcome, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             reason_text, recipient, outcome, prev_hash, hash, digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         &[
             seq.into(),
             access.at.as_str().into(),
@@ -151,6 +159,7 @@ pub fn append(
             access.outcome.as_str().into(),
             prev_hash.as_str().into(),
             hash.as_str().into(),
+            optional(&access.digest),
         ],
     )?;
     if let Some(key) = &checkpoints.key
@@ -309,7 +318,7 @@ fn load_checkpoints(db: &impl Sql) -> Result<BTreeMap<i64, (String, String)>, Sq
         .collect())
 }
 
-const COLUMNS: &str = "seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash";
+const COLUMNS: &str = "seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest";
 
 fn entries(rows: &Rows) -> Vec<Entry> {
     rows.rows
@@ -335,6 +344,7 @@ fn entries(rows: &Rows) -> Vec<Entry> {
                 reason_text: r[8].text(),
                 recipient: r[9].text(),
                 outcome: r[10].text().unwrap_or_default(),
+                digest: r[13].text(),
             },
             prev_hash: r[11].text().unwrap_or_default(),
             hash: r[12].text().unwrap_or_default(),
@@ -401,6 +411,7 @@ mod tests {
             reason_text: None,
             recipient: None,
             outcome: "allowed".into(),
+            digest: None,
         }
     }
 
@@ -426,6 +437,20 @@ mod tests {
             ..access("a")
         };
         assert_ne!(base, entry_hash(GENESIS, 1, &shifted));
+        let with_digest = Access {
+            digest: Some("ab".into()),
+            ..access("a")
+        };
+        assert_ne!(base, entry_hash(GENESIS, 1, &with_digest));
+    }
+
+    #[test]
+    fn entries_without_a_digest_keep_the_encoding_they_were_hashed_with() {
+        // Fixed before the digest existed: a change to the encoding must not re-hash old entries.
+        assert_eq!(
+            entry_hash(GENESIS, 1, &access("a")),
+            "42472eb8de60e3a6aa2178f293f8e35a0140b9164f132e11006b9049381c4ea0"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod pins;
 pub mod problem;
 pub mod referrals;
 pub mod risk;
+pub mod search_records;
 pub mod searches;
 pub mod sql;
 pub mod tokens;

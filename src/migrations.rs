@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_risk",
         sql: include_str!("../migrations/0004_risk.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_searches",
+        sql: include_str!("../migrations/0005_searches.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

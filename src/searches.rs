@@ -280,7 +280,7 @@ pub fn validate(record: &SearchRecord, now: OffsetDateTime) -> FieldErrors {
         500,
     );
     let latest = now + time::Duration::minutes(CLOCK_SKEW_MINUTES);
-    let mut time = |e: &mut FieldErrors, pointer: &str, value: &str| -> Option<OffsetDateTime> {
+    let time = |e: &mut FieldErrors, pointer: &str, value: &str| -> Option<OffsetDateTime> {
         match parse_time(value) {
             None => {
                 e.push((
@@ -551,7 +551,7 @@ pub fn expiry(issued_on: Date) -> Date {
         year += 1;
     }
     let month = Month::try_from(month).expect("1 to 12");
-    let last = time::util::days_in_year_month(year, month);
+    let last = month.length(year);
     Date::from_calendar_date(year, month, issued_on.day().min(last)).expect("a valid day")
 }
 

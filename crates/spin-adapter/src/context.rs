@@ -296,6 +296,7 @@ impl Ctx {
                 reason_text: Some(format!("{action:?}")),
                 recipient: None,
                 outcome: "denied".into(),
+                digest: None,
             })
         })?;
         Err(Problem::forbidden(&format!(
@@ -337,6 +338,7 @@ impl Ctx {
             reason_text: reason.text.clone(),
             recipient: None,
             outcome: "allowed".into(),
+            digest: None,
         }
     }
 

@@ -1,0 +1,504 @@
+//! Search records, stored: an original and its amendments, each a whole document with its SHA-256,
+//! never changed or removed; the access-log entry that wrote each version carries the same digest, so
+//! a record edited in the database no longer matches the hash-chained log. Also the compliance report.
+
+use crate::cases::UpdateRefused;
+use crate::searches::{self, Compliance, Power, RuleOutcome, SearchRecord, Status};
+use crate::sql::{Sql, SqlError, Value};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// A version's document as stored, and its digest.
+pub fn encode(record: &SearchRecord) -> (String, String) {
+    let text = serde_json::to_string(record).expect("serialises");
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    (text, digest)
+}
+
+/// The day a search is filed under: when it was carried out, or applied for, or recorded.
+fn searched_on(record: &SearchRecord, now: &str) -> String {
+    record
+        .execution
+        .as_ref()
+        .map(|x| x.started_at.as_str())
+        .or(record.application.as_ref().map(|a| a.applied_at.as_str()))
+        .or(record.consent.as_ref().map(|c| c.given_at.as_str()))
+        .and_then(crate::intake::parse_time)
+        .map_or_else(|| now[..10].to_string(), |t| t.date().to_string())
+}
+
+/// Stores a new record (version 1); returns its digest, for the access log.
+pub fn create(
+    db: &impl Sql,
+    id: &str,
+    record: &SearchRecord,
+    now: &str,
+    by: &str,
+) -> Result<String, SqlError> {
+    let (text, digest) = encode(record);
+    db.run(
+        "INSERT INTO searches (id, case_id, power, searched_on, version, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)",
+        &[
+            id.into(),
+            record.case_id.as_str().into(),
+            record.power.as_str().into(),
+            searched_on(record, now).into(),
+            now.into(),
+            by.into(),
+        ],
+    )?;
+    insert_version(db, id, 1, now, by, None, None, &text, &digest)?;
+    Ok(digest)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_version(
+    db: &impl Sql,
+    id: &str,
+    version: i64,
+    now: &str,
+    by: &str,
+    reason: Option<&str>,
+    changes: Option<&serde_json::Value>,
+    text: &str,
+    digest: &str,
+) -> Result<(), SqlError> {
+    db.run(
+        "INSERT INTO search_versions (search_id, version, at, by, reason, changes, document, digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            id.into(),
+            version.into(),
+            now.into(),
+            by.into(),
+            reason.map_or(Value::Null, Value::from),
+            changes.map_or(Value::Null, Value::json),
+            text.into(),
+            digest.into(),
+        ],
+    )
+}
+
+/// Adds an amendment made against `expected_version`: the new whole document, the change and why.
+/// Returns the new version and its digest.
+#[allow(clippy::too_many_arguments)]
+pub fn amend(
+    db: &impl Sql,
+    id: &str,
+    expected_version: i64,
+    record: &SearchRecord,
+    changes: &serde_json::Value,
+    reason: &str,
+    now: &str,
+    by: &str,
+) -> Result<Result<(i64, String), UpdateRefused>, SqlError> {
+    let bumped = db.query(
+        "UPDATE searches SET version = version + 1, case_id = ?3, power = ?4, searched_on = ?5
+         WHERE id = ?1 AND version = ?2 RETURNING version",
+        &[
+            id.into(),
+            expected_version.into(),
+            record.case_id.as_str().into(),
+            record.power.as_str().into(),
+            searched_on(record, now).into(),
+        ],
+    )?;
+    let Some(version) = bumped.first_integer("version") else {
+        let current = db.query("SELECT version FROM searches WHERE id = ?1", &[id.into()])?;
+        return Ok(Err(match current.first_integer("version") {
+            Some(v) => UpdateRefused::VersionMismatch(v),
+            None => UpdateRefused::NotFound,
+        }));
+    };
+    let (text, digest) = encode(record);
+    insert_version(
+        db,
+        id,
+        version,
+        now,
+        by,
+        Some(reason.trim()),
+        Some(changes),
+        &text,
+        &digest,
+    )?;
+    Ok(Ok((version, digest)))
+}
+
+/// One version's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub at: String,
+    pub by: String,
+    /// Why it was amended; none for the original.
+    pub reason: Option<String>,
+    /// The amendment, as a JSON Merge Patch.
+    pub changes: Option<serde_json::Value>,
+    pub digest: String,
+}
+
+/// A search as it now stands, with its history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Search {
+    pub id: String,
+    pub version: i64,
+    pub searched_on: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub record: SearchRecord,
+    pub versions: Vec<VersionInfo>,
+}
+
+pub fn get(db: &impl Sql, id: &str) -> Result<Option<Search>, SqlError> {
+    let rows = db.query(
+        "SELECT id, version, searched_on, created_at, created_by FROM searches WHERE id = ?1",
+        &[id.into()],
+    )?;
+    match rows.rows.first() {
+        None => Ok(None),
+        Some(row) => assemble(db, row).map(Some),
+    }
+}
+
+fn assemble(db: &impl Sql, row: &[Value]) -> Result<Search, SqlError> {
+    let id = row[0].text().unwrap_or_default();
+    let versions = db.query(
+        "SELECT version, at, by, reason, changes, digest, document FROM search_versions
+         WHERE search_id = ?1 ORDER BY version",
+        &[id.as_str().into()],
+    )?;
+    let latest = versions
+        .rows
+        .last()
+        .and_then(|v| v[6].from_json::<SearchRecord>())
+        .ok_or_else(|| SqlError(format!("search {id} has no readable version")))?;
+    Ok(Search {
+        version: row[1].integer().unwrap_or(0),
+        searched_on: row[2].text().unwrap_or_default(),
+        created_at: row[3].text().unwrap_or_default(),
+        created_by: row[4].text().unwrap_or_default(),
+        record: latest,
+        versions: versions
+            .rows
+            .iter()
+            .map(|v| VersionInfo {
+                version: v[0].integer().unwrap_or(0),
+                at: v[1].text().unwrap_or_default(),
+                by: v[2].text().unwrap_or_default(),
+                reason: v[3].text(),
+                changes: v[4].from_json(),
+                digest: v[5].text().unwrap_or_default(),
+            })
+            .collect(),
+        id,
+    })
+}
+
+/// One version as it was written: the original stays readable after any amendment.
+pub fn version(
+    db: &impl Sql,
+    id: &str,
+    number: i64,
+) -> Result<Option<(VersionInfo, SearchRecord)>, SqlError> {
+    let rows = db.query(
+        "SELECT version, at, by, reason, changes, digest, document FROM search_versions
+         WHERE search_id = ?1 AND version = ?2",
+        &[id.into(), number.into()],
+    )?;
+    Ok(rows.rows.first().and_then(|v| {
+        let record = v[6].from_json()?;
+        Some((
+            VersionInfo {
+                version: v[0].integer().unwrap_or(0),
+                at: v[1].text().unwrap_or_default(),
+                by: v[2].text().unwrap_or_default(),
+                reason: v[3].text(),
+                changes: v[4].from_json(),
+                digest: v[5].text().unwrap_or_default(),
+            },
+            record,
+        ))
+    }))
+}
+
+/// Which searches to list or report on.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Inclusive dates, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub power: Option<Power>,
+    pub case_id: Option<String>,
+}
+
+/// Every search the filter selects, newest first.
+pub fn select(db: &impl Sql, filter: &Filter) -> Result<Vec<Search>, SqlError> {
+    let rows = db.query(
+        "SELECT id, version, searched_on, created_at, created_by FROM searches
+         WHERE (?1 IS NULL OR searched_on >= ?1) AND (?2 IS NULL OR searched_on <= ?2)
+           AND (?3 IS NULL OR power = ?3) AND (?4 IS NULL OR case_id = ?4)
+         ORDER BY searched_on DESC, id DESC",
+        &[
+            filter.from.as_deref().map_or(Value::Null, Value::from),
+            filter.to.as_deref().map_or(Value::Null, Value::from),
+            filter.power.map_or(Value::Null, |p| p.as_str().into()),
+            filter.case_id.as_deref().map_or(Value::Null, Value::from),
+        ],
+    )?;
+    rows.rows.iter().map(|row| assemble(db, row)).collect()
+}
+
+/// A breach, for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    pub search_id: String,
+    pub case_id: String,
+    pub power: Power,
+    pub searched_on: String,
+    pub rule: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applications {
+    pub made: usize,
+    pub granted: usize,
+    pub refused: usize,
+    pub awaiting_decision: usize,
+}
+
+/// The compliance report for a period, for the performance meeting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub searches: usize,
+    pub by_power: BTreeMap<Power, usize>,
+    pub warrant_applications: Applications,
+    pub executed: usize,
+    pub returned_late: usize,
+    pub fully_compliant: usize,
+    /// `fully_compliant / searches`; none when there were no searches.
+    pub share_fully_compliant: Option<f64>,
+    pub breaches: Vec<Breach>,
+}
+
+/// Builds the report from the period's searches and their compliance.
+pub fn report(from: &str, to: &str, searches: &[(Search, Compliance)]) -> Report {
+    let mut by_power = BTreeMap::new();
+    let mut applications = Applications::default();
+    let mut report = Report {
+        from: from.into(),
+        to: to.into(),
+        searches: searches.len(),
+        by_power: BTreeMap::new(),
+        warrant_applications: Applications::default(),
+        executed: 0,
+        returned_late: 0,
+        fully_compliant: 0,
+        share_fully_compliant: None,
+        breaches: Vec::new(),
+    };
+    for (search, compliance) in searches {
+        let record = &search.record;
+        *by_power.entry(record.power).or_insert(0) += 1;
+        if record.application.is_some() {
+            applications.made += 1;
+            match record.decision.as_ref().map(|d| d.outcome) {
+                Some(searches::Outcome::Granted) => applications.granted += 1,
+                Some(searches::Outcome::Refused) => applications.refused += 1,
+                None => applications.awaiting_decision += 1,
+            }
+        }
+        report.executed += usize::from(record.execution.is_some());
+        report.returned_late += usize::from(compliance.returned_late());
+        report.fully_compliant += usize::from(compliance.status == Status::Compliant);
+        for rule in compliance
+            .rules
+            .iter()
+            .filter(|r| r.outcome == RuleOutcome::Breached)
+        {
+            report.breaches.push(Breach {
+                search_id: search.id.clone(),
+                case_id: record.case_id.clone(),
+                power: record.power,
+                searched_on: search.searched_on.clone(),
+                rule: rule.rule.into(),
+                detail: rule.detail.clone(),
+            });
+        }
+    }
+    report.by_power = by_power;
+    report.warrant_applications = applications;
+    report.share_fully_compliant =
+        (!searches.is_empty()).then(|| report.fully_compliant as f64 / searches.len() as f64);
+    report
+}
+
+fn csv_field(text: &str) -> String {
+    // Quote every field; a leading =, +, - or @ is prefixed so a spreadsheet never runs it.
+    let safe = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    format!("\"{}\"", safe.replace('"', "\"\""))
+}
+
+fn csv(rows: Vec<Vec<String>>) -> String {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .map(|line| line + "\r\n")
+        .collect()
+}
+
+/// The report's figures as CSV (RFC 4180): `measure,value`.
+pub fn summary_csv(report: &Report) -> String {
+    let mut rows = vec![
+        vec!["measure".to_string(), "value".to_string()],
+        vec!["period from".into(), report.from.clone()],
+        vec!["period to".into(), report.to.clone()],
+        vec!["searches".into(), report.searches.to_string()],
+    ];
+    for (power, n) in &report.by_power {
+        rows.push(vec![
+            format!("searches under {}", power.as_str()),
+            n.to_string(),
+        ]);
+    }
+    let a = &report.warrant_applications;
+    rows.extend([
+        vec!["warrant applications".into(), a.made.to_string()],
+        vec!["warrant applications granted".into(), a.granted.to_string()],
+        vec!["warrant applications refused".into(), a.refused.to_string()],
+        vec![
+            "warrant applications awaiting decision".into(),
+            a.awaiting_decision.to_string(),
+        ],
+        vec!["executed".into(), report.executed.to_string()],
+        vec!["returned late".into(), report.returned_late.to_string()],
+        vec!["fully compliant".into(), report.fully_compliant.to_string()],
+        vec![
+            "share fully compliant".into(),
+            report
+                .share_fully_compliant
+                .map_or(String::new(), |s| format!("{s:.3}")),
+        ],
+        vec!["breaches".into(), report.breaches.len().to_string()],
+    ]);
+    csv(rows)
+}
+
+/// The report's breaches as CSV, one row per breach.
+pub fn breaches_csv(report: &Report) -> String {
+    let mut rows = vec![
+        [
+            "search_id",
+            "case_id",
+            "power",
+            "searched_on",
+            "rule",
+            "detail",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for b in &report.breaches {
+        rows.push(vec![
+            b.search_id.clone(),
+            b.case_id.clone(),
+            b.power.as_str().into(),
+            b.searched_on.clone(),
+            b.rule.clone(),
+            b.detail.clone(),
+        ]);
+    }
+    csv(rows)
+}
+
+/// What checking the stored records against the access log found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordCheck {
+    pub versions: i64,
+    pub valid: bool,
+    /// Every mismatch: `search <id> version <n>: <why>`.
+    pub problems: Vec<String>,
+}
+
+/// Every stored version must hash to its digest, and that digest must be in the access log as written
+/// by an entry for this search; every digest the log vouches for must still be stored; the index row
+/// must agree with the latest version. (The log itself is checked by `audit::verify`.)
+pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
+    let mut check = RecordCheck::default();
+    let logged = db.query(
+        "SELECT record_id, digest FROM access_log WHERE record_type = 'search' AND digest IS NOT NULL",
+        &[],
+    )?;
+    let mut vouched: BTreeMap<(String, String), bool> = logged
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r[0].text().unwrap_or_default(),
+                    r[1].text().unwrap_or_default(),
+                ),
+                false,
+            )
+        })
+        .collect();
+    let versions = db.query(
+        "SELECT v.search_id, v.version, v.document, v.digest, s.version, s.case_id, s.power
+         FROM search_versions v LEFT JOIN searches s ON s.id = v.search_id ORDER BY v.search_id, v.version",
+        &[],
+    )?;
+    for row in &versions.rows {
+        check.versions += 1;
+        let id = row[0].text().unwrap_or_default();
+        let number = row[1].integer().unwrap_or(0);
+        let text = row[2].text().unwrap_or_default();
+        let stored = row[3].text().unwrap_or_default();
+        let actual = hex::encode(Sha256::digest(text.as_bytes()));
+        let at = format!("search {id} version {number}");
+        if actual != stored {
+            check.problems.push(format!(
+                "{at}: its content does not match its digest (altered)"
+            ));
+        }
+        match vouched.get_mut(&(id.clone(), actual.clone())) {
+            Some(seen) => *seen = true,
+            None => check.problems.push(format!(
+                "{at}: no access-log entry wrote this content (altered or inserted outside the app)"
+            )),
+        }
+        if row[4].integer() == Some(number) {
+            let record: Option<SearchRecord> = row[2].from_json();
+            let agrees = record.is_some_and(|r| {
+                Some(r.case_id) == row[5].text()
+                    && Some(r.power.as_str().to_string()) == row[6].text()
+            });
+            if !agrees {
+                check
+                    .problems
+                    .push(format!("{at}: the search's index row disagrees with it"));
+            }
+        }
+    }
+    for ((id, digest), seen) in vouched {
+        if !seen {
+            check.problems.push(format!(
+                "search {id}: the access log records content {digest} that is no longer stored (removed or altered)"
+            ));
+        }
+    }
+    check.valid = check.problems.is_empty();
+    Ok(check)
+}
