@@ -352,6 +352,66 @@ fn entries(rows: &Rows) -> Vec<Entry> {
         .collect()
 }
 
+/// A contiguous stretch of the log, for an auditor to verify outside the app: the entries, the hash
+/// the first one follows, and the checkpoints among them (README, "Verifying an export").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Export {
+    pub format: &'static str,
+    pub from: String,
+    pub to: String,
+    /// The hash the first entry follows (the genesis hash for entry 1).
+    pub anchor_hash: String,
+    pub entries: Vec<Entry>,
+    pub checkpoints: Vec<SealedCheckpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SealedCheckpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub mac: String,
+}
+
+/// The most entries one export holds.
+pub const MAX_EXPORT: i64 = 100_000;
+
+/// The entries written from the start of `from` to the end of `to` (dates, `YYYY-MM-DD`): every entry
+/// between the first and the last in the period, so the stretch has no gaps. `None` if more than
+/// [`MAX_EXPORT`].
+pub fn export(db: &impl Sql, from: &str, to: &str) -> Result<Option<Export>, SqlError> {
+    let bounds = db.query(
+        "SELECT MIN(seq) AS first, MAX(seq) AS last FROM access_log WHERE at >= ?1 AND at < ?2 || 'T24'",
+        &[from.into(), to.into()],
+    )?;
+    let (first, last) = match (bounds.first_integer("first"), bounds.first_integer("last")) {
+        (Some(first), Some(last)) => (first, last),
+        _ => (1, 0),
+    };
+    if last - first + 1 > MAX_EXPORT {
+        return Ok(None);
+    }
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM access_log WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"),
+        &[first.into(), last.into()],
+    )?;
+    let entries = entries(&rows);
+    let checkpoints = load_checkpoints(db)?
+        .into_iter()
+        .filter(|(seq, _)| (first..=last).contains(seq))
+        .map(|(seq, (hash, mac))| SealedCheckpoint { seq, hash, mac })
+        .collect();
+    Ok(Some(Export {
+        format: "stalking-response/access-log/v1",
+        from: from.into(),
+        to: to.into(),
+        anchor_hash: entries
+            .first()
+            .map_or_else(|| GENESIS.to_string(), |e| e.prev_hash.clone()),
+        entries,
+        checkpoints,
+    }))
+}
+
 /// Which entries to list.
 #[derive(Debug, Clone)]
 pub enum Filter {

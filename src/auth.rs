@@ -77,6 +77,14 @@ pub enum Action {
     /// A partner system lists and fetches the referrals addressed to it.
     PartnerReferralRead,
     PartnerReferralAcknowledge,
+    SearchCreate,
+    /// Correct or complete a search record (an amendment; the original stays).
+    SearchAmend,
+    SearchRead,
+    /// The compliance report (no personal data).
+    SearchReport,
+    /// Export the access log for a period, to verify it independently.
+    AuditExport,
 }
 
 use Role::*;
@@ -116,6 +124,18 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     // Partners read only the packages addressed to them, never cases or assessments.
     (Action::PartnerReferralRead, &[Partner]),
     (Action::PartnerReferralAcknowledge, &[Partner]),
+    (Action::SearchCreate, &[Officer, Supervisor]),
+    (Action::SearchAmend, &[Officer, Supervisor]),
+    // Auditors read search records: compliance audit is what they are for.
+    (
+        Action::SearchRead,
+        &[Officer, Supervisor, Superintendent, Auditor],
+    ),
+    (
+        Action::SearchReport,
+        &[Supervisor, Superintendent, Analyst, Auditor],
+    ),
+    (Action::AuditExport, &[Auditor]),
 ];
 
 /// Default deny: true only where the table says so.

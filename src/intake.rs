@@ -154,7 +154,7 @@ pub const MAX_SUSPECTS: usize = 10;
 /// Clocks on phones drift: a report a few minutes "in the future" is not refused.
 const CLOCK_SKEW_SECONDS: i64 = 300;
 
-pub(crate) fn text(errors: &mut FieldErrors, pointer: &str, value: &str, what: &str, max: usize) {
+pub fn text(errors: &mut FieldErrors, pointer: &str, value: &str, what: &str, max: usize) {
     if value.trim().is_empty() {
         errors.push((pointer.into(), format!("Enter {what}.")));
     } else if value.chars().count() > max {

@@ -74,7 +74,7 @@ impl TestApp {
     }
 
     fn serve(state_dir: &Path, variables: &[(&str, &str)]) -> Running {
-        for wasm in ["health", "web", "access", "cases", "risk"] {
+        for wasm in ["health", "web", "access", "cases", "risk", "searches"] {
             let path = repo().join(format!("target/wasm32-wasip2/release/{wasm}.wasm"));
             assert!(
                 path.exists(),

@@ -9,6 +9,7 @@ use spin_sdk::http_component;
 use stalking_response::audit::{self, Filter, Operation};
 use stalking_response::auth::{self, AccessReason, Action, TokenRecord};
 use stalking_response::problem::Problem;
+use stalking_response::search_records;
 use stalking_response::tokens::{self, NewToken};
 
 #[http_component]
@@ -29,10 +30,13 @@ fn route(req: &Request) -> Outcome {
         (Method::Delete, ["session"]) => sign_out(&ctx, req),
         (Method::Get, ["audit", "access-log"]) => access_log(&ctx, req),
         (Method::Get, ["audit", "verify"]) => verify(&ctx, req),
+        (Method::Get, ["audit", "export"]) => export(&ctx, req),
         (_, ["tokens"]) => Err(Problem::method_not_allowed(&["GET", "POST"])),
         (_, ["tokens", _]) => Err(Problem::method_not_allowed(&["DELETE"])),
         (_, ["session"]) => Err(Problem::method_not_allowed(&["GET", "POST", "DELETE"])),
-        (_, ["audit", "access-log" | "verify"]) => Err(Problem::method_not_allowed(&["GET"])),
+        (_, ["audit", "access-log" | "verify" | "export"]) => {
+            Err(Problem::method_not_allowed(&["GET"]))
+        }
         _ => Err(Problem::not_found()),
     }
 }
@@ -199,5 +203,50 @@ fn access_log(ctx: &Ctx, req: &Request) -> Outcome {
 fn verify(ctx: &Ctx, req: &Request) -> Outcome {
     ctx.caller(req, Action::AuditVerify, "access-log", "verify")?;
     let verification = audit::verify(&ctx.db, &ctx.config.checkpoints)?;
-    Ok(json(200, &verification))
+    // The records the log vouches for (search records) must still be what it says was written.
+    let records = search_records::verify(&ctx.db)?;
+    let mut report = serde_json::to_value(&verification).expect("serialises");
+    report["valid"] = (verification.valid && records.valid).into();
+    report["records"] = serde_json::to_value(&records).expect("serialises");
+    Ok(json(200, &report))
+}
+
+/// The log for a period, to verify independently (`scripts/verify-access-log-export.py`).
+fn export(ctx: &Ctx, req: &Request) -> Outcome {
+    let auditor = ctx.caller(req, Action::AuditExport, "access-log", "export")?;
+    let reason = access_reason(req)?;
+    let date = |name: &str| {
+        context::query(req, name)
+            .filter(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                    .is_ok()
+            })
+            .ok_or_else(|| {
+                Problem::new(400, "invalid-query", "Invalid query parameter")
+                    .with_detail(format!("`{name}` is required: a date, YYYY-MM-DD."))
+            })
+    };
+    let (from, to) = (date("from")?, date("to")?);
+    let exported = ctx.transaction(|| {
+        let exported = audit::export(&ctx.db, &from, &to)?;
+        ctx.log(ctx.access(
+            &auditor,
+            Operation::Disclosure,
+            "access-log",
+            &format!("{from}..{to}"),
+            &reason,
+        ))?;
+        Ok(exported)
+    })?;
+    match exported {
+        Some(export) => Ok(json(200, &export)),
+        None => Err(
+            Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(
+                format!(
+                    "One export holds at most {} entries: ask for a shorter period.",
+                    audit::MAX_EXPORT
+                ),
+            ),
+        ),
+    }
 }

@@ -3,7 +3,9 @@
 //! Police Information Notice control, which depends on what a case shows.
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use spin_adapter::context::{self, Ctx, Outcome, access_reason, check, json_body, now, respond};
+use spin_adapter::context::{
+    self, Ctx, Outcome, access_reason, check, etag, if_match, json_body, now, respond,
+};
 use spin_adapter::json;
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::{http_component, variables};
@@ -44,28 +46,6 @@ fn route(req: &Request) -> Outcome {
         (_, ["pins"] | ["stats", "cases"]) => Err(Problem::method_not_allowed(&["GET"])),
         _ => Err(Problem::not_found()),
     }
-}
-
-fn etag(version: i64) -> String {
-    format!("\"v{version}\"")
-}
-
-/// The version an update is made against: `If-Match` is required, so no change is lost silently.
-fn if_match(req: &Request) -> Result<i64, Problem> {
-    let Some(value) = req.header("if-match").and_then(|v| v.as_str()) else {
-        return Err(Problem::new(428, "if-match-required", "If-Match is required")
-            .with_detail("Send the case's ETag in If-Match, so that a change made meanwhile is not overwritten."));
-    };
-    value
-        .trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .strip_prefix('v')
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
-            Problem::new(400, "if-match-invalid", "If-Match is not valid")
-                .with_detail("Send the ETag exactly as received.")
-        })
 }
 
 fn refused(refusal: UpdateRefused) -> Problem {

@@ -522,6 +522,23 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     Ok(value)
 }
 
+/// Decodes a JSON value strictly (as [`json_body`] does), naming a failed field by its pointer under
+/// `prefix`: for documents assembled from a request, such as a record with an amendment applied.
+pub fn decode<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let pointer = format!("{prefix}{}", pointer(e.path()));
+        let message = e.into_inner().to_string();
+        let pointer = match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((field, _)) => format!("{pointer}/{field}"),
+            None => pointer,
+        };
+        Problem::validation(vec![(pointer, describe(&message))])
+    })
+}
+
 /// The JSON Pointer (RFC 6901) to where decoding failed.
 fn pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -551,6 +568,29 @@ pub fn check(errors: Vec<(String, String)>) -> Result<(), Problem> {
     } else {
         Err(Problem::validation(errors))
     }
+}
+
+/// A record's version as an ETag.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an update is made against: `If-Match` is required, so no change is lost silently.
+pub fn if_match(req: &Request) -> Result<i64, Problem> {
+    let Some(value) = req.header("if-match").and_then(|v| v.as_str()) else {
+        return Err(Problem::new(428, "if-match-required", "If-Match is required")
+            .with_detail("Send the record's ETag in If-Match, so that a change made meanwhile is not overwritten."));
+    };
+    value
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            Problem::new(400, "if-match-invalid", "If-Match is not valid")
+                .with_detail("Send the ETag exactly as received.")
+        })
 }
 
 /// A page size from `?limit=` (1–100, default 50).
