@@ -623,7 +623,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
     .unwrap();
     let mut prev = GENESIS.to_string();
     let rows: Vec<(i64, Access)> = db
-        .prepare("SELECT seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation FROM access_log ORDER BY seq")
+        .prepare("SELECT seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest FROM access_log ORDER BY seq")
         .unwrap()
         .query_map([], |r| {
             let operation: String = r.get(10)?;
@@ -640,6 +640,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
                     reason_text: r.get(7)?,
                     recipient: r.get(8)?,
                     outcome: r.get(9)?,
+                    digest: r.get(11)?,
                 },
             ))
         })
