@@ -92,6 +92,8 @@ struct Fixtures {
     assessment: String,
     due_referral: String,
     sent_referral: String,
+    search: String,
+    search_body: Value,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -137,7 +139,30 @@ fn fixtures(app: &TestApp) -> Fixtures {
         Some(json!({ "basis": "consent", "victim_aware": true, "rationale": "r" })),
     );
     assert_eq!(sent.status, 200, "{}", sent.body);
+    let search_body = json!({
+        "case_id": case, "power": "pace-s17",
+        "premises": { "address": "1 Example Street" },
+        "authority": { "grounds": "To arrest the suspect." },
+        "execution": {
+            "started_at": "2026-11-01T07:00:00Z", "ended_at": "2026-11-01T07:30:00Z",
+            "officer_in_charge": { "id": "1234", "rank": "constable" },
+            "occupier_present": false, "force_used": false, "notice": { "given": true }
+        }
+    });
+    let search = app
+        .call(
+            "POST",
+            "/api/v1/searches",
+            &officer,
+            Some(search_body.clone()),
+        )
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Fixtures {
+        search,
+        search_body,
         supervisor: app.token("supervisor", "S1"),
         mash: app.token("partner", "mash"),
         assessment: assessment["id"].as_str().unwrap().to_string(),
@@ -333,6 +358,45 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             None,
             vec![],
             f.mash.clone(),
+        ),
+        "createSearch" => (
+            "/api/v1/searches".into(),
+            Some(f.search_body.clone()),
+            vec![],
+            f.officer.clone(),
+        ),
+        "listSearches" => ("/api/v1/searches".into(), None, reason, f.officer.clone()),
+        "searchReport" => (
+            "/api/v1/searches/report?from=2026-01-01&to=2026-12-31".into(),
+            None,
+            reason,
+            f.auditor.clone(),
+        ),
+        "readSearch" => (
+            format!("/api/v1/searches/{}", f.search),
+            None,
+            reason,
+            f.officer.clone(),
+        ),
+        "readSearchVersion" => (
+            format!("/api/v1/searches/{}/versions/1", f.search),
+            None,
+            reason,
+            f.officer.clone(),
+        ),
+        "amendSearch" => (
+            format!("/api/v1/searches/{}/amendments", f.search),
+            Some(
+                json!({ "reason": "Register entry made.", "changes": { "register": { "station": "N", "entry": "SR/1" } } }),
+            ),
+            vec![("if-match", "\"v1\"")],
+            f.officer.clone(),
+        ),
+        "exportAccessLog" => (
+            "/api/v1/audit/export?from=2026-01-01&to=2030-12-31".into(),
+            None,
+            reason,
+            f.auditor.clone(),
         ),
         other => panic!("no recipe for operation {other}: add one to tests/openapi.rs"),
     }
