@@ -188,7 +188,7 @@ pub fn get(db: &impl Sql, id: &str) -> Result<Option<Referral>, SqlError> {
 pub fn for_assessment(db: &impl Sql, assessment_id: &str) -> Result<Vec<Referral>, SqlError> {
     select(
         db,
-        "assessment_id = ?1 ORDER BY created_at, id",
+        "assessment_id = ?1 ORDER BY created_at, due_at, id",
         &[assessment_id.into()],
     )
 }

@@ -115,7 +115,7 @@ fn an_assessment_is_scored_explained_and_turned_into_actions() {
         .iter()
         .map(|r| r["agency"].as_str().unwrap())
         .collect();
-    assert_eq!(agencies, ["mash", "marac"]);
+    assert_eq!(agencies, ["mash", "marac"], "{:#}", dash["referrals"]);
     assert_eq!(dash["supervisor_review"]["done"], false);
     let id = dash["id"].as_str().unwrap();
 
