@@ -889,8 +889,10 @@ pub fn compliance(
         },
         if force_unexplained {
             "Force was used and no reason is recorded.".into()
+        } else if execution.is_some_and(|x| x.force_used) {
+            "Force was used; the reason is recorded.".into()
         } else {
-            "Recorded.".into()
+            "No force was used.".into()
         },
     );
 

@@ -1,5 +1,78 @@
-// Shows whether the service is up, from the health endpoint.
-fetch('/api/v1/health')
-  .then((response) => response.json())
-  .then((health) => { document.getElementById('status').textContent = health.status; })
-  .catch(() => { document.getElementById('status').textContent = 'unreachable'; });
+// The officer's form: a small single-page app over the JSON API, built from GOV.UK Frontend
+// components. Hash routes, so one static page serves every view and no script is inline.
+
+import { createAll, Button, Checkboxes, Radios, ServiceNavigation, SkipLink } from '/govuk-frontend.min.js';
+import { session } from './js/api.js';
+import { flush, pending } from './js/outbox.js';
+import { h } from './js/dom.js';
+import * as cases from './js/views/cases.js';
+import * as report from './js/views/report.js';
+import * as risk from './js/views/risk.js';
+import * as search from './js/views/search.js';
+
+document.body.classList.add('govuk-frontend-supported');
+createAll(ServiceNavigation);
+createAll(SkipLink);
+
+const routes = [
+  [/^#\/sign-in$/, cases.signIn, 'Sign in'],
+  [/^#\/sign-out$/, cases.signOut, 'Sign out'],
+  [/^#\/cases$/, cases.myCases, 'My cases'],
+  [/^#\/pending$/, cases.waiting, 'Waiting to send'],
+  [/^#\/report(?:\/(\w+))?$/, report.newReport, 'Report harassment or stalking'],
+  [/^#\/cases\/(\w+)$/, cases.caseView, 'Case'],
+  [/^#\/cases\/(\w+)\/occurrence$/, report.addOccurrence, 'Add an occurrence'],
+  [/^#\/cases\/(\w+)\/decision$/, report.decision, 'Crime decision'],
+  [/^#\/cases\/(\w+)\/assess\/([\w-]+)\/([\w.-]+)(?:\/(\d+))?$/, risk.assess, 'Risk assessment'],
+  [/^#\/assessments\/(\w+)$/, risk.result, 'Risk assessment result'],
+  [/^#\/cases\/(\w+)\/search$/, search.recordSearch, 'Record a search'],
+  [/^#\/searches\/(\w+)$/, search.searchResult, 'Search record'],
+];
+
+async function render() {
+  const hash = location.hash || '#/cases';
+  const signedIn = Boolean(session.get());
+  if (!signedIn && hash !== '#/sign-in') {
+    location.hash = '#/sign-in';
+    return;
+  }
+  document.getElementById('navigation').hidden = !signedIn;
+  const app = document.getElementById('app');
+  const match = routes.map(([pattern, view, title]) => [hash.match(pattern), view, title]).find(([m]) => m);
+  if (!match) {
+    app.replaceChildren(h('h1', { class: 'govuk-heading-l' }, 'Page not found'));
+    return;
+  }
+  const [found, view, title] = match;
+  document.title = `${title} – Stalking and harassment response`;
+  const root = h('div');
+  app.replaceChildren(root);
+  try {
+    await view(root, ...found.slice(1));
+  } catch (e) {
+    console.error(e);
+    root.replaceChildren(h('h1', { class: 'govuk-heading-l' }, 'Sorry, there is a problem with the service'),
+      h('p', { class: 'govuk-body' }, 'Try again later. Anything you submitted is kept on this device until it is sent.'));
+  }
+  for (const Component of [Button, Radios, Checkboxes]) createAll(Component, undefined, root);
+  // Move focus to the new page's heading for screen-reader and keyboard users.
+  const heading = root.querySelector('h1');
+  if (heading && !root.querySelector('.govuk-error-summary')) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({ preventScroll: true });
+  }
+}
+
+async function showPending() {
+  const count = session.get() ? (await pending()).length : 0;
+  document.getElementById('pending-count').textContent = count ? `(${count})` : '';
+}
+
+window.addEventListener('hashchange', render);
+window.addEventListener('online', () => flush());
+window.addEventListener('outbox-changed', () => {
+  showPending();
+  if (location.hash === '#/pending') render();
+});
+render();
+if (session.get()) flush();

@@ -80,6 +80,24 @@ fn static_files_are_served_with_security_headers_and_etags() {
     );
     assert_eq!(again.status, 304);
 
+    // GOV.UK Frontend, built from npm by scripts/build-web, is served from the same origin.
+    for (path, kind) in [
+        ("/app.css", "text/css; charset=utf-8"),
+        ("/govuk-frontend.min.js", "text/javascript; charset=utf-8"),
+    ] {
+        let asset = read(agent().get(app.url(path)).call());
+        assert_eq!(
+            (asset.status, asset.header("content-type")),
+            (200, kind),
+            "{path}"
+        );
+    }
+    let css = read(agent().get(app.url("/app.css")).call());
+    assert!(css.body.contains(".govuk-button"));
+    assert!(
+        !css.body.contains("GDS Transport"),
+        "Arial, not the GOV.UK-only typeface"
+    );
     assert_eq!(
         read(agent().get(app.url("/no/such/file.txt")).call()).status,
         404

@@ -1,14 +1,21 @@
-//! Embeds every file under `static/` in the component: a table of (path, bytes) generated here, so
-//! adding a file needs no code change and the component needs no filesystem access at run time.
+//! Embeds every file under `static/` (ours) and `web/dist/` (built by `scripts/build-web` from npm's
+//! GOV.UK Frontend) in the component: a table of (path, bytes) generated here, so adding a file needs
+//! no code change and the component needs no filesystem access at run time.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../static");
-    let root = root.canonicalize().expect("static/ exists");
-    println!("cargo:rerun-if-changed={}", root.display());
+    let repo = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../..");
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    for dir in ["static", "web/dist"] {
+        let root = repo.join(dir).canonicalize().unwrap_or_else(|_| {
+            panic!(
+                "{dir}/ is missing: run scripts/build-web (it builds web/dist/ from npm packages)"
+            )
+        });
+        println!("cargo:rerun-if-changed={}", root.display());
+        collect(&root, &root, &mut files);
+    }
     files.sort();
     let mut table = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
     for (url_path, file) in files {

@@ -1,0 +1,51 @@
+// The JSON API, as the form uses it: the session cookie (set at sign-in) plus the CSRF token for
+// changes, a reason on every read of a record (every access is logged with it), problem details back.
+
+export class Offline extends Error {
+  constructor() { super('No connection'); }
+}
+
+/** The signed-in officer, for this tab only (cleared at sign-out). */
+export const session = {
+  get: () => JSON.parse(sessionStorage.getItem('session') || 'null'),
+  set: (value) => sessionStorage.setItem('session', JSON.stringify(value)),
+  clear: () => sessionStorage.clear(),
+};
+
+/** The reason recorded with the form's reads: the officer is investigating the case in hand. */
+const READ_REASON = 'investigation';
+
+/**
+ * Calls the API. Resolves to { status, ok, data, etag } for any HTTP answer; throws `Offline` when
+ * there is no answer at all (no signal), so the caller can queue the request.
+ */
+export async function api(method, path, { body, headers = {}, token } = {}) {
+  const sent = { accept: 'application/json, application/problem+json', ...headers };
+  if (body !== undefined) sent['content-type'] = 'application/json';
+  if (method === 'GET') sent['x-access-reason'] = READ_REASON;
+  else if (session.get()?.csrf) sent['x-csrf-token'] = session.get().csrf;
+  if (token) sent.authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers: sent, credentials: 'same-origin', cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new Offline();
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (response.status === 401 && !token) {
+    session.clear();
+    location.hash = '#/sign-in';
+  }
+  return { status: response.status, ok: response.ok, data, etag: response.headers.get('etag') };
+}
+
+/** The field errors of a problem, or one general error. */
+export function problemErrors(result) {
+  if (result.data?.errors?.length) return result.data.errors;
+  return [{ pointer: '', detail: result.data?.detail || result.data?.title || `The service answered ${result.status}.` }];
+}

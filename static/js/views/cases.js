@@ -1,0 +1,139 @@
+// Signing in and out, "my cases" with the crime-decision clock and outstanding actions, one case, and
+// what is waiting to be sent.
+
+import { api, problemErrors, session } from '../api.js';
+import { discard, flush, pending, wipe } from '../outbox.js';
+import { button, h, heading, input, insetText, link, p, showErrors, summaryList, tag, warning, words } from '../dom.js';
+
+export async function signIn(root) {
+  const form = h('form', { novalidate: true },
+    ...heading('Sign in'),
+    p('Use the access token your force gave you. Signing in starts a session on this device for up to 8 hours.'),
+    input({ id: 'token', label: 'Access token', type: 'password', autocomplete: 'current-password', spellcheck: 'false' }),
+    button('Sign in'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const token = form.elements.token.value.trim();
+    if (!token) return showErrors(form, [{ pointer: '/token', detail: 'Enter your access token' }]);
+    const result = await api('POST', '/api/v1/session', { token }).catch(() => null);
+    if (!result) return showErrors(form, [{ pointer: '/token', detail: 'There is no connection. Sign in when you have a signal.' }]);
+    if (!result.ok) return showErrors(form, [{ pointer: '/token', detail: result.data?.detail || 'The token was not accepted' }]);
+    session.set({ subject: result.data.subject, role: result.data.role, csrf: result.data.csrf_token });
+    location.hash = '#/cases';
+  });
+  root.append(form);
+}
+
+export async function signOut(root) {
+  const waiting = await pending();
+  const leave = async () => {
+    await api('DELETE', '/api/v1/session').catch(() => null);
+    await wipe();
+    session.clear();
+    location.hash = '#/sign-in';
+  };
+  if (!waiting.length) return leave();
+  root.append(...heading('Sign out'),
+    warning(`${waiting.length} ${waiting.length === 1 ? 'report is' : 'reports are'} waiting to be sent. Signing out deletes ${waiting.length === 1 ? 'it' : 'them'} from this device.`),
+    h('div', { class: 'govuk-button-group' },
+      button('Stay signed in', { type: 'button', 'on:click': () => { location.hash = '#/pending'; } }),
+      h('button', { class: 'govuk-button govuk-button--warning', type: 'button', 'data-module': 'govuk-button', 'on:click': leave },
+        'Delete them and sign out')));
+}
+
+/** The crime decision's 24-hour clock, in words. */
+function clock(item) {
+  if (item.status !== 'awaiting-decision') return tag(item.status === 'recorded' ? 'Crime recorded' : 'No crime', 'green');
+  const minutes = item.clock?.minutes_left ?? 0;
+  if (item.clock?.overdue) return h('span', { class: 'app-clock--overdue' }, 'Crime decision overdue');
+  return `Crime decision due in ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export async function myCases(root) {
+  const me = session.get();
+  root.append(...heading('My cases'),
+    h('a', { class: 'govuk-button', href: '#/report', role: 'button', draggable: 'false', 'data-module': 'govuk-button' }, 'Report harassment or stalking'));
+  const waiting = await pending();
+  if (waiting.length) {
+    root.append(h('div', { class: 'app-pending' },
+      p(`${waiting.length} waiting to be sent from this device. `, link('#/pending', 'See what is waiting'))));
+  }
+  const result = await api('GET', `/api/v1/cases?officer=${encodeURIComponent(me.subject)}&limit=20`).catch(() => null);
+  if (!result?.ok) {
+    root.append(p('Your cases cannot be shown without a connection. New reports can still be made: they are kept on this device until they are sent.'));
+    return;
+  }
+  if (!result.data.cases.length) {
+    root.append(p('You have no cases yet.'));
+    return;
+  }
+  const risks = await Promise.all(result.data.cases.map((c) =>
+    api('GET', `/api/v1/risk/cases/${c.id}`).then((r) => (r.ok ? r.data : null)).catch(() => null)));
+  root.append(h('ul', { class: 'govuk-list' }, result.data.cases.map((c, i) => {
+    const actions = (risks[i]?.actions || []).filter((a) => !['consider-spo', 'safety-plan'].includes(a.code));
+    return h('li', { class: 'govuk-!-margin-bottom-6' },
+      h('h2', { class: 'govuk-heading-s govuk-!-margin-bottom-1' }, link(`#/cases/${c.id}`, `${c.incident_reference} – ${c.victim.name}`)),
+      p(clock(c)),
+      actions.length
+        ? h('ul', { class: 'govuk-list govuk-list--bullet' }, actions.map((a) => h('li', {}, a.overdue ? tag('Overdue', 'red') : null, a.overdue ? ' ' : null, a.text)))
+        : p('No outstanding risk actions.'));
+  })));
+}
+
+export async function waiting(root) {
+  const items = await pending();
+  root.append(...heading('Waiting to send'));
+  if (!items.length) {
+    root.append(p('Nothing is waiting: everything you submitted has been sent.'));
+    return;
+  }
+  root.append(p('These were made without a connection. They are sent automatically when the connection returns; sending one twice never creates a second record.'),
+    summaryList(items.map((item) => [
+      item.label,
+      item.failed
+        ? h('span', {}, tag('Not accepted', 'red'), ' ', problemErrors({ status: item.failed.status, data: item.failed.problem }).map((e) => e.detail).join(' '))
+        : h('span', {}, tag('Pending', 'orange'), ` since ${new Date(item.queuedAt).toLocaleString('en-GB')}`),
+      null,
+    ])),
+    h('div', { class: 'govuk-button-group' },
+      button('Send now', { type: 'button', 'on:click': () => flush() }),
+      ...items.filter((i) => i.failed).map((item) =>
+        button(`Remove "${item.label}"`, { type: 'button', secondary: true, 'on:click': () => discard(item.key) }))));
+}
+
+export async function caseView(root, id) {
+  const result = await api('GET', `/api/v1/cases/${id}`);
+  if (!result.ok) {
+    root.append(...heading('Case not available'), p(problemErrors(result)[0].detail));
+    return;
+  }
+  const c = result.data;
+  const riskResult = await api('GET', `/api/v1/risk/cases/${id}`).catch(() => null);
+  const risk = riskResult?.ok ? riskResult.data : null;
+  const s = c.suggestion;
+  root.append(...heading(c.victim.name, c.incident_reference),
+    p(clock(c)),
+    s.stalking_indicated
+      ? insetText(h('strong', {}, 'Stalking first: '), 'the facts indicate stalking. ', s.reasons.join(' '))
+      : insetText(s.reasons.join(' ')),
+    summaryList([
+      ['Suspects', c.suspects.map((x) => x.name).join(', ')],
+      ['Relationship', words(c.relationship)],
+      ['Occasions', String(c.occurrences.length)],
+      ['Suggested classification', words(s.suggested)],
+      ['Crime reference', c.crime_reference || 'Not yet recorded'],
+      ['Risk level', risk?.assessment ? `${words(risk.assessment.level)} (score ${risk.assessment.result.score} of ${risk.assessment.result.out_of})` : 'Not assessed'],
+    ]));
+  if (risk?.actions?.length) {
+    root.append(h('h2', { class: 'govuk-heading-m' }, 'Outstanding actions'),
+      h('ul', { class: 'govuk-list govuk-list--bullet' }, risk.actions.map((a) =>
+        h('li', {}, a.overdue ? tag('Overdue', 'red') : null, a.overdue ? ' ' : null, a.text))));
+  }
+  root.append(h('h2', { class: 'govuk-heading-m' }, 'What to do next'),
+    h('ul', { class: 'govuk-list' },
+      c.status === 'awaiting-decision' ? h('li', {}, link(`#/cases/${id}/decision`, 'Record the crime decision')) : null,
+      h('li', {}, link(`#/cases/${id}/occurrence`, 'Add an occurrence')),
+      h('li', {}, link(`#/cases/${id}/assess/dash/2009-police`, risk?.assessment ? 'Assess the risk again (DASH)' : 'Assess the risk (DASH)')),
+      risk?.screening_required ? h('li', {}, link(`#/cases/${id}/assess/s-dash/2009`, 'Complete the stalking screening (S-DASH)')) : null,
+      h('li', {}, link(`#/cases/${id}/search`, 'Record a search of premises'))));
+}

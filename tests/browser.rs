@@ -1,0 +1,48 @@
+//! The web form in headless Chromium: runs `tests/browser/run.mjs` (playwright-core, axe-core) against
+//! the real app on the host, then checks in the database that the offline and lost-response reports
+//! each made exactly one case. Screenshots at phone width go to `target/screenshots/`.
+
+mod support;
+use support::{TestApp, repo};
+
+#[test]
+fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "{chromium} is missing: scripts/test installs Debian's chromium"
+    );
+    assert!(
+        repo().join("node_modules/playwright-core").exists(),
+        "node_modules is missing: scripts/test runs npm ci"
+    );
+    let screenshots = repo().join("target/screenshots");
+    let run = std::process::Command::new("node")
+        .arg(repo().join("tests/browser/run.mjs"))
+        .env("APP_URL", app.url(""))
+        .env("OFFICER_TOKEN", &officer)
+        .env("SCREENSHOTS", &screenshots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    assert!(
+        run.status.success(),
+        "browser tests failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let db = app.database();
+    for victim in ["Alex Browser", "Olive Offline", "Rita Retry"] {
+        let cases: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM cases WHERE victim_name = ?1",
+                [victim],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(cases, 1, "{victim}: exactly one case");
+    }
+    assert!(screenshots.join("12-risk-result.png").exists());
+}

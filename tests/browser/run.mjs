@@ -1,0 +1,303 @@
+// Browser tests of the web form in headless Chromium (Debian's), driven by playwright-core, against the
+// real app served by the host (tests/browser.rs starts it and passes APP_URL and tokens).
+//
+// 1. A full report from sign-in to the risk result, a crime decision refused then made, the S-DASH, a
+//    search record, "my cases", and sign-out leaving nothing behind.
+// 2. A report made offline, queued in IndexedDB and sent once online: exactly one case.
+// 3. A report whose response is lost on the way back: queued, retried with the same Idempotency-Key,
+//    exactly one case.
+// Every page: axe-core (WCAG 2.2 AA rules) with no serious or critical violation, no Content Security
+// Policy violation, no horizontal scrolling at phone width, and a screenshot in SCREENSHOTS.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const url = process.env.APP_URL;
+const token = process.env.OFFICER_TOKEN;
+const shots = process.env.SCREENSHOTS;
+fs.mkdirSync(shots, { recursive: true });
+const axeSource = fs.readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+const failures = [];
+
+async function newPage(width = 375) {
+  const context = await browser.newContext({ viewport: { width, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  page.cspViolations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) page.cspViolations.push(message.text());
+    if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|ERR_FAILED/.test(message.text())) {
+      failures.push(`console error: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+  return { context, page };
+}
+
+/** Accessibility, CSP, width, and a screenshot, for the page as it is now. */
+async function check(page, name) {
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+  }));
+  for (const v of result.violations.filter((x) => ['serious', 'critical'].includes(x.impact))) {
+    failures.push(`${name}: axe ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
+  }
+  if (page.cspViolations.length) failures.push(`${name}: CSP violation: ${page.cspViolations.join(' | ')}`);
+  page.cspViolations = [];
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) failures.push(`${name}: scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page) {
+  await page.goto(url);
+  await page.waitForSelector('h1:has-text("Sign in")');
+  await page.fill('#token', token);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForSelector('h1:has-text("My cases")');
+}
+
+const daysAgo = (n) => new Date(Date.now() - n * 86400000);
+
+async function fillDate(page, id, when, time) {
+  await page.fill(`[id="${id}"]`, String(when.getDate()));
+  await page.fill(`[id="${id}-month"]`, String(when.getMonth() + 1));
+  await page.fill(`[id="${id}-year"]`, String(when.getFullYear()));
+  if (time) await page.fill(`[id="${id}-time"]`, time);
+}
+
+/** Follows a link in the service navigation, opening its "Menu" first on a phone. */
+async function navigate(page, text) {
+  const toggle = page.locator('.govuk-service-navigation__toggle');
+  if (await toggle.isVisible() && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.click(`.govuk-service-navigation__list a:has-text("${text}")`);
+}
+
+const pick = (page, name, value) => page.check(`input[name="${name}"][value="${value}"]`);
+const next = (page, text = 'Continue') => page.click(`button:has-text("${text}")`);
+
+async function report(page, victim, shoot) {
+  await page.click('a:has-text("Report harassment or stalking")');
+  await page.waitForSelector('h1:has-text("About the victim")');
+  if (shoot) {
+    await next(page);
+    await page.waitForSelector('.govuk-error-summary');
+    assert.match(await page.textContent('.govuk-error-summary'), /Enter the victim’s name/);
+    assert.match(await page.textContent('[data-field="victim.name"] .govuk-error-message'), /Enter the victim’s name/);
+    await check(page, '02-report-victim-error');
+  }
+  await page.fill('[id="victim.name"]', victim);
+  await fillDate(page, 'victim.date_of_birth', new Date(1990, 3, 1));
+  await next(page);
+  await page.waitForSelector('h1:has-text("About the suspect")');
+  await page.fill('[id="suspects.0.name"]', 'Sam Suspect');
+  await pick(page, 'relationship', 'ex-partner');
+  await pick(page, 'domestic_abuse', 'yes');
+  if (shoot) await check(page, '03-report-suspect');
+  await next(page);
+  await page.waitForSelector('h1:has-text("What happened")');
+  await fillDate(page, 'occurrence.from', daysAgo(2), '21:30');
+  await page.fill('[id="occurrence.location"]', 'Outside the victim’s home');
+  await pick(page, 'occurrence.channel', 'in-person');
+  await pick(page, 'occurrence.behaviours', 'following');
+  await pick(page, 'occurrence.behaviours', 'loitering');
+  await page.fill('[id="occurrence.description"]', 'Waited outside for two hours and followed her to work.');
+  await pick(page, 'occurrence.fear_of_violence', 'yes');
+  await pick(page, 'occurrence.breach_of_order', 'no');
+  if (shoot) await check(page, '04-report-occurrence');
+  await next(page);
+  await page.waitForSelector('h1:has-text("FOUR")');
+  for (const k of ['fixated', 'obsessive', 'unwanted', 'repeated']) await pick(page, `four.${k}`, 'yes');
+  await pick(page, 'serious_alarm_or_distress', 'no');
+  if (shoot) await check(page, '05-report-four');
+  await next(page);
+  await page.waitForSelector('h1:has-text("Check your answers")');
+}
+
+/** Answers every question on the questionnaire's pages: the first `yes` counted ones "yes". */
+async function answerAll(page, yes) {
+  let counted = 0;
+  for (;;) {
+    await page.waitForSelector('form h1');
+    const names = await page.$$eval('input[type=radio][value="yes"]', (inputs) => [...new Set(inputs.map((i) => i.name))]);
+    for (const name of names) {
+      if (name === 'judgement.level') continue;
+      const part = name.includes('.parts.');
+      counted += part ? 0 : 1;
+      await pick(page, name, !part && counted <= yes ? 'yes' : 'no');
+    }
+    const last = await page.$('button:has-text("Send the assessment")');
+    if (last) return;
+    await next(page);
+    await page.waitForFunction((seen) => !document.querySelector(`input[name="${seen}"]`), names[0]);
+  }
+}
+
+// 1. The full journey.
+{
+  const { context, page } = await newPage();
+  await page.goto(url);
+  await page.waitForSelector('h1:has-text("Sign in")');
+  await check(page, '00-sign-in');
+  await page.fill('#token', 'srt_not-a-real-token');
+  await page.click('button:has-text("Sign in")');
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, '00-sign-in-error');
+  await page.fill('#token', token);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForSelector('h1:has-text("My cases")');
+  await check(page, '01-my-cases-empty');
+
+  await report(page, 'Alex Browser', true);
+  await check(page, '06-check-answers');
+  await next(page, 'Send the report');
+  await page.waitForSelector('.govuk-caption-l');
+  assert.match(await page.textContent('h1'), /Alex Browser/);
+  assert.match(await page.textContent('main'), /Stalking first/);
+  await check(page, '07-case');
+  const caseId = page.url().split('/').pop();
+
+  // A second occasion, then the crime decision: harassment without a reason is refused by the API.
+  await page.click('a:has-text("Add an occurrence")');
+  await page.waitForSelector('h1:has-text("Add an occurrence")');
+  await fillDate(page, 'from', daysAgo(1), '08:15');
+  await page.fill('[id="location"]', 'Her workplace car park');
+  await pick(page, 'channel', 'in-person');
+  await pick(page, 'behaviours', 'watching-or-spying');
+  await page.fill('[id="description"]', 'Sat in his car watching the entrance.');
+  await pick(page, 'fear_of_violence', 'yes');
+  await check(page, '08-add-occurrence');
+  await next(page, 'Add the occurrence');
+  await page.waitForSelector('a:has-text("Record the crime decision")');
+  await page.click('a:has-text("Record the crime decision")');
+  await page.waitForSelector('h1:has-text("Record the crime decision")');
+  await pick(page, 'principal', 'harassment-s2');
+  await next(page, 'Record the decision');
+  await page.waitForSelector('.govuk-error-summary');
+  assert.match(await page.textContent('.govuk-error-summary'), /stalking/i);
+  assert.ok(await page.$('[data-field="stalking_ruled_out_reason"].govuk-form-group--error'), 'the API error sits next to its field');
+  await check(page, '09-decision-refused');
+  await pick(page, 'principal', 'stalking-s4a');
+  await next(page, 'Record the decision');
+  await page.waitForSelector('a:has-text("Assess the risk (DASH)")');
+
+  // DASH from the instruments API; 14 "yes": high, with referrals and the S-DASH due.
+  await page.click('a:has-text("Assess the risk (DASH)")');
+  await page.waitForSelector('h1:has-text("Current situation")');
+  await check(page, '10-dash-page-1');
+  await answerAll(page, 14);
+  await check(page, '11-dash-judgement');
+  await next(page, 'Send the assessment');
+  await page.waitForSelector('h1:has-text("Risk: high")');
+  const result = await page.textContent('main');
+  assert.match(result, /14 of 26/);
+  assert.match(result, /MARAC referral is due/);
+  await check(page, '12-risk-result');
+  await page.click('a:has-text("Complete the stalking screening (S-DASH)")');
+  await page.waitForSelector('h1:has-text("Stalking and harassment")');
+  await answerAll(page, 4);
+  await next(page, 'Send the assessment');
+  await page.waitForSelector('h1:has-text("Screening: 4 of 11")');
+  await check(page, '13-sdash-result');
+
+  // A search under s.17, recorded from the case.
+  await page.goto(`${url}/#/cases/${caseId}/search`);
+  await page.waitForSelector('h1:has-text("Record a search")');
+  await pick(page, 'power', 'pace-s17');
+  await page.fill('[id="premises.address"]', '12 Example Road, Northtown');
+  await page.fill('[id="authority.grounds"]', 'To arrest the suspect for stalking.');
+  await fillDate(page, 'execution.started_at', daysAgo(0), '06:00');
+  await fillDate(page, 'execution.ended_at', daysAgo(0), '06:40');
+  await page.fill('[id="execution.officer_in_charge.id"]', '1234');
+  await pick(page, 'execution.occupier_present', 'no');
+  await pick(page, 'execution.force_used', 'no');
+  await pick(page, 'execution.notice.given', 'no');
+  await page.fill('[id="execution.notice.left_at"]', 'Kitchen table');
+  await page.fill('[id="register.station"]', 'Northtown');
+  await page.fill('[id="register.entry"]', 'SR/2026/1');
+  await check(page, '14-search-form');
+  await next(page, 'Save the search record');
+  await page.waitForSelector('caption:has-text("Compliance")');
+  assert.match(await page.textContent('main'), /Compliant|Not compliant|In progress/);
+  await check(page, '15-search-result');
+
+  await page.goto(`${url}/#/cases`);
+  await page.waitForSelector('h1:has-text("My cases")');
+  await page.waitForSelector('a:has-text("Alex Browser")');
+  assert.match(await page.textContent('main'), /Crime recorded/);
+  await check(page, '16-my-cases');
+
+  // Sign out: nothing personal left in the browser.
+  await navigate(page, 'Sign out');
+  await page.waitForSelector('h1:has-text("Sign in")');
+  const left = await page.evaluate(async () => ({
+    session: sessionStorage.length,
+    local: localStorage.length,
+    databases: (await indexedDB.databases()).map((d) => d.name),
+    cookies: document.cookie,
+  }));
+  assert.deepEqual(left, { session: 0, local: 0, databases: [], cookies: '' });
+  assert.equal((await context.cookies()).length, 0, 'the session cookie is gone');
+  await context.close();
+}
+
+// 2. Offline: queued on the device, sent once when the connection returns.
+{
+  const { context, page } = await newPage();
+  await signIn(page);
+  await report(page, 'Olive Offline', false);
+  await context.setOffline(true);
+  await next(page, 'Send the report');
+  await page.waitForSelector('h1:has-text("Report saved on this device")');
+  await page.waitForFunction(() => document.getElementById('pending-count').textContent === '(1)');
+  await check(page, '20-offline-saved');
+  await navigate(page, 'Waiting to send');
+  await page.waitForSelector('h1:has-text("Waiting to send")');
+  assert.match(await page.textContent('main'), /Report: Olive Offline/);
+  await check(page, '21-waiting-to-send');
+  await context.setOffline(false);
+  await page.waitForFunction(() => document.getElementById('pending-count').textContent === '', null, { timeout: 15000 });
+  await page.waitForSelector('text=Nothing is waiting');
+  await context.close();
+}
+
+// 3. The response is lost after the server has the report: the retry carries the same key.
+{
+  const { context, page } = await newPage(320);
+  await signIn(page);
+  await report(page, 'Rita Retry', false);
+  await check(page, '30-check-answers-320px');
+  let cut = 0;
+  await page.route('**/api/v1/cases', async (route) => {
+    if (route.request().method() === 'POST' && cut === 0) {
+      cut += 1;
+      await route.fetch(); // the server creates the case…
+      await route.abort('internetdisconnected'); // …and the phone never hears back.
+    } else {
+      await route.continue();
+    }
+  });
+  await next(page, 'Send the report');
+  await page.waitForSelector('h1:has-text("Report saved on this device")');
+  await page.unroute('**/api/v1/cases');
+  await navigate(page, 'Waiting to send');
+  await page.click('button:has-text("Send now")');
+  await page.waitForSelector('text=Nothing is waiting', { timeout: 15000 });
+  assert.equal(cut, 1);
+  await context.close();
+}
+
+await browser.close();
+if (failures.length) {
+  console.error(failures.join('\n'));
+  process.exit(1);
+}
+console.log('browser tests passed');
