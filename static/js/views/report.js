@@ -189,14 +189,16 @@ async function checkAnswers(root) {
     ...heading('Check your answers before sending the report'),
     summaryList([
       ['Victim', d.victim.name, { href: '#/report/victim', text: 'Change' }],
-      ['Victim’s date of birth', d.victim.date_of_birth || 'Not known', { href: '#/report/victim', text: 'Change' }],
+      ['Victim’s date of birth', d.victim.date_of_birth ? new Date(d.victim.date_of_birth).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric' }) : 'Not known', { href: '#/report/victim', text: 'Change' }],
       ['Suspect', d.suspects[0].name, { href: '#/report/suspect', text: 'Change' }],
       ['Relationship', label(RELATIONSHIPS, d.relationship), { href: '#/report/suspect', text: 'Change' }],
       ['Domestic abuse', d.domestic_abuse ? 'Yes' : 'No', { href: '#/report/suspect', text: 'Change' }],
-      ['When', new Date(o.from).toLocaleString('en-GB'), { href: '#/report/occurrence', text: 'Change' }],
+      ['When', new Date(o.from).toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short' }), { href: '#/report/occurrence', text: 'Change' }],
       ['Where', o.location, { href: '#/report/occurrence', text: 'Change' }],
       ['How', label(CHANNELS, o.channel), { href: '#/report/occurrence', text: 'Change' }],
       ['What they did', o.behaviours.map((b) => label(BEHAVIOURS, b)).join(', '), { href: '#/report/occurrence', text: 'Change' }],
+      ['What happened', o.description, { href: '#/report/occurrence', text: 'Change' }],
+      ['Feared violence', o.fear_of_violence ? 'Yes' : 'No', { href: '#/report/occurrence', text: 'Change' }],
       ['FOUR', ['fixated', 'obsessive', 'unwanted', 'repeated'].filter((k) => d.four[k]).join(', ') || 'None', { href: '#/report/four', text: 'Change' }],
     ]));
   const form = h('form', { novalidate: true }, button('Send the report'));
