@@ -181,20 +181,21 @@ fn assemble(db: &impl Sql, row: &[Value]) -> Result<Search, SqlError> {
         created_at: row[3].text().unwrap_or_default(),
         created_by: row[4].text().unwrap_or_default(),
         record: latest,
-        versions: versions
-            .rows
-            .iter()
-            .map(|v| VersionInfo {
-                version: v[0].integer().unwrap_or(0),
-                at: v[1].text().unwrap_or_default(),
-                by: v[2].text().unwrap_or_default(),
-                reason: v[3].text(),
-                changes: v[4].from_json(),
-                digest: v[5].text().unwrap_or_default(),
-            })
-            .collect(),
+        versions: versions.rows.iter().map(|v| version_info(v)).collect(),
         id,
     })
+}
+
+/// A row of `SELECT version, at, by, reason, changes, digest, …` as version metadata.
+fn version_info(v: &[Value]) -> VersionInfo {
+    VersionInfo {
+        version: v[0].integer().unwrap_or(0),
+        at: v[1].text().unwrap_or_default(),
+        by: v[2].text().unwrap_or_default(),
+        reason: v[3].text(),
+        changes: v[4].from_json(),
+        digest: v[5].text().unwrap_or_default(),
+    }
 }
 
 /// One version as it was written: the original stays readable after any amendment.
@@ -210,17 +211,7 @@ pub fn version(
     )?;
     Ok(rows.rows.first().and_then(|v| {
         let record = v[6].from_json()?;
-        Some((
-            VersionInfo {
-                version: v[0].integer().unwrap_or(0),
-                at: v[1].text().unwrap_or_default(),
-                by: v[2].text().unwrap_or_default(),
-                reason: v[3].text(),
-                changes: v[4].from_json(),
-                digest: v[5].text().unwrap_or_default(),
-            },
-            record,
-        ))
+        Some((version_info(v), record))
     }))
 }
 

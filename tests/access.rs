@@ -6,15 +6,6 @@ use serde_json::{Value, json};
 use support::{ADMIN_TOKEN, TestApp};
 
 const REASON: (&str, &str) = ("x-access-reason", "investigation");
-const ROLES: [&str; 7] = [
-    "officer",
-    "supervisor",
-    "superintendent",
-    "analyst",
-    "auditor",
-    "partner",
-    "admin",
-];
 
 fn new_case(app: &TestApp, token: &str, stalking: bool, occasions: usize) -> String {
     app.new_case(token, stalking, occasions)
@@ -35,25 +26,15 @@ fn log_count(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-fn verify(app: &TestApp) -> Value {
-    let reply = app.call("GET", "/api/v1/audit/verify", ADMIN_TOKEN, None);
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
-}
-
 #[test]
 fn every_role_gets_exactly_the_endpoints_the_table_gives_it() {
     let app = TestApp::start();
-    let tokens: Vec<(&str, String)> = ROLES
-        .iter()
-        .map(|r| (*r, app.token(r, &format!("{r}-1"))))
-        .collect();
+    let tokens = app.role_tokens();
     let officer = &tokens[0].1;
     let case = new_case(&app, officer, false, 1);
 
     // (method, path, body, roles allowed): written out here, independently of the code's table.
-    type Row = (&'static str, String, Option<Value>, &'static [&'static str]);
-    let rows: Vec<Row> = vec![
+    let rows: Vec<support::MatrixRow> = vec![
         (
             "POST",
             "/api/v1/tokens".into(),
@@ -116,22 +97,7 @@ fn every_role_gets_exactly_the_endpoints_the_table_gives_it() {
             &["auditor", "admin"],
         ),
     ];
-    for (method, path, body, allowed) in &rows {
-        for (role, token) in &tokens {
-            let reply = app.call_with(method, path, token, body.clone(), &[REASON]);
-            if allowed.contains(role) {
-                assert!(
-                    (200..300).contains(&reply.status),
-                    "{role} {method} {path}: {} {}",
-                    reply.status,
-                    reply.body
-                );
-            } else {
-                assert_eq!(reply.status, 403, "{role} {method} {path}: {}", reply.body);
-                assert_eq!(reply.json()["type"], "/problems/forbidden");
-            }
-        }
-    }
+    app.assert_matrix(&tokens, &rows);
 
     // Revoking and deciding change state, so each gets a fresh target per role.
     for (role, token) in &tokens {
@@ -560,7 +526,7 @@ fn app_with_entries(n: usize) -> (TestApp, String) {
             &[REASON],
         );
     }
-    assert_eq!(verify(&app)["valid"], true);
+    assert_eq!(app.verify()["valid"], true);
     (app, case)
 }
 
@@ -600,7 +566,7 @@ fn altering_deleting_or_reordering_a_log_row_is_caught() {
         let db = app.database();
         drop_triggers(&db);
         db.execute_batch(sql).unwrap();
-        let report = verify(&app);
+        let report = app.verify();
         assert_eq!(report["valid"], false, "{what}: {report}");
         assert_eq!(
             report["first_broken"]["seq"], first_broken,
@@ -656,7 +622,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
         .unwrap();
         prev = hash;
     }
-    let report = verify(&app);
+    let report = app.verify();
     assert_eq!(report["valid"], false, "{report}");
     assert_eq!(
         report["first_broken"]["seq"], 5,
@@ -675,7 +641,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
     drop_triggers(&db);
     db.execute("DELETE FROM access_log WHERE seq >= 9", [])
         .unwrap();
-    let report = verify(&app);
+    let report = app.verify();
     assert_eq!(report["valid"], false, "{report}");
     assert_eq!(report["first_broken"]["seq"], 10, "{report}");
 }
@@ -691,7 +657,7 @@ fn fifty_concurrent_writers_leave_one_valid_chain() {
         }
     });
     assert_eq!(log_count(&app), before + 50);
-    let report = verify(&app);
+    let report = app.verify();
     assert_eq!(report["valid"], true, "{report}");
     assert_eq!(report["entries"], before + 50);
     assert_eq!(report["checkpoints"], (before + 50) / 5);

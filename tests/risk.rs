@@ -313,14 +313,11 @@ fn bad_assessments_get_precise_problems_and_change_nothing() {
         assert_eq!(reply.status, *status, "{pointer}: {}", reply.body);
         assert_eq!(reply.header("content-type"), "application/problem+json");
         if !pointer.is_empty() {
-            let problem = reply.json();
-            let pointers: Vec<&str> = problem["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["pointer"].as_str().unwrap())
-                .collect();
-            assert!(pointers.contains(pointer), "{pointer}: {}", reply.body);
+            assert!(
+                reply.pointers().iter().any(|p| p == pointer),
+                "{pointer}: {}",
+                reply.body
+            );
         }
     }
     let mut screening = support::assessment_body(&case, "s-dash", "2009", 1);
@@ -622,26 +619,13 @@ fn referrals_are_sent_with_a_sharing_decision_and_reach_only_their_partner() {
 #[test]
 fn every_role_gets_exactly_the_risk_endpoints_the_table_gives_it() {
     let app = TestApp::start();
-    let roles = [
-        "officer",
-        "supervisor",
-        "superintendent",
-        "analyst",
-        "auditor",
-        "partner",
-        "admin",
-    ];
-    let tokens: Vec<(&str, String)> = roles
-        .iter()
-        .map(|r| (*r, app.token(r, &format!("{r}-1"))))
-        .collect();
+    let tokens = app.role_tokens();
     let officer = &tokens[0].1;
     let case = app.new_case(officer, false, 1);
     let dash = assess(&app, officer, dash_body(&case, 10));
     let id = dash["id"].as_str().unwrap();
     let referral = dash["referrals"][0]["id"].as_str().unwrap();
-    type Row = (&'static str, String, Option<Value>, &'static [&'static str]);
-    let rows: Vec<Row> = vec![
+    let rows: Vec<support::MatrixRow> = vec![
         (
             "GET",
             "/api/v1/instruments".into(),
@@ -703,23 +687,9 @@ fn every_role_gets_exactly_the_risk_endpoints_the_table_gives_it() {
             &["partner"],
         ),
     ];
-    for (method, path, body, allowed) in &rows {
-        for (role, token) in &tokens {
-            let reply = app.call_with(method, path, token, body.clone(), &[REASON]);
-            if allowed.contains(role) {
-                assert!(
-                    reply.status < 300,
-                    "{role} {method} {path}: {} {}",
-                    reply.status,
-                    reply.body
-                );
-            } else {
-                assert_eq!(reply.status, 403, "{role} {method} {path}: {}", reply.body);
-            }
-        }
-    }
+    app.assert_matrix(&tokens, &rows);
     // Writes whose success changes state: one allowed role each, every other role refused first.
-    let writes: Vec<Row> = vec![
+    let writes: Vec<support::MatrixRow> = vec![
         (
             "POST",
             format!("/api/v1/risk-assessments/{id}/reviews"),

@@ -4,7 +4,7 @@
 
 mod support;
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, TestApp};
+use support::TestApp;
 use time::OffsetDateTime;
 
 const REASON: (&str, &str) = ("x-access-reason", "audit");
@@ -187,14 +187,10 @@ fn a_search_is_recorded_checked_and_completed_by_amendment() {
     ] {
         let reply = amend(&app, &officer, id, v2, body);
         assert_eq!(reply.status, 422, "{pointer}: {}", reply.body);
-        let problem = reply.json();
         assert!(
-            problem["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|e| e["pointer"] == pointer),
-            "{pointer}: {problem}"
+            reply.pointers().iter().any(|p| p == pointer),
+            "{pointer}: {}",
+            reply.body
         );
     }
     assert_eq!(
@@ -317,14 +313,10 @@ fn bad_search_records_get_precise_problems_and_write_nothing() {
         assert_eq!(reply.status, 422, "{pointer}: {}", reply.body);
         assert_eq!(reply.header("content-type"), "application/problem+json");
         if !pointer.is_empty() {
-            let problem = reply.json();
             assert!(
-                problem["errors"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|e| e["pointer"] == pointer),
-                "{pointer}: {problem}"
+                reply.pointers().iter().any(|p| p == pointer),
+                "{pointer}: {}",
+                reply.body
             );
         }
     }
@@ -479,27 +471,14 @@ fn lists_filter_and_the_report_counts_for_the_performance_meeting() {
 #[test]
 fn every_role_gets_exactly_the_search_endpoints_the_table_gives_it() {
     let app = TestApp::start();
-    let roles = [
-        "officer",
-        "supervisor",
-        "superintendent",
-        "analyst",
-        "auditor",
-        "partner",
-        "admin",
-    ];
-    let tokens: Vec<(&str, String)> = roles
-        .iter()
-        .map(|r| (*r, app.token(r, &format!("{r}-1"))))
-        .collect();
+    let tokens = app.role_tokens();
     let officer = &tokens[0].1;
     let case = app.new_case(officer, true, 2);
     let id = create(&app, officer, s2b(&case))["id"]
         .as_str()
         .unwrap()
         .to_string();
-    type Row = (&'static str, String, Option<Value>, &'static [&'static str]);
-    let rows: Vec<Row> = vec![
+    let rows: Vec<support::MatrixRow> = vec![
         (
             "POST",
             "/api/v1/searches".into(),
@@ -537,21 +516,7 @@ fn every_role_gets_exactly_the_search_endpoints_the_table_gives_it() {
             &["auditor"],
         ),
     ];
-    for (method, path, body, allowed) in &rows {
-        for (role, token) in &tokens {
-            let reply = app.call_with(method, path, token, body.clone(), &[REASON]);
-            if allowed.contains(role) {
-                assert!(
-                    reply.status < 300,
-                    "{role} {method} {path}: {} {}",
-                    reply.status,
-                    reply.body
-                );
-            } else {
-                assert_eq!(reply.status, 403, "{role} {method} {path}: {}", reply.body);
-            }
-        }
-    }
+    app.assert_matrix(&tokens, &rows);
     let amendment = json!({ "reason": "Typo.", "changes": { "premises": { "uprn": "100" } } });
     for (role, token) in tokens
         .iter()
@@ -566,12 +531,6 @@ fn every_role_gets_exactly_the_search_endpoints_the_table_gives_it() {
     );
 }
 
-fn verify(app: &TestApp) -> Value {
-    let reply = app.call("GET", "/api/v1/audit/verify", ADMIN_TOKEN, None);
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
-}
-
 #[test]
 fn tampering_with_a_search_record_or_its_log_entry_is_caught() {
     let app = TestApp::start();
@@ -581,7 +540,7 @@ fn tampering_with_a_search_record_or_its_log_entry_is_caught() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(verify(&app)["valid"], true);
+    assert_eq!(app.verify()["valid"], true);
     let db = app.database();
     db.execute_batch("DROP TRIGGER search_versions_unchanged; DROP TRIGGER search_versions_kept;")
         .unwrap();
@@ -592,7 +551,7 @@ fn tampering_with_a_search_record_or_its_log_entry_is_caught() {
         [&id],
     )
     .unwrap();
-    let report = verify(&app);
+    let report = app.verify();
     assert_eq!(report["valid"], false);
     assert!(
         report["records"]["problems"][0]
@@ -617,7 +576,7 @@ fn tampering_with_a_search_record_or_its_log_entry_is_caught() {
         [&digest, &id],
     )
     .unwrap();
-    let report = verify(&app);
+    let report = app.verify();
     assert_eq!(report["valid"], false);
     assert!(
         report
@@ -634,7 +593,7 @@ fn tampering_with_a_search_record_or_its_log_entry_is_caught() {
         [&digest, &id],
     )
     .unwrap();
-    let report = verify(&app);
+    let report = app.verify();
     assert_eq!(report["valid"], false);
     assert!(
         report["first_broken"]["reason"]
@@ -654,7 +613,7 @@ fn tampering_with_a_search_record_or_its_log_entry_is_caught() {
         "DROP TRIGGER search_versions_kept; PRAGMA foreign_keys = OFF; DELETE FROM search_versions; DELETE FROM searches;",
     )
     .unwrap();
-    let report = verify(&app2);
+    let report = app2.verify();
     assert_eq!(report["valid"], false);
     assert!(report.to_string().contains("no longer stored"), "{report}");
 }

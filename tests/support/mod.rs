@@ -261,3 +261,75 @@ impl TestApp {
         read.header("etag").to_string()
     }
 }
+
+/// Every role, in the permission table's order.
+pub const ROLES: [&str; 7] = [
+    "officer",
+    "supervisor",
+    "superintendent",
+    "analyst",
+    "auditor",
+    "partner",
+    "admin",
+];
+
+/// One row of a role × endpoint matrix: method, path, body, and the roles allowed.
+pub type MatrixRow = (&'static str, String, Option<Value>, &'static [&'static str]);
+
+impl TestApp {
+    /// A token per role (subjects `<role>-1`).
+    pub fn role_tokens(&self) -> Vec<(&'static str, String)> {
+        ROLES
+            .iter()
+            .map(|r| (*r, self.token(r, &format!("{r}-1"))))
+            .collect()
+    }
+
+    /// Every allowed role gets a 2xx and every other role a 403 `forbidden` problem, for each row.
+    pub fn assert_matrix(&self, tokens: &[(&'static str, String)], rows: &[MatrixRow]) {
+        for (method, path, body, allowed) in rows {
+            for (role, token) in tokens {
+                let reply = self.call_with(
+                    method,
+                    path,
+                    token,
+                    body.clone(),
+                    &[("x-access-reason", "audit")],
+                );
+                if allowed.contains(role) {
+                    assert!(
+                        (200..300).contains(&reply.status),
+                        "{role} {method} {path}: {} {}",
+                        reply.status,
+                        reply.body
+                    );
+                } else {
+                    assert_eq!(reply.status, 403, "{role} {method} {path}: {}", reply.body);
+                    assert_eq!(reply.json()["type"], "/problems/forbidden");
+                }
+            }
+        }
+    }
+
+    /// The access log's verification report (as the bootstrap admin).
+    pub fn verify(&self) -> Value {
+        let reply = self.call("GET", "/api/v1/audit/verify", ADMIN_TOKEN, None);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
+}
+
+impl Reply {
+    /// The JSON Pointers a problem's field errors name.
+    pub fn pointers(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["pointer"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
