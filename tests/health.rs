@@ -98,6 +98,22 @@ fn static_files_are_served_with_security_headers_and_etags() {
         !css.body.contains("GDS Transport"),
         "Arial, not the GOV.UK-only typeface"
     );
+    // Gzipped for clients that accept it (a phone on a poor signal).
+    let mut zipped = agent()
+        .get(app.url("/app.css"))
+        .header("accept-encoding", "gzip, deflate")
+        .call()
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "accept-encoding");
+    let bytes = zipped.body_mut().read_to_vec().unwrap();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
+    assert!(
+        bytes.len() * 4 < css.body.len(),
+        "{} of {}",
+        bytes.len(),
+        css.body.len()
+    );
     assert_eq!(
         read(agent().get(app.url("/no/such/file.txt")).call()).status,
         404

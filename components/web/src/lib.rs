@@ -34,23 +34,43 @@ fn handle(req: Request) -> impl IntoResponse {
     } else {
         path.to_string()
     };
-    let Some((_, body)) = files::FILES.iter().find(|(p, _)| *p == path) else {
+    let Some((_, plain, gzipped)) = files::FILES.iter().find(|(p, _, _)| *p == path) else {
         return text(404, "Not found").build();
     };
-    let etag = format!("\"{:016x}\"", fnv1a(body));
+    let gzip = gzipped.len() < plain.len()
+        && req
+            .header("accept-encoding")
+            .and_then(|v| v.as_str())
+            .is_some_and(accepts_gzip);
+    let body: &[u8] = if gzip { gzipped } else { plain };
+    // The gzipped body is a different representation: its own ETag.
+    let etag = format!("\"{:016x}{}\"", fnv1a(plain), if gzip { "-gz" } else { "" });
     if req.header("if-none-match").and_then(|v| v.as_str()) == Some(etag.as_str()) {
         let mut builder = secured(304);
         builder.header("etag", etag);
         return builder.build();
     }
     let mut builder = secured(200);
+    if gzip {
+        builder.header("content-encoding", "gzip");
+    }
     builder
         .header("content-type", content_type(&path))
+        .header("vary", "accept-encoding")
         .header("etag", etag)
         // Revalidate every time: a cheap 304 keeps officers on the current form after a release.
         .header("cache-control", "no-cache")
         .body(if head { Vec::new() } else { body.to_vec() });
     builder.build()
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (and does not refuse it with `q=0`).
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        parts.next() == Some("gzip")
+            && parts.all(|p| !matches!(p, "q=0" | "q=0.0" | "q=0.00" | "q=0.000"))
+    })
 }
 
 /// A response builder with the headers every answer carries.
