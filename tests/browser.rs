@@ -45,4 +45,13 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
         assert_eq!(cases, 1, "{victim}: exactly one case");
     }
     assert!(screenshots.join("12-risk-result.png").exists());
+    // The officer's reason at sign-in went with every read (DPA 2018 s.62).
+    let reads: Vec<String> = db
+        .prepare("SELECT DISTINCT reason_code FROM access_log WHERE subject = '1234' AND operation = 'consultation' AND outcome = 'allowed'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(reads.contains(&"safeguarding".to_string()), "{reads:?}");
 }

@@ -152,6 +152,7 @@ async function answerAll(page, yes) {
   await page.waitForSelector('.govuk-error-summary');
   await check(page, '00-sign-in-error');
   await page.fill('#token', token);
+  await pick(page, 'reason', 'safeguarding');
   await page.click('button:has-text("Sign in")');
   await page.waitForSelector('h1:has-text("My cases")');
   await check(page, '01-my-cases-empty');

@@ -3,13 +3,18 @@
 
 import { api, problemErrors, session } from '../api.js';
 import { discard, flush, pending, wipe } from '../outbox.js';
-import { button, h, heading, input, insetText, link, p, showErrors, summaryList, tag, warning, words } from '../dom.js';
+import { button, h, heading, input, insetText, link, p, radios, showErrors, summaryList, tag, warning, words } from '../dom.js';
 
 export async function signIn(root) {
   const form = h('form', { novalidate: true },
     ...heading('Sign in'),
     p('Use the access token your force gave you. Signing in starts a session on this device for up to 8 hours.'),
     input({ id: 'token', label: 'Access token', type: 'password', autocomplete: 'current-password', spellcheck: 'false' }),
+    radios({
+      id: 'reason', label: 'Why are you using the service now?', hint: 'Every record you open is logged with this reason.',
+      items: [['investigation', 'Investigating', 'Reports, cases, crime decisions and searches'], ['safeguarding', 'Safeguarding', 'Risk assessments and referrals'], ['supervision', 'Supervising', 'Reviewing other officers’ work']],
+      value: 'investigation',
+    }),
     button('Sign in'));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -18,7 +23,8 @@ export async function signIn(root) {
     const result = await api('POST', '/api/v1/session', { token }).catch(() => null);
     if (!result) return showErrors(form, [{ pointer: '/token', detail: 'There is no connection. Sign in when you have a signal.' }]);
     if (!result.ok) return showErrors(form, [{ pointer: '/token', detail: result.data?.detail || 'The token was not accepted' }]);
-    session.set({ subject: result.data.subject, role: result.data.role, csrf: result.data.csrf_token });
+    const reason = form.querySelector('input[name="reason"]:checked')?.value || 'investigation';
+    session.set({ subject: result.data.subject, role: result.data.role, csrf: result.data.csrf_token, reason });
     location.hash = '#/cases';
   });
   root.append(form);
