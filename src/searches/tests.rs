@@ -44,6 +44,14 @@ fn s2b() -> SearchRecord {
     .unwrap()
 }
 
+/// Takes the execution and everything after it off a record.
+fn not_yet_executed(record: &mut SearchRecord) {
+    record.execution = None;
+    record.endorsement = None;
+    record.returned_to_court = None;
+    record.register = None;
+}
+
 fn outcome(c: &Compliance, rule: &str) -> RuleOutcome {
     c.rules.iter().find(|r| r.rule == rule).unwrap().outcome
 }
@@ -191,10 +199,7 @@ fn s2b_needs_a_stalking_case_and_other_powers_do_not() {
 #[test]
 fn a_warrant_in_progress_is_pending_until_its_time_runs_out() {
     let mut record = s2b();
-    record.execution = None;
-    record.endorsement = None;
-    record.returned_to_court = None;
-    record.register = None;
+    not_yet_executed(&mut record);
     let c = check(&record);
     assert_eq!(
         (c.stage, c.status),
@@ -237,10 +242,7 @@ fn a_refused_application_is_closed_without_breach_unless_executed() {
         outcome(&executed, "executed-within-validity"),
         RuleOutcome::Breached
     );
-    record.execution = None;
-    record.endorsement = None;
-    record.returned_to_court = None;
-    record.register = None;
+    not_yet_executed(&mut record);
     let c = check(&record);
     assert_eq!(
         (c.stage, c.status),

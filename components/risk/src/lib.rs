@@ -385,6 +385,17 @@ fn wrong_status(status: &str, wanted: &str, action: &str) -> Problem {
     ))
 }
 
+/// A referral sent or acknowledged: an alteration, for the purpose of the referral.
+fn log_referral_change(ctx: &Ctx, who: &Principal, id: &str) -> Result<(), Problem> {
+    ctx.log(ctx.access(
+        who,
+        Operation::Alteration,
+        "referral",
+        id,
+        &AccessReason::referral(),
+    ))
+}
+
 fn send_referral(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
     let officer = ctx.caller(req, Action::ReferralSend, "referral", id)?;
     let sharing: Sharing = json_body(req)?;
@@ -412,13 +423,7 @@ fn send_referral(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
         {
             return Err(wrong_status(&status, "due", "sent"));
         }
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Alteration,
-            "referral",
-            id,
-            &AccessReason::referral(),
-        ))?;
+        log_referral_change(ctx, &officer, id)?;
         referrals::get(&ctx.db, id)?.ok_or_else(Problem::internal)
     })?;
     Ok(json(200, &referral))
@@ -489,13 +494,7 @@ fn partner_acknowledge(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
                 return Err(wrong_status(&status, "sent", "acknowledged"));
             }
         }
-        ctx.log(ctx.access(
-            &partner,
-            Operation::Alteration,
-            "referral",
-            id,
-            &AccessReason::referral(),
-        ))?;
+        log_referral_change(ctx, &partner, id)?;
         referrals::package_for(&ctx.db, id, &partner.subject)?.ok_or_else(Problem::internal)
     })?;
     Ok(json(200, &package))
