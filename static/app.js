@@ -26,7 +26,7 @@ const routes = [
   [/^#\/cases\/(\w+)\/assess\/([\w-]+)\/([\w.-]+)(?:\/(\d+))?$/, risk.assess, 'Risk assessment'],
   [/^#\/assessments\/(\w+)$/, risk.result, 'Risk assessment result'],
   [/^#\/cases\/(\w+)\/search$/, search.recordSearch, 'Record a search'],
-  [/^#\/searches\/(\w+)$/, search.searchResult, 'Search record'],
+  [/^#\/searches\/(\w+)(?:\?v=\d+)?$/, search.searchResult, 'Search record'],
 ];
 
 async function render() {

@@ -1,7 +1,7 @@
 // Recording a search of premises (PHA s.2B or PACE warrant, PACE ss.17/18/32, or consent), and the
 // record's compliance with each rule.
 
-import { api, problemErrors } from '../api.js';
+import { api, problemErrors, session } from '../api.js';
 import { submit } from '../outbox.js';
 import {
   button, dateInput, h, heading, input, link, p, panel, radios, readDate, select, showErrors, tag, textarea, value, yesNo,
@@ -154,4 +154,50 @@ export async function searchResult(root, id) {
         h('td', { class: 'govuk-table__cell' }, r.title),
         h('td', { class: 'govuk-table__cell' }, tag(...OUTCOME[r.outcome]), ' ', r.detail))))),
     p(link(`#/cases/${s.record.case_id}`, 'Back to the case')));
+  const form = completion(s, loaded.etag, id);
+  if (form) root.insertBefore(form, root.lastChild);
+}
+
+/**
+ * The next step a warrant search still needs — the endorsement and return to court, or the register
+ * entry — as an amendment: the record itself is never edited; the original stays readable.
+ */
+function completion(s, etag, id) {
+  const warrant = s.record.power.endsWith('-warrant');
+  const fields = [];
+  if (warrant && s.record.execution && !s.record.returned_to_court) {
+    fields.push(
+      dateInput({ id: 'endorsement.endorsed_at', label: 'When the warrant was endorsed', withTime: true }),
+      dateInput({ id: 'returned_to_court.returned_at', label: 'When it was returned to the court', withTime: true }));
+  }
+  if (s.record.execution && !s.record.register) {
+    fields.push(input({ id: 'register.station', label: 'Search register: station' }),
+      input({ id: 'register.entry', label: 'Search register: entry', width: 20 }));
+  }
+  if (!fields.length) return null;
+  const form = h('form', { novalidate: true },
+    h('h2', { class: 'govuk-heading-m' }, 'Complete the record'),
+    p('This is added as an amendment, with your name and the time; the record as first made stays readable.'),
+    ...fields, button('Add to the record'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const me = session.get()?.subject;
+    const changes = {};
+    const endorsed = readDate(form, 'endorsement.endorsed_at', true);
+    const returned = readDate(form, 'returned_to_court.returned_at', true);
+    if (endorsed) changes.endorsement = { endorsed_at: endorsed, by: me };
+    if (returned) changes.returned_to_court = { returned_at: returned, by: me };
+    if (value(form, 'register.entry')) changes.register = { station: value(form, 'register.station'), entry: value(form, 'register.entry') };
+    if (!Object.keys(changes).length) return showErrors(form, [{ pointer: `/${fields[0].dataset.field.replaceAll('.', '/')}`, detail: 'Enter what you are adding to the record' }]);
+    const reason = changes.returned_to_court ? 'Warrant endorsed and returned to court.' : 'Search register entry made.';
+    const result = await api('POST', `/api/v1/searches/${id}/amendments`, { body: { reason, changes }, headers: { 'if-match': etag } })
+      .catch(() => ({ ok: false, status: 0, data: { detail: 'There is no connection: try again when you have a signal.' } }));
+    if (result.ok) {
+      location.hash = `#/searches/${id}?v=${result.data.version}`;
+    } else {
+      // The API names fields under /changes; the form's fields are the record's.
+      showErrors(form, problemErrors(result).map((e) => ({ ...e, pointer: e.pointer.replace(/^\/changes/, '') })), 'The record was not amended');
+    }
+  });
+  return form;
 }
