@@ -205,7 +205,12 @@ impl TestApp {
 /// One occasion of conduct: stalking behaviour (following) or not (abuse).
 pub fn occurrence_body(stalking: bool) -> serde_json::Value {
     serde_json::json!({
-        "from": "2026-11-01T21:30:00Z",
+        // Four weeks ago at 21:30: always in the past, always inside a 12-month escalation window, and
+        // the same all day (so a retried body is the same body).
+        "from": format!(
+            "{}T21:30:00Z",
+            (time::OffsetDateTime::now_utc() - time::Duration::days(28)).date()
+        ),
         "location": "Outside the victim's home",
         "channel": "in-person",
         "behaviours": if stalking { ["following"] } else { ["abuse"] },
