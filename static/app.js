@@ -37,6 +37,7 @@ async function render() {
     return;
   }
   document.getElementById('navigation').hidden = !signedIn;
+  showCurrentPage(hash);
   const app = document.getElementById('app');
   const match = routes.map(([pattern, view, title]) => [hash.match(pattern), view, title]).find(([m]) => m);
   if (!match) {
@@ -61,6 +62,18 @@ async function render() {
     heading.setAttribute('tabindex', '-1');
     heading.focus({ preventScroll: true });
   }
+}
+
+/** Marks the navigation item for this page, and folds the phone menu away after a choice. */
+function showCurrentPage(hash) {
+  for (const item of document.querySelectorAll('.govuk-service-navigation__item')) {
+    const current = hash.startsWith(item.querySelector('a').getAttribute('href'));
+    item.classList.toggle('govuk-service-navigation__item--active', current);
+    if (current) item.querySelector('a').setAttribute('aria-current', 'page');
+    else item.querySelector('a').removeAttribute('aria-current');
+  }
+  const toggle = document.querySelector('.govuk-service-navigation__toggle');
+  if (toggle && !toggle.hidden && toggle.getAttribute('aria-expanded') === 'true') toggle.click();
 }
 
 async function showPending() {
