@@ -188,19 +188,27 @@ pub fn parse_time(value: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(value, &Rfc3339).ok()
 }
 
+/// Parses a calendar date, `YYYY-MM-DD`.
+pub fn parse_date(value: &str) -> Option<Date> {
+    Date::parse(
+        value,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
 fn date_of_birth(errors: &mut FieldErrors, pointer: &str, value: Option<&str>, today: Date) {
     let Some(value) = value else { return };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    match Date::parse(value, &format) {
-        Ok(date) if date > today => errors.push((
+    match parse_date(value) {
+        Some(date) if date > today => errors.push((
             pointer.into(),
             "A date of birth cannot be in the future.".into(),
         )),
-        Ok(date) if date.year() < 1900 => {
+        Some(date) if date.year() < 1900 => {
             errors.push((pointer.into(), "Enter a date of birth after 1900.".into()))
         }
-        Ok(_) => {}
-        Err(_) => errors.push((
+        Some(_) => {}
+        None => errors.push((
             pointer.into(),
             "Enter a date of birth as YYYY-MM-DD.".into(),
         )),

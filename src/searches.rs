@@ -4,7 +4,7 @@
 //! say, each by name, what the record shows and what it breaks. Pure functions: storage is
 //! `search_records`.
 
-use crate::intake::{FieldErrors, parse_time, text};
+use crate::intake::{FieldErrors, parse_date, parse_time, text};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime};
 
@@ -532,14 +532,6 @@ fn officer(errors: &mut FieldErrors, pointer: &str, officer: &Officer) {
         "the officer's number",
         MAX_SHORT,
     );
-}
-
-fn parse_date(value: &str) -> Option<Date> {
-    Date::parse(
-        value,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
 }
 
 /// The last day a warrant may be executed: three months from issue (PACE s.16(3)), the same day of the

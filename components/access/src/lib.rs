@@ -217,10 +217,7 @@ fn export(ctx: &Ctx, req: &Request) -> Outcome {
     let reason = access_reason(req)?;
     let date = |name: &str| {
         context::query(req, name)
-            .filter(|d| {
-                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                    .is_ok()
-            })
+            .filter(|d| stalking_response::intake::parse_date(d).is_some())
             .ok_or_else(|| {
                 Problem::new(400, "invalid-query", "Invalid query parameter")
                     .with_detail(format!("`{name}` is required: a date, YYYY-MM-DD."))

@@ -273,14 +273,12 @@ fn list_cases(ctx: &Ctx, req: &Request) -> Outcome {
     let after = context::query(req, "after");
     let page = ctx.transaction(|| {
         let page = cases::list(&ctx.db, &filter, &now(), after.as_deref(), limit)?;
-        let ids: Vec<&str> = page.iter().map(|c| c.id.as_str()).collect();
-        ctx.log(ctx.access(
+        ctx.log_list(
             &officer,
-            Operation::Consultation,
             "case-list",
-            &ids.join(","),
+            page.iter().map(|c| c.id.as_str()),
             &reason,
-        ))?;
+        )?;
         Ok(page)
     })?;
     let now = time::OffsetDateTime::now_utc();
@@ -385,14 +383,12 @@ fn pin_register(ctx: &Ctx, req: &Request) -> Outcome {
     let after = context::query(req, "after");
     let page = ctx.transaction(|| {
         let page = pins::register(&ctx.db, status.as_deref(), after.as_deref(), limit)?;
-        let ids: Vec<&str> = page.iter().map(|p| p.id.as_str()).collect();
-        ctx.log(ctx.access(
+        ctx.log_list(
             &reader,
-            Operation::Consultation,
             "pin-register",
-            &ids.join(","),
+            page.iter().map(|p| p.id.as_str()),
             &reason,
-        ))?;
+        )?;
         Ok(page)
     })?;
     let next = context::next_cursor(&page, limit, |p| p.id.clone());

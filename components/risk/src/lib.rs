@@ -342,14 +342,12 @@ fn list_referrals(ctx: &Ctx, req: &Request) -> Outcome {
     let after = context::query(req, "after");
     let page = ctx.transaction(|| {
         let page = referrals::list(&ctx.db, &filter, &now(), after.as_deref(), limit)?;
-        let ids: Vec<&str> = page.iter().map(|r| r.id.as_str()).collect();
-        ctx.log(ctx.access(
+        ctx.log_list(
             &officer,
-            Operation::Consultation,
             "referral-list",
-            &ids.join(","),
+            page.iter().map(|r| r.id.as_str()),
             &reason,
-        ))?;
+        )?;
         Ok(page)
     })?;
     let next = context::next_cursor(&page, limit, |r| r.id.clone());
@@ -447,14 +445,12 @@ fn partner_list(ctx: &Ctx, req: &Request) -> Outcome {
             after.as_deref(),
             limit,
         )?;
-        let ids: Vec<&str> = page.iter().map(|r| r.id.as_str()).collect();
-        ctx.log(ctx.access(
+        ctx.log_list(
             &partner,
-            Operation::Consultation,
             "referral-list",
-            &ids.join(","),
+            page.iter().map(|r| r.id.as_str()),
             &AccessReason::referral(),
-        ))?;
+        )?;
         Ok(page)
     })?;
     let next = context::next_cursor(&page, limit, |r| r.id.clone());

@@ -248,15 +248,7 @@ fn filter(req: &Request) -> Result<Filter, Problem> {
     let date = |name: &str| -> Result<Option<String>, Problem> {
         match context::query(req, name) {
             None => Ok(None),
-            Some(d)
-                if time::Date::parse(
-                    &d,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .is_ok() =>
-            {
-                Ok(Some(d))
-            }
+            Some(d) if stalking_response::intake::parse_date(&d).is_some() => Ok(Some(d)),
             Some(_) => Err(invalid(&format!("`{name}` is a date, YYYY-MM-DD."))),
         }
     };
@@ -309,14 +301,12 @@ fn list(ctx: &Ctx, req: &Request) -> Outcome {
                 }
             }
         }
-        let ids: Vec<&str> = page.iter().map(|(s, _)| s.id.as_str()).collect();
-        ctx.log(ctx.access(
+        ctx.log_list(
             &reader,
-            Operation::Consultation,
             "search-list",
-            &ids.join(","),
+            page.iter().map(|(s, _)| s.id.as_str()),
             &reason,
-        ))?;
+        )?;
         Ok(page)
     })?;
     let items: Vec<serde_json::Value> = page

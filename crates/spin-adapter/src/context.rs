@@ -176,6 +176,24 @@ impl Ctx {
         })
     }
 
+    /// Logs the consultation of a list: the record ids on the page, with the reason.
+    pub fn log_list<'a>(
+        &self,
+        who: &Principal,
+        record_type: &str,
+        ids: impl IntoIterator<Item = &'a str>,
+        reason: &AccessReason,
+    ) -> Result<(), Problem> {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        self.log(self.access(
+            who,
+            Operation::Consultation,
+            record_type,
+            &ids.join(","),
+            reason,
+        ))
+    }
+
     /// Appends to the access log (inside the caller's transaction, or its own).
     pub fn log(&self, access: Access) -> Result<(), Problem> {
         audit::append(&self.db, &access, &self.config.checkpoints)
