@@ -35,8 +35,13 @@ def encode(entry):
         parts.append(entry[optional] if entry.get(optional) is not None else ABSENT)
     parts.append(entry["outcome"])
     out = b"".join(field(p) for p in parts)
-    if entry.get("digest") is not None:
-        out += field(entry["digest"])
+    # Added later, so encoded only when present: the digest (or ABSENT, when there is a case id but
+    # no digest) as the twelfth field, the case id as the thirteenth.
+    digest, case_id = entry.get("digest"), entry.get("case_id")
+    if case_id is not None:
+        out += field(digest if digest is not None else ABSENT) + field(case_id)
+    elif digest is not None:
+        out += field(digest)
     return out
 
 

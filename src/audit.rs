@@ -40,6 +40,69 @@ impl Operation {
     }
 }
 
+/// The kinds of record the log names. (Entries written before this type existed may name others, such
+/// as `case-list`: the stored form stays text.)
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum RecordType {
+    Case,
+    Pin,
+    Token,
+    Session,
+    RiskAssessment,
+    Referral,
+    Instrument,
+    Search,
+    /// Aggregates with no personal data (case counts, the search compliance report's totals).
+    Statistics,
+    AccessLog,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A record, as the log names it: its kind, its id, and the case it belongs to (for records that
+/// belong to one), so that "who accessed case X" finds reads of its assessments, referrals and searches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    pub kind: RecordType,
+    pub id: String,
+    pub case_id: Option<String>,
+}
+
+impl RecordRef {
+    pub fn new(kind: RecordType, id: impl Into<String>) -> RecordRef {
+        RecordRef {
+            kind,
+            id: id.into(),
+            case_id: None,
+        }
+    }
+
+    pub fn case(id: impl Into<String>) -> RecordRef {
+        RecordRef::new(RecordType::Case, id)
+    }
+
+    /// A record belonging to a case.
+    pub fn of_case(
+        kind: RecordType,
+        id: impl Into<String>,
+        case_id: impl Into<String>,
+    ) -> RecordRef {
+        RecordRef {
+            kind,
+            id: id.into(),
+            case_id: Some(case_id.into()),
+        }
+    }
+}
+
 /// One access, as the handler describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Access {
@@ -61,6 +124,77 @@ pub struct Access {
     /// so that a record changed in the database no longer matches its entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The case the record belongs to, when it is not the case itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
+}
+
+/// Who made an access, for the log: a signed-in caller, or `anonymous` for a refused attempt without
+/// valid credentials (the credentials themselves are never logged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub subject: String,
+    pub role: String,
+}
+
+impl Actor {
+    pub fn anonymous() -> Actor {
+        Actor {
+            subject: "anonymous".into(),
+            role: "none".into(),
+        }
+    }
+}
+
+impl Access {
+    /// An allowed access to `record`, for `reason`.
+    pub fn allowed(
+        at: &str,
+        actor: &Actor,
+        operation: Operation,
+        record: &RecordRef,
+        reason: &crate::auth::AccessReason,
+    ) -> Access {
+        Access {
+            at: at.into(),
+            subject: actor.subject.clone(),
+            role: actor.role.clone(),
+            operation,
+            record_type: record.kind.as_str().into(),
+            record_id: record.id.clone(),
+            reason_code: reason.code.as_str().into(),
+            reason_text: reason.text.clone(),
+            recipient: None,
+            outcome: "allowed".into(),
+            digest: None,
+            case_id: record.case_id.clone(),
+        }
+    }
+
+    /// A refused attempt on `record`: `why` is `unauthenticated`, `throttled`, `denied` or
+    /// `reason-missing`, and `detail` says what was attempted.
+    pub fn refused(
+        at: &str,
+        actor: &Actor,
+        record: &RecordRef,
+        why: &str,
+        detail: String,
+    ) -> Access {
+        Access {
+            at: at.into(),
+            subject: actor.subject.clone(),
+            role: actor.role.clone(),
+            operation: Operation::Consultation,
+            record_type: record.kind.as_str().into(),
+            record_id: record.id.clone(),
+            reason_code: why.into(),
+            reason_text: Some(detail),
+            recipient: None,
+            outcome: "denied".into(),
+            digest: None,
+            case_id: record.case_id.clone(),
+        }
+    }
 }
 
 /// A stored entry.
@@ -74,8 +208,9 @@ pub struct Entry {
 }
 
 /// Netstring-style canonical encoding: every field length-prefixed, in a fixed order, so no two
-/// different entries encode the same. The digest, added later, is a twelfth field only when present,
-/// so entries written before it keep their hashes.
+/// different entries encode the same. The digest and the case id, added later, are encoded only when
+/// present, so entries written before them keep their hashes: the digest (or, when there is a case id
+/// but no digest, the absent marker) is the twelfth field, and the case id the thirteenth.
 fn canonical(seq: i64, a: &Access) -> Vec<u8> {
     let fields: [&str; 11] = [
         &seq.to_string(),
@@ -96,8 +231,16 @@ fn canonical(seq: i64, a: &Access) -> Vec<u8> {
         out.extend_from_slice(field.as_bytes());
         out.push(b',');
     }
-    if let Some(digest) = &a.digest {
-        out.extend_from_slice(format!("{}:{digest},", digest.len()).as_bytes());
+    let mut extension = |field: &str| {
+        out.extend_from_slice(format!("{}:{field},", field.len()).as_bytes());
+    };
+    match (&a.digest, &a.case_id) {
+        (None, None) => {}
+        (Some(digest), None) => extension(digest),
+        (digest, Some(case_id)) => {
+            extension(digest.as_deref().unwrap_or("\u{0}"));
+            extension(case_id);
+        }
     }
     out
 }
@@ -125,63 +268,129 @@ pub struct Checkpoints {
     pub every: i64,
 }
 
-/// Appends one entry. Call it inside the transaction that does the work it records (so both happen or
-/// neither does); the transaction's write lock keeps concurrent appends in one chain.
+/// Appends entries, in order, in three statements at most however many there are (the entries, their
+/// cases, any checkpoints). Call it inside the transaction that does the work it records (so both
+/// happen or neither does); the transaction's write lock keeps concurrent appends in one chain.
+pub fn append_all(
+    db: &impl Sql,
+    accesses: &[Access],
+    checkpoints: &Checkpoints,
+) -> Result<Vec<Entry>, SqlError> {
+    if accesses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last = db.query(
+        "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    let (mut seq, mut prev_hash) = match last.iter().next() {
+        Some(row) => (row.integer("seq")?, row.text("hash")?),
+        None => (0, GENESIS.to_string()),
+    };
+    let mut entries = Vec::with_capacity(accesses.len());
+    for access in accesses {
+        seq += 1;
+        let hash = entry_hash(&prev_hash, seq, access);
+        entries.push(Entry {
+            seq,
+            access: access.clone(),
+            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        });
+    }
+
+    const PER_ENTRY: usize = 14;
+    let mut params = Vec::with_capacity(entries.len() * PER_ENTRY);
+    for e in &entries {
+        let a = &e.access;
+        params.extend([
+            e.seq.into(),
+            a.at.as_str().into(),
+            a.subject.as_str().into(),
+            a.role.as_str().into(),
+            a.operation.as_str().into(),
+            a.record_type.as_str().into(),
+            a.record_id.as_str().into(),
+            a.reason_code.as_str().into(),
+            optional(&a.reason_text),
+            optional(&a.recipient),
+            a.outcome.as_str().into(),
+            e.prev_hash.as_str().into(),
+            e.hash.as_str().into(),
+            optional(&a.digest),
+        ]);
+    }
+    db.run(
+        &format!(
+            "INSERT INTO access_log (seq, at, subject, role, operation, record_type, record_id, reason_code,
+                 reason_text, recipient, outcome, prev_hash, hash, digest) VALUES {}",
+            placeholders(entries.len(), PER_ENTRY)
+        ),
+        &params,
+    )?;
+
+    let cases: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| Some([e.seq.into(), e.access.case_id.as_deref()?.into()]))
+        .flatten()
+        .collect();
+    if !cases.is_empty() {
+        db.run(
+            &format!(
+                "INSERT INTO access_log_cases (seq, case_id) VALUES {}",
+                placeholders(cases.len() / 2, 2)
+            ),
+            &cases,
+        )?;
+    }
+
+    if let Some(key) = &checkpoints.key
+        && checkpoints.every > 0
+    {
+        let sealed: Vec<Value> = entries
+            .iter()
+            .filter(|e| e.seq % checkpoints.every == 0)
+            .flat_map(|e| {
+                [
+                    e.seq.into(),
+                    e.hash.as_str().into(),
+                    checkpoint_mac(key, e.seq, &e.hash).into(),
+                    e.access.at.as_str().into(),
+                ]
+            })
+            .collect();
+        if !sealed.is_empty() {
+            db.run(
+                &format!(
+                    "INSERT INTO access_log_checkpoints (seq, hash, mac, at) VALUES {}",
+                    placeholders(sealed.len() / 4, 4)
+                ),
+                &sealed,
+            )?;
+        }
+    }
+    Ok(entries)
+}
+
+/// Appends one entry (see [`append_all`]).
 pub fn append(
     db: &impl Sql,
     access: &Access,
     checkpoints: &Checkpoints,
 ) -> Result<Entry, SqlError> {
-    let last = db.query(
-        "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1",
-        &[],
-    )?;
-    let (seq, prev_hash) = match (last.first_integer("seq"), last.first("hash")) {
-        (Some(seq), Some(Value::Text(hash))) => (seq + 1, hash.clone()),
-        _ => (1, GENESIS.to_string()),
-    };
-    let hash = entry_hash(&prev_hash, seq, access);
-    db.run(
-        "INSERT INTO access_log (seq, at, subject, role, operation, record_type, record_id, reason_code,
-             reason_text, recipient, outcome, prev_hash, hash, digest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        &[
-            seq.into(),
-            access.at.as_str().into(),
-            access.subject.as_str().into(),
-            access.role.as_str().into(),
-            access.operation.as_str().into(),
-            access.record_type.as_str().into(),
-            access.record_id.as_str().into(),
-            access.reason_code.as_str().into(),
-            optional(&access.reason_text),
-            optional(&access.recipient),
-            access.outcome.as_str().into(),
-            prev_hash.as_str().into(),
-            hash.as_str().into(),
-            optional(&access.digest),
-        ],
-    )?;
-    if let Some(key) = &checkpoints.key
-        && checkpoints.every > 0
-        && seq % checkpoints.every == 0
-    {
-        db.run(
-            "INSERT INTO access_log_checkpoints (seq, hash, mac, at) VALUES (?1, ?2, ?3, ?4)",
-            &[
-                seq.into(),
-                hash.as_str().into(),
-                checkpoint_mac(key, seq, &hash).into(),
-                access.at.as_str().into(),
-            ],
-        )?;
-    }
-    Ok(Entry {
-        seq,
-        access: access.clone(),
-        prev_hash,
-        hash,
-    })
+    let mut entries = append_all(db, std::slice::from_ref(access), checkpoints)?;
+    Ok(entries.remove(0))
+}
+
+/// `(?1, ?2, …), (…)` for `rows` rows of `width` values.
+fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn optional(text: &Option<String>) -> Value {
@@ -217,13 +426,13 @@ pub fn verify(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Verification, 
     let mut chain_at: BTreeMap<i64, String> = BTreeMap::new();
     'pages: loop {
         let page = db.query(
-            &format!("SELECT {COLUMNS} FROM access_log WHERE seq >= ?1 ORDER BY seq LIMIT {PAGE}"),
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE l.seq >= ?1 ORDER BY l.seq LIMIT {PAGE}"),
             &[expected_seq.into()],
         )?;
         if page.rows.is_empty() {
             break;
         }
-        for entry in entries(&page) {
+        for entry in entries(&page)? {
             let fail = |reason: String| Broken {
                 seq: entry.seq,
                 reason,
@@ -306,48 +515,45 @@ fn load_checkpoints(db: &impl Sql) -> Result<BTreeMap<i64, (String, String)>, Sq
         "SELECT seq, hash, mac FROM access_log_checkpoints ORDER BY seq",
         &[],
     )?;
-    Ok(rows
-        .rows
-        .iter()
-        .filter_map(|row| match row.as_slice() {
-            [Value::Integer(seq), Value::Text(hash), Value::Text(mac)] => {
-                Some((*seq, (hash.clone(), mac.clone())))
-            }
-            _ => None,
-        })
-        .collect())
+    rows.iter()
+        .map(|row| Ok((row.integer("seq")?, (row.text("hash")?, row.text("mac")?))))
+        .collect()
 }
 
-const COLUMNS: &str = "seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest";
+const COLUMNS: &str = "l.seq AS seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest, c.case_id AS case_id";
+const FROM: &str = "access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq";
 
-fn entries(rows: &Rows) -> Vec<Entry> {
-    rows.rows
-        .iter()
-        .map(|r| Entry {
-            seq: r[0].integer().unwrap_or(0),
-            access: Access {
-                at: r[1].text().unwrap_or_default(),
-                subject: r[2].text().unwrap_or_default(),
-                role: r[3].text().unwrap_or_default(),
-                operation: match r[4].text().unwrap_or_default().as_str() {
-                    "collection" => Operation::Collection,
-                    "alteration" => Operation::Alteration,
-                    "disclosure" => Operation::Disclosure,
-                    "combination" => Operation::Combination,
-                    "erasure" => Operation::Erasure,
-                    // An unknown word cannot re-hash to the stored hash: verify reports it as altered.
-                    _ => Operation::Consultation,
+/// Entries as stored. A value of the wrong type is an error; an unknown operation word is read as
+/// a consultation, which cannot re-hash to the stored hash, so verify reports the entry as altered.
+fn entries(rows: &Rows) -> Result<Vec<Entry>, SqlError> {
+    rows.iter()
+        .map(|r| {
+            Ok(Entry {
+                seq: r.integer("seq")?,
+                access: Access {
+                    at: r.text("at")?,
+                    subject: r.text("subject")?,
+                    role: r.text("role")?,
+                    operation: match r.text("operation")?.as_str() {
+                        "collection" => Operation::Collection,
+                        "alteration" => Operation::Alteration,
+                        "disclosure" => Operation::Disclosure,
+                        "combination" => Operation::Combination,
+                        "erasure" => Operation::Erasure,
+                        _ => Operation::Consultation,
+                    },
+                    record_type: r.text("record_type")?,
+                    record_id: r.text("record_id")?,
+                    reason_code: r.text("reason_code")?,
+                    reason_text: r.optional_text("reason_text")?,
+                    recipient: r.optional_text("recipient")?,
+                    outcome: r.text("outcome")?,
+                    digest: r.optional_text("digest")?,
+                    case_id: r.optional_text("case_id")?,
                 },
-                record_type: r[5].text().unwrap_or_default(),
-                record_id: r[6].text().unwrap_or_default(),
-                reason_code: r[7].text().unwrap_or_default(),
-                reason_text: r[8].text(),
-                recipient: r[9].text(),
-                outcome: r[10].text().unwrap_or_default(),
-                digest: r[13].text(),
-            },
-            prev_hash: r[11].text().unwrap_or_default(),
-            hash: r[12].text().unwrap_or_default(),
+                prev_hash: r.text("prev_hash")?,
+                hash: r.text("hash")?,
+            })
         })
         .collect()
 }
@@ -391,10 +597,10 @@ pub fn export(db: &impl Sql, from: &str, to: &str) -> Result<Option<Export>, Sql
         return Ok(None);
     }
     let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM access_log WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"),
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE l.seq BETWEEN ?1 AND ?2 ORDER BY l.seq"),
         &[first.into(), last.into()],
     )?;
-    let entries = entries(&rows);
+    let entries = entries(&rows)?;
     let checkpoints = load_checkpoints(db)?
         .into_iter()
         .filter(|(seq, _)| (first..=last).contains(seq))
@@ -415,7 +621,8 @@ pub fn export(db: &impl Sql, from: &str, to: &str) -> Result<Option<Export>, Sql
 /// Which entries to list.
 #[derive(Debug, Clone)]
 pub enum Filter {
-    /// Who accessed this record.
+    /// Who accessed this record; for a case, also every record of the case (its assessments,
+    /// referrals, searches), however it was reached.
     Record {
         record_type: String,
         record_id: String,
@@ -435,6 +642,13 @@ pub fn list(
         Filter::Record {
             record_type,
             record_id,
+        } if record_type == RecordType::Case.as_str() => (
+            "((record_type = ?1 AND record_id = ?2) OR l.seq IN (SELECT seq FROM access_log_cases WHERE case_id = ?2))",
+            vec![record_type.as_str().into(), record_id.as_str().into()],
+        ),
+        Filter::Record {
+            record_type,
+            record_id,
         } => (
             "record_type = ?1 AND record_id = ?2",
             vec![record_type.as_str().into(), record_id.as_str().into()],
@@ -446,13 +660,13 @@ pub fn list(
     params.push(limit.into());
     let rows = db.query(
         &format!(
-            "SELECT {COLUMNS} FROM access_log WHERE {condition} AND seq > ?{} ORDER BY seq LIMIT ?{}",
+            "SELECT {COLUMNS} FROM {FROM} WHERE {condition} AND l.seq > ?{} ORDER BY l.seq LIMIT ?{}",
             n + 1,
             n + 2
         ),
         &params,
     )?;
-    Ok(entries(&rows))
+    entries(&rows)
 }
 
 #[cfg(test)]
@@ -472,6 +686,7 @@ mod tests {
             recipient: None,
             outcome: "allowed".into(),
             digest: None,
+            case_id: None,
         }
     }
 
@@ -502,6 +717,23 @@ mod tests {
             ..access("a")
         };
         assert_ne!(base, entry_hash(GENESIS, 1, &with_digest));
+        let with_case = Access {
+            case_id: Some("ab".into()),
+            ..access("a")
+        };
+        let with_both = Access {
+            digest: Some("ab".into()),
+            case_id: Some("ab".into()),
+            ..access("a")
+        };
+        let hashes = [
+            base,
+            entry_hash(GENESIS, 1, &with_digest),
+            entry_hash(GENESIS, 1, &with_case),
+            entry_hash(GENESIS, 1, &with_both),
+        ];
+        let distinct: std::collections::HashSet<_> = hashes.iter().collect();
+        assert_eq!(distinct.len(), 4, "digest and case id are never confused");
     }
 
     #[test]

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::audit::RecordType;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -45,8 +47,12 @@ impl Role {
 }
 
 /// Everything the API lets a caller do. Each endpoint names exactly one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
 pub enum Action {
+    /// Start a web-form session with a bearer token.
+    SessionStart,
+    /// Who am I; end my session.
+    SessionUse,
     TokenIssue,
     TokenList,
     TokenRevoke,
@@ -93,6 +99,8 @@ use Role::*;
 /// receive the referral packages addressed to them, and read nothing else back; analysts see only aggregates; auditors read
 /// logs and registers and change nothing.
 pub const PERMISSIONS: &[(Action, &[Role])] = &[
+    (Action::SessionStart, &Role::ALL),
+    (Action::SessionUse, &Role::ALL),
     (Action::TokenIssue, &[Admin]),
     (Action::TokenList, &[Admin]),
     (Action::TokenRevoke, &[Admin]),
@@ -137,6 +145,29 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     ),
     (Action::AuditExport, &[Auditor]),
 ];
+
+impl Action {
+    /// The kind of record the action is about, for the access log (refusals included).
+    pub fn record_type(self) -> RecordType {
+        use Action::*;
+        match self {
+            SessionStart | SessionUse => RecordType::Session,
+            TokenIssue | TokenList | TokenRevoke => RecordType::Token,
+            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
+            CaseStats | SearchReport => RecordType::Statistics,
+            PinRequest | PinDecide | PinRegister => RecordType::Pin,
+            AccessLogRead | AuditVerify | AuditExport => RecordType::AccessLog,
+            InstrumentRead => RecordType::Instrument,
+            AssessmentCreate | AssessmentRead | AssessmentReview | RiskOverdue => {
+                RecordType::RiskAssessment
+            }
+            ReferralRead | ReferralSend | PartnerReferralRead | PartnerReferralAcknowledge => {
+                RecordType::Referral
+            }
+            SearchCreate | SearchAmend | SearchRead => RecordType::Search,
+        }
+    }
+}
 
 /// Default deny: true only where the table says so.
 pub fn permits(role: Role, action: Action) -> bool {
@@ -334,6 +365,15 @@ mod tests {
                 .iter()
                 .all(|r| !permits(*r, Action::CaseRead) || *r != Role::Partner)
         );
+    }
+
+    #[test]
+    fn every_action_is_in_the_table_once() {
+        use strum::IntoEnumIterator;
+        for action in Action::iter() {
+            let rows = PERMISSIONS.iter().filter(|(a, _)| *a == action).count();
+            assert_eq!(rows, 1, "{action:?} has {rows} rows in PERMISSIONS");
+        }
     }
 
     #[test]

@@ -16,5 +16,6 @@ pub mod referrals;
 pub mod risk;
 pub mod search_records;
 pub mod searches;
+pub mod settings;
 pub mod sql;
 pub mod tokens;

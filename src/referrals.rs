@@ -347,6 +347,9 @@ pub fn package(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub id: String,
+    /// For the access log only: the partner is not shown the case.
+    #[serde(skip)]
+    pub case_id: String,
     pub agency: String,
     pub criteria: Vec<String>,
     pub level: Option<Level>,
@@ -378,6 +381,7 @@ pub fn for_recipient(
     .into_iter()
     .map(|r| Summary {
         id: r.id,
+        case_id: r.case_id,
         agency: r.agency,
         criteria: r.criteria,
         level: r.level,

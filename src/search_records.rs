@@ -329,26 +329,24 @@ pub fn report(from: &str, to: &str, searches: &[(Search, Compliance)]) -> Report
     report
 }
 
-fn csv_field(text: &str) -> String {
-    // Quote every field; a leading =, +, - or @ is prefixed so a spreadsheet never runs it.
-    let safe = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    format!("\"{}\"", safe.replace('"', "\"\""))
-}
-
+/// RFC 4180 with every field quoted and CRLF line ends; a field starting with =, +, - or @ is
+/// prefixed with `'` so that a spreadsheet never runs it as a formula.
 fn csv(rows: Vec<Vec<String>>) -> String {
-    rows.iter()
-        .map(|row| {
-            row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .map(|line| line + "\r\n")
-        .collect()
+    let mut writer = ::csv::WriterBuilder::new()
+        .quote_style(::csv::QuoteStyle::Always)
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        let safe = row.into_iter().map(|field| {
+            if field.starts_with(['=', '+', '-', '@']) {
+                format!("'{field}")
+            } else {
+                field
+            }
+        });
+        writer.write_record(safe).expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
 }
 
 /// The report's figures as CSV (RFC 4180): `measure,value`.

@@ -1034,24 +1034,9 @@ fn missing_fields(r: &SearchRecord) -> Vec<&'static str> {
     missing
 }
 
-/// RFC 7396 JSON Merge Patch: how an amendment states its corrections.
+/// Applies a JSON Merge Patch (RFC 7396): what an amendment's `changes` are.
 pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
-    use serde_json::Value;
-    let Value::Object(changes) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(serde_json::Map::new());
-    }
-    let fields = target.as_object_mut().expect("an object");
-    for (key, value) in changes {
-        if value.is_null() {
-            fields.remove(key);
-        } else {
-            merge_patch(fields.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
+    json_patch::merge(target, patch);
 }
 
 #[cfg(test)]

@@ -87,6 +87,75 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// The rows, each read by column name.
+    pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(|values| Row {
+            columns: &self.columns,
+            values,
+        })
+    }
+}
+
+/// One row, read by column name. A missing column or a value of the wrong type is an error, never a
+/// default: corrupt data must not pass as a plausible record.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> Row<'a> {
+    pub fn value(&self, column: &str) -> Result<&'a Value, SqlError> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| SqlError(format!("no column {column}")))
+    }
+
+    fn corrupt(column: &str, wanted: &str, found: &Value) -> SqlError {
+        let kind = match found {
+            Value::Integer(_) => "an integer",
+            Value::Real(_) => "a real",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "a blob",
+            Value::Null => "NULL",
+        };
+        SqlError(format!("column {column}: expected {wanted}, found {kind}"))
+    }
+
+    pub fn text(&self, column: &str) -> Result<String, SqlError> {
+        match self.value(column)? {
+            Value::Text(t) => Ok(t.clone()),
+            other => Err(Self::corrupt(column, "text", other)),
+        }
+    }
+
+    /// Text or NULL.
+    pub fn optional_text(&self, column: &str) -> Result<Option<String>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Text(t) => Ok(Some(t.clone())),
+            other => Err(Self::corrupt(column, "text or NULL", other)),
+        }
+    }
+
+    pub fn integer(&self, column: &str) -> Result<i64, SqlError> {
+        match self.value(column)? {
+            Value::Integer(i) => Ok(*i),
+            other => Err(Self::corrupt(column, "an integer", other)),
+        }
+    }
+
+    /// A text column holding one of a vocabulary's words (an enum's `FromStr`).
+    pub fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<T, SqlError> {
+        let text = self.text(column)?;
+        text.parse()
+            .map_err(|_| SqlError(format!("column {column}: {text:?} is not a known value")))
+    }
+}
+
 /// A failed statement. The text is the database's own and may name tables or columns: it is for
 /// logs, never for HTTP responses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -426,11 +426,28 @@ fn each_read_of_a_personal_record_writes_one_entry_with_its_reason() {
         .status,
         400
     );
-    assert_eq!(
-        log_count(&app),
-        before,
-        "a refused read logs nothing and returns nothing"
-    );
+    // Each refused read is itself logged, as a refusal, and returns nothing.
+    assert_eq!(log_count(&app), before + 3, "each refusal is logged");
+    let refusals: Vec<(String, String, String, String)> = app
+        .database()
+        .prepare("SELECT record_type, record_id, reason_code, outcome FROM access_log WHERE seq > ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for refusal in &refusals {
+        assert_eq!(
+            refusal,
+            &(
+                "case".into(),
+                case.clone(),
+                "reason-missing".into(),
+                "denied".into()
+            )
+        );
+    }
+    let before = log_count(&app);
 
     let read = app.call_with(
         "GET",
@@ -450,8 +467,8 @@ fn each_read_of_a_personal_record_writes_one_entry_with_its_reason() {
     );
     assert_eq!(log_count(&app), before + 2);
 
-    // Who accessed the record, paged.
-    let path = format!("/api/v1/audit/access-log?record_type=case&record_id={case}&limit=2");
+    // Who accessed the record, paged: the collection, the three refused reads, then the two reads.
+    let path = format!("/api/v1/audit/access-log?record_type=case&record_id={case}&limit=5");
     let page = app
         .call_with(
             "GET",
@@ -462,11 +479,17 @@ fn each_read_of_a_personal_record_writes_one_entry_with_its_reason() {
         )
         .json();
     let entries = page["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 2);
+    assert_eq!(entries.len(), 5);
     assert_eq!(entries[0]["operation"], "collection");
-    assert_eq!(entries[1]["reason_code"], "other");
-    assert_eq!(entries[1]["reason_text"], "victim called");
-    assert_eq!(entries[1]["subject"], "1234");
+    for refused in &entries[1..4] {
+        assert_eq!(
+            (&refused["outcome"], &refused["reason_code"]),
+            (&"denied".into(), &"reason-missing".into())
+        );
+    }
+    assert_eq!(entries[4]["reason_code"], "other");
+    assert_eq!(entries[4]["reason_text"], "victim called");
+    assert_eq!(entries[4]["subject"], "1234");
     let next = page["next"].as_i64().unwrap();
     let page2 = app
         .call_with(
@@ -490,7 +513,11 @@ fn each_read_of_a_personal_record_writes_one_entry_with_its_reason() {
             &[("x-access-reason", "audit")],
         )
         .json();
-    assert_eq!(by_subject["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        by_subject["entries"].as_array().unwrap().len(),
+        6,
+        "the collection, three refusals, two reads"
+    );
     // The auditor's own consultations are logged as well.
     let of_auditor = app
         .call_with(
@@ -589,7 +616,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
     .unwrap();
     let mut prev = GENESIS.to_string();
     let rows: Vec<(i64, Access)> = db
-        .prepare("SELECT seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest FROM access_log ORDER BY seq")
+        .prepare("SELECT l.seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest, c.case_id FROM access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq ORDER BY l.seq")
         .unwrap()
         .query_map([], |r| {
             let operation: String = r.get(10)?;
@@ -607,6 +634,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
                     recipient: r.get(8)?,
                     outcome: r.get(9)?,
                     digest: r.get(11)?,
+                    case_id: r.get(12)?,
                 },
             ))
         })

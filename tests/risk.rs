@@ -743,7 +743,15 @@ fn the_manifest_repeats_the_policy_defaults_and_a_broken_policy_is_refused_clear
         Some(dash_body(&case, 3)),
     );
     assert_eq!(reply.status, 503);
-    assert_eq!(reply.json()["type"], "/problems/risk-policy-misconfigured");
+    assert_eq!(reply.json()["type"], "/problems/misconfigured");
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`risk_bands`"),
+        "names the variable: {}",
+        reply.body
+    );
     assert!(
         !reply.body.contains("medium=20"),
         "no configuration text in the response"

@@ -2,123 +2,84 @@
 //! (auditors: who accessed a record, what a person accessed, and verification of the hash chain).
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use spin_adapter::context::{self, Ctx, Outcome, access_reason, check, json_body, now, respond};
-use spin_adapter::json;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
-use spin_sdk::http_component;
-use stalking_response::audit::{self, Filter, Operation};
-use stalking_response::auth::{self, AccessReason, Action, TokenRecord};
+use serde::Deserialize;
+use spin_adapter::context::{self, Ctx, Outcome, now};
+use spin_adapter::input::{self, Page, check};
+use spin_adapter::{Call, json};
+use spin_sdk::http::Response;
+use stalking_response::audit::{self, Filter, Operation, RecordRef, RecordType};
+use stalking_response::auth::{self, TokenRecord};
 use stalking_response::problem::Problem;
 use stalking_response::search_records;
 use stalking_response::tokens::{self, NewToken};
 
-#[http_component]
-fn handle(req: Request) -> impl IntoResponse {
-    respond(route(&req))
+spin_adapter::routes! {
+    POST "/api/v1/tokens" => TokenIssue, Collection, issue_token;
+    GET "/api/v1/tokens" => TokenList, NotPersonal, list_tokens;
+    DELETE "/api/v1/tokens/{id}" => TokenRevoke, Collection, revoke_token;
+    POST "/api/v1/session" => SessionStart, NotPersonal, sign_in;
+    GET "/api/v1/session" => SessionUse, NotPersonal, who_am_i;
+    DELETE "/api/v1/session" => SessionUse, NotPersonal, sign_out;
+    GET "/api/v1/audit/access-log" => AccessLogRead, Asked, access_log;
+    GET "/api/v1/audit/verify" => AuditVerify, NotPersonal, verify;
+    GET "/api/v1/audit/export" => AuditExport, Asked, export;
 }
 
-fn route(req: &Request) -> Outcome {
-    let ctx = Ctx::open(req)?;
-    let path = req.path().trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').skip(3).collect(); // after /api/v1
-    match (req.method(), segments.as_slice()) {
-        (Method::Post, ["tokens"]) => issue_token(&ctx, req),
-        (Method::Get, ["tokens"]) => list_tokens(&ctx, req),
-        (Method::Delete, ["tokens", id]) => revoke_token(&ctx, req, id),
-        (Method::Post, ["session"]) => sign_in(&ctx, req),
-        (Method::Get, ["session"]) => who_am_i(&ctx, req),
-        (Method::Delete, ["session"]) => sign_out(&ctx, req),
-        (Method::Get, ["audit", "access-log"]) => access_log(&ctx, req),
-        (Method::Get, ["audit", "verify"]) => verify(&ctx, req),
-        (Method::Get, ["audit", "export"]) => export(&ctx, req),
-        (_, ["tokens"]) => Err(Problem::method_not_allowed(&["GET", "POST"])),
-        (_, ["tokens", _]) => Err(Problem::method_not_allowed(&["DELETE"])),
-        (_, ["session"]) => Err(Problem::method_not_allowed(&["GET", "POST", "DELETE"])),
-        (_, ["audit", "access-log" | "verify" | "export"]) => {
-            Err(Problem::method_not_allowed(&["GET"]))
-        }
-        _ => Err(Problem::not_found()),
-    }
-}
-
-fn issue_token(ctx: &Ctx, req: &Request) -> Outcome {
-    let admin = ctx.caller(req, Action::TokenIssue, "token", "new")?;
-    let new: NewToken = json_body(req)?;
+fn issue_token(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: NewToken = call.body()?;
     check(tokens::validate(&new))?;
     let token = auth::format_token(&context::random());
     let record = TokenRecord {
         id: context::new_id(),
         subject: new.subject.trim().into(),
         role: new.role,
-        force: ctx.config.force.clone(),
+        force: ctx.settings.force.clone(),
         created_at: now(),
         expires_at: context::later(new.expires_in_days * 86_400),
         revoked_at: None,
-        created_by: admin.subject.clone(),
+        created_by: call.who.subject.clone(),
     };
-    ctx.transaction(|| {
-        tokens::insert(&ctx.db, &record, &auth::token_hash(&token))?;
-        ctx.log(ctx.access(
-            &admin,
-            Operation::Collection,
-            "token",
-            &record.id,
-            &AccessReason::collection(),
-        ))
-    })?;
+    tokens::insert(&ctx.db, &record, &auth::token_hash(&token))?;
+    call.logs(
+        Operation::Collection,
+        RecordRef::new(RecordType::Token, &record.id),
+    );
     // The token is shown once, here; only its hash is kept.
     let body = serde_json::json!({ "token": token, "record": record });
     Ok(json(201, &body))
 }
 
-fn list_tokens(ctx: &Ctx, req: &Request) -> Outcome {
-    ctx.caller(req, Action::TokenList, "token", "list")?;
+fn list_tokens(ctx: &Ctx, _: &mut Call) -> Outcome {
     Ok(json(
         200,
         &serde_json::json!({ "tokens": tokens::list(&ctx.db)? }),
     ))
 }
 
-fn revoke_token(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let admin = ctx.caller(req, Action::TokenRevoke, "token", id)?;
-    let revoked = ctx.transaction(|| {
-        let revoked = tokens::revoke(&ctx.db, id, &now())?;
-        if revoked {
-            ctx.log(ctx.access(
-                &admin,
-                Operation::Alteration,
-                "token",
-                id,
-                &AccessReason::collection(),
-            ))?;
-        }
-        Ok(revoked)
-    })?;
-    if !revoked {
+fn revoke_token(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id = call.id().to_string();
+    if !tokens::revoke(&ctx.db, &id, &now())? {
         return Err(Problem::not_found().with_detail("No active token has this id."));
     }
+    call.logs(Operation::Alteration, RecordRef::new(RecordType::Token, id));
     Ok(Response::new(204, ()))
 }
 
-fn sign_in(ctx: &Ctx, req: &Request) -> Outcome {
+fn sign_in(ctx: &Ctx, call: &mut Call) -> Outcome {
     // Only a bearer token can start a session: a cookie cannot renew itself.
-    if req.header("authorization").is_none() {
+    if call.req.header("authorization").is_none() {
         return Err(Problem::unauthorized(
             "Sign in with `Authorization: Bearer <token>`.",
         ));
     }
-    let principal = ctx.authenticate(req)?;
-    let (session, csrf, expires_at) = ctx.start_session(&principal)?;
-    let secure = req
+    let principal = &call.who;
+    let (session, csrf, expires_at) = ctx.start_session(principal)?;
+    let secure = call
+        .req
         .header("spin-full-url")
         .and_then(|v| v.as_str())
         .is_some_and(|url| url.starts_with("https://"));
-    let cookie = format!(
-        "{}={session}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        context::SESSION_COOKIE,
-        ctx.config.session_hours * 3600,
-        if secure { "; Secure" } else { "" }
-    );
+    let cookie = context::session_cookie(&session, ctx.settings.session_hours * 3600, secure);
     let body = serde_json::json!({
         "subject": principal.subject,
         "role": principal.role,
@@ -130,39 +91,48 @@ fn sign_in(ctx: &Ctx, req: &Request) -> Outcome {
     Ok(response)
 }
 
-fn who_am_i(ctx: &Ctx, req: &Request) -> Outcome {
-    let principal = ctx.authenticate(req)?;
-    Ok(json(200, &principal))
+fn who_am_i(_: &Ctx, call: &mut Call) -> Outcome {
+    Ok(json(200, &call.who))
 }
 
-fn sign_out(ctx: &Ctx, req: &Request) -> Outcome {
-    ctx.authenticate(req)?;
-    ctx.end_session(req);
+fn sign_out(ctx: &Ctx, call: &mut Call) -> Outcome {
+    ctx.end_session(call.req);
     let mut response = Response::new(204, ());
-    response.set_header(
-        "set-cookie",
-        format!(
-            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-            context::SESSION_COOKIE
-        ),
-    );
+    response.set_header("set-cookie", context::session_cookie("", 0, false));
     response.set_header("clear-site-data", "\"cache\", \"storage\"");
     Ok(response)
 }
 
-fn access_log(ctx: &Ctx, req: &Request) -> Outcome {
-    let record_type = context::query(req, "record_type");
-    let record_id = context::query(req, "record_id");
-    let subject = context::query(req, "subject");
-    let filter = match (record_type, record_id, subject) {
+/// Who accessed a record (`record_type` and `record_id`), or what a person accessed (`subject`).
+#[derive(Deserialize)]
+struct LogQuery {
+    record_type: Option<String>,
+    record_id: Option<String>,
+    subject: Option<String>,
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: input::Limit,
+}
+
+fn access_log(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: LogQuery = call.query().map_err(|p| {
+        if p.detail.as_deref().is_some_and(|d| d.contains("`after`")) {
+            input::invalid_query("`after` is the `next` value of the previous page.")
+        } else {
+            p
+        }
+    })?;
+    let filter = match (query.record_type, query.record_id, query.subject) {
         (Some(record_type), Some(record_id), None) => Filter::Record {
             record_type,
             record_id,
         },
         (None, None, Some(subject)) => Filter::Subject(subject),
         _ => {
-            return Err(Problem::new(400, "invalid-query", "Invalid query")
-                .with_detail("Ask either `record_type` and `record_id` (who accessed a record) or `subject` (what a person accessed)."));
+            return Err(input::invalid_query(
+                "Ask either `record_type` and `record_id` (who accessed a record) or `subject` (what a person accessed).",
+            ));
         }
     };
     let described = match &filter {
@@ -172,37 +142,24 @@ fn access_log(ctx: &Ctx, req: &Request) -> Outcome {
         } => format!("record:{record_type}/{record_id}"),
         Filter::Subject(subject) => format!("subject:{subject}"),
     };
-    let auditor = ctx.caller(req, Action::AccessLogRead, "access-log", &described)?;
-    let reason = access_reason(req)?;
-    let after = match context::query(req, "after") {
-        None => 0,
-        Some(v) => v.parse::<i64>().map_err(|_| {
-            Problem::new(400, "invalid-query", "Invalid query")
-                .with_detail("`after` is the `next` value of the previous page.")
-        })?,
+    let page = Page {
+        limit: query.limit,
+        after: None,
     };
-    let limit = context::limit(req)?;
-    let entries = ctx.transaction(|| {
-        let entries = audit::list(&ctx.db, &filter, after, limit)?;
-        ctx.log(ctx.access(
-            &auditor,
-            Operation::Consultation,
-            "access-log",
-            &described,
-            &reason,
-        ))?;
-        Ok(entries)
-    })?;
-    let next = context::next_cursor(&entries, limit, |e| e.seq);
+    let entries = audit::list(&ctx.db, &filter, query.after.unwrap_or(0), query.limit.0)?;
+    call.logs(
+        Operation::Consultation,
+        RecordRef::new(RecordType::AccessLog, described),
+    );
+    let next = page.next(&entries, |e| e.seq);
     Ok(json(
         200,
         &serde_json::json!({ "entries": entries, "next": next }),
     ))
 }
 
-fn verify(ctx: &Ctx, req: &Request) -> Outcome {
-    ctx.caller(req, Action::AuditVerify, "access-log", "verify")?;
-    let verification = audit::verify(&ctx.db, &ctx.config.checkpoints)?;
+fn verify(ctx: &Ctx, _: &mut Call) -> Outcome {
+    let verification = audit::verify(&ctx.db, &ctx.settings.checkpoints)?;
     // The records the log vouches for (search records) must still be what it says was written.
     let records = search_records::verify(&ctx.db)?;
     let mut report = serde_json::to_value(&verification).expect("serialises");
@@ -211,39 +168,31 @@ fn verify(ctx: &Ctx, req: &Request) -> Outcome {
     Ok(json(200, &report))
 }
 
+/// A period of the log, `from` and `to` (dates, inclusive).
+#[derive(Deserialize)]
+struct Period {
+    #[serde(deserialize_with = "input::date")]
+    from: String,
+    #[serde(deserialize_with = "input::date")]
+    to: String,
+}
+
 /// The log for a period, to verify independently (`scripts/verify-access-log-export.py`).
-fn export(ctx: &Ctx, req: &Request) -> Outcome {
-    let auditor = ctx.caller(req, Action::AuditExport, "access-log", "export")?;
-    let reason = access_reason(req)?;
-    let date = |name: &str| {
-        context::query(req, name)
-            .filter(|d| stalking_response::intake::parse_date(d).is_some())
-            .ok_or_else(|| {
-                Problem::new(400, "invalid-query", "Invalid query parameter")
-                    .with_detail(format!("`{name}` is required: a date, YYYY-MM-DD."))
-            })
-    };
-    let (from, to) = (date("from")?, date("to")?);
-    let exported = ctx.transaction(|| {
-        let exported = audit::export(&ctx.db, &from, &to)?;
-        ctx.log(ctx.access(
-            &auditor,
-            Operation::Disclosure,
-            "access-log",
-            &format!("{from}..{to}"),
-            &reason,
-        ))?;
-        Ok(exported)
-    })?;
-    match exported {
-        Some(export) => Ok(json(200, &export)),
-        None => Err(
+fn export(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let Period { from, to } = call.query()?;
+    let Some(export) = audit::export(&ctx.db, &from, &to)? else {
+        return Err(
             Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(
                 format!(
                     "One export holds at most {} entries: ask for a shorter period.",
                     audit::MAX_EXPORT
                 ),
             ),
-        ),
-    }
+        );
+    };
+    call.logs(
+        Operation::Disclosure,
+        RecordRef::new(RecordType::AccessLog, format!("{from}..{to}")),
+    );
+    Ok(json(200, &export))
 }

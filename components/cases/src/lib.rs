@@ -3,49 +3,28 @@
 //! Police Information Notice control, which depends on what a case shows.
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use spin_adapter::context::{
-    self, Ctx, Outcome, access_reason, check, etag, if_match, json_body, now, respond,
-};
-use spin_adapter::json;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
-use spin_sdk::{http_component, variables};
-use stalking_response::audit::Operation;
-use stalking_response::auth::{AccessReason, Action, Principal};
+use serde::Deserialize;
+use spin_adapter::context::{self, Ctx, Outcome, now};
+use spin_adapter::input::{self, Page, check, etag, invalid_query};
+use spin_adapter::{Call, json, json_with};
+use spin_sdk::http::Response;
+use stalking_response::audit::{Operation, RecordRef, RecordType};
 use stalking_response::cases::{self, CaseView, DECISION_HOURS, Filter, UpdateRefused};
 use stalking_response::intake::{self, CrimeDecision, NewCase, NewOccurrence};
 use stalking_response::pins::{self, PinDecision, PinRequest};
 use stalking_response::problem::Problem;
 
-#[http_component]
-fn handle(req: Request) -> impl IntoResponse {
-    respond(route(&req))
-}
-
-fn route(req: &Request) -> Outcome {
-    let ctx = Ctx::open(req)?;
-    let path = req.path().trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').skip(3).collect(); // after /api/v1
-    match (req.method(), segments.as_slice()) {
-        (Method::Post, ["cases"]) => create_case(&ctx, req),
-        (Method::Get, ["cases"]) => list_cases(&ctx, req),
-        (Method::Get, ["cases", id]) => read_case(&ctx, req, id),
-        (Method::Post, ["cases", id, "occurrences"]) => add_occurrence(&ctx, req, id),
-        (Method::Post, ["cases", id, "crime-decision"]) => record_decision(&ctx, req, id),
-        (Method::Get, ["cases", id, "classification"]) => classification(&ctx, req, id),
-        (Method::Post, ["cases", id, "pins"]) => request_pin(&ctx, req, id),
-        (Method::Get, ["pins"]) => pin_register(&ctx, req),
-        (Method::Post, ["pins", id, "decision"]) => decide_pin(&ctx, req, id),
-        (Method::Get, ["stats", "cases"]) => case_stats(&ctx, req),
-        (_, ["cases"]) => Err(Problem::method_not_allowed(&["GET", "POST"])),
-        (_, ["cases", _] | ["cases", _, "classification"]) => {
-            Err(Problem::method_not_allowed(&["GET"]))
-        }
-        (_, ["cases", _, "occurrences" | "crime-decision" | "pins"] | ["pins", _, "decision"]) => {
-            Err(Problem::method_not_allowed(&["POST"]))
-        }
-        (_, ["pins"] | ["stats", "cases"]) => Err(Problem::method_not_allowed(&["GET"])),
-        _ => Err(Problem::not_found()),
-    }
+spin_adapter::routes! {
+    POST "/api/v1/cases" => CaseCreate, Collection, create_case;
+    GET "/api/v1/cases" => CaseList, Asked, list_cases;
+    GET "/api/v1/cases/{id}" => CaseRead, Asked, read_case;
+    POST "/api/v1/cases/{id}/occurrences" => CaseUpdate, Collection, add_occurrence;
+    POST "/api/v1/cases/{id}/crime-decision" => CaseDecide, Collection, record_decision;
+    GET "/api/v1/cases/{id}/classification" => CaseRead, Asked, classification;
+    POST "/api/v1/cases/{case}/pins" => PinRequest, Collection, request_pin;
+    GET "/api/v1/pins" => PinRegister, Asked, pin_register;
+    POST "/api/v1/pins/{id}/decision" => PinDecide, Collection, decide_pin;
+    GET "/api/v1/stats/cases" => CaseStats, NotPersonal, case_stats;
 }
 
 fn refused(refusal: UpdateRefused) -> Problem {
@@ -74,48 +53,39 @@ fn case_response(status: u16, case: &cases::Case) -> Response {
         case,
         clock: cases::clock(case, time::OffsetDateTime::now_utc()),
     };
-    let mut response = json(status, &view);
-    response.set_header("etag", etag(case.version));
-    response
+    json_with(status, &view, &[("etag", etag(case.version))])
 }
 
-fn reference(variable: &str, default: &str, kind: &str, ctx: &Ctx) -> Result<String, Problem> {
-    let format = variables::get(variable)
-        .ok()
-        .filter(|f| f.contains("{seq"))
-        .unwrap_or_else(|| default.into());
+/// The next reference of a kind (`crime`, `incident`) in the force's format.
+fn reference(ctx: &Ctx, format: &str, kind: &str) -> Result<String, Problem> {
+    let force = &ctx.settings.force;
     let year = time::OffsetDateTime::now_utc().year();
-    let number = cases::next_reference_number(&ctx.db, kind, &ctx.config.force, year)?;
-    Ok(intake::crime_reference(
-        &format,
-        &ctx.config.force,
-        year,
-        number,
-    ))
+    let number = cases::next_reference_number(&ctx.db, kind, force, year)?;
+    Ok(intake::crime_reference(format, force, year, number))
 }
 
-fn create_case(ctx: &Ctx, req: &Request) -> Outcome {
-    let officer = ctx.caller(req, Action::CaseCreate, "case", "new")?;
-    let new: NewCase = json_body(req)?;
+fn no_case() -> Problem {
+    Problem::not_found().with_detail("There is no case with this id.")
+}
+
+fn create_case(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: NewCase = call.body()?;
     check(intake::validate_case(&new, time::OffsetDateTime::now_utc()))?;
-    let (status, body) = ctx.create_once(req, &officer, || {
+    let officer = call.who.clone();
+    let (status, body) = ctx.create_once(call.req, &officer, || {
         let id = context::new_id();
-        let incident = reference(
-            "incident_reference_format",
-            "{force}/INC/{year}/{seq:6}",
-            "incident",
-            ctx,
-        )?;
-        let now = now();
+        let incident = reference(ctx, &ctx.settings.incident_reference_format, "incident")?;
         let due = context::later(DECISION_HOURS * 3600);
-        cases::create(&ctx.db, &id, &incident, &now, &due, &officer.subject, &new)?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Collection,
-            "case",
+        cases::create(
+            &ctx.db,
             &id,
-            &AccessReason::collection(),
-        ))?;
+            &incident,
+            &now(),
+            &due,
+            &officer.subject,
+            &new,
+        )?;
+        call.logs(Operation::Collection, RecordRef::case(&id));
         let case = cases::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
         Ok((201, case_response(201, &case).into_body()))
     })?;
@@ -130,40 +100,24 @@ fn create_case(ctx: &Ctx, req: &Request) -> Outcome {
     Ok(response)
 }
 
-/// Reads a case for `principal`, logging the consultation with its reason.
-fn consult(
-    ctx: &Ctx,
-    principal: &Principal,
-    id: &str,
-    reason: &AccessReason,
-) -> Result<cases::Case, Problem> {
-    let case = ctx.transaction(|| {
-        let case = cases::get(&ctx.db, id)?;
-        if case.is_some() {
-            ctx.log(ctx.access(principal, Operation::Consultation, "case", id, reason))?;
-        }
-        Ok(case)
-    })?;
-    case.ok_or_else(|| Problem::not_found().with_detail("There is no case with this id."))
+/// Reads the call's case, logging the consultation.
+fn consult(ctx: &Ctx, call: &mut Call) -> Result<cases::Case, Problem> {
+    let case = cases::get(&ctx.db, call.id())?.ok_or_else(no_case)?;
+    call.consulted([RecordRef::case(&case.id)]);
+    Ok(case)
 }
 
-fn read_case(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::CaseRead, "case", id)?;
-    let reason = access_reason(req)?;
-    Ok(case_response(200, &consult(ctx, &officer, id, &reason)?))
+fn read_case(ctx: &Ctx, call: &mut Call) -> Outcome {
+    Ok(case_response(200, &consult(ctx, call)?))
 }
 
-fn classification(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::CaseRead, "case", id)?;
-    let reason = access_reason(req)?;
-    let case = consult(ctx, &officer, id, &reason)?;
-    Ok(json(200, &case.suggestion))
+fn classification(ctx: &Ctx, call: &mut Call) -> Outcome {
+    Ok(json(200, &consult(ctx, call)?.suggestion))
 }
 
-fn add_occurrence(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::CaseUpdate, "case", id)?;
-    let version = if_match(req)?;
-    let occurrence: NewOccurrence = json_body(req)?;
+fn add_occurrence(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let version = call.if_match()?;
+    let occurrence: NewOccurrence = call.body()?;
     let mut errors = Vec::new();
     intake::validate_occurrence(
         &mut errors,
@@ -172,189 +126,170 @@ fn add_occurrence(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
         time::OffsetDateTime::now_utc(),
     );
     check(errors)?;
-    let case = ctx.transaction(|| {
-        cases::add_occurrence(&ctx.db, id, version, &now(), &officer.subject, &occurrence)?
-            .map_err(refused)?;
-        altered(ctx, &officer, id)
-    })?;
-    Ok(case_response(201, &case))
+    let id = call.id().to_string();
+    cases::add_occurrence(
+        &ctx.db,
+        &id,
+        version,
+        &now(),
+        &call.who.subject,
+        &occurrence,
+    )?
+    .map_err(refused)?;
+    Ok(case_response(201, &altered(ctx, call, &id)?))
 }
 
-/// Logs an alteration of the case (inside the caller's transaction) and reads the case as it now is.
-fn altered(ctx: &Ctx, officer: &Principal, id: &str) -> Result<cases::Case, Problem> {
-    ctx.log(ctx.access(
-        officer,
-        Operation::Alteration,
-        "case",
-        id,
-        &AccessReason::collection(),
-    ))?;
+/// Logs an alteration of the case and reads the case as it now is.
+fn altered(ctx: &Ctx, call: &mut Call, id: &str) -> Result<cases::Case, Problem> {
+    call.logs(Operation::Alteration, RecordRef::case(id));
     cases::get(&ctx.db, id)?.ok_or_else(Problem::internal)
 }
 
-fn record_decision(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::CaseDecide, "case", id)?;
-    let version = if_match(req)?;
-    let decision: CrimeDecision = json_body(req)?;
-    let case = ctx.transaction(|| {
-        let case = cases::get(&ctx.db, id)?.ok_or_else(|| refused(UpdateRefused::NotFound))?;
-        check(intake::validate_decision(&decision, &case.suggestion))?;
-        let reference = match decision {
-            CrimeDecision::Recorded { .. } => Some(reference(
-                "crime_reference_format",
-                "{force}/{year}/{seq:6}",
-                "crime",
-                ctx,
-            )?),
-            CrimeDecision::NoCrime { .. } => None,
-        };
-        cases::record_decision(
-            &ctx.db,
-            id,
-            version,
-            &decision,
-            reference.as_deref(),
-            &now(),
-            &officer.subject,
-        )?
-        .map_err(refused)?;
-        altered(ctx, &officer, id)
-    })?;
-    Ok(case_response(200, &case))
+fn record_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let version = call.if_match()?;
+    let decision: CrimeDecision = call.body()?;
+    let id = call.id().to_string();
+    let case = cases::get(&ctx.db, &id)?.ok_or_else(|| refused(UpdateRefused::NotFound))?;
+    check(intake::validate_decision(&decision, &case.suggestion))?;
+    let reference = match decision {
+        CrimeDecision::Recorded { .. } => Some(reference(
+            ctx,
+            &ctx.settings.crime_reference_format,
+            "crime",
+        )?),
+        CrimeDecision::NoCrime { .. } => None,
+    };
+    cases::record_decision(
+        &ctx.db,
+        &id,
+        version,
+        &decision,
+        reference.as_deref(),
+        &now(),
+        &call.who.subject,
+    )?
+    .map_err(refused)?;
+    Ok(case_response(200, &altered(ctx, call, &id)?))
 }
 
-fn list_cases(ctx: &Ctx, req: &Request) -> Outcome {
-    let officer = ctx.caller(req, Action::CaseList, "case", "list")?;
-    let reason = access_reason(req)?;
-    let invalid = |detail: &str| {
-        Problem::new(400, "invalid-query", "Invalid query parameter")
-            .with_detail(detail.to_string())
-    };
-    let status = context::query(req, "status");
-    if let Some(s) = &status
+/// `GET /cases` filters.
+#[derive(Deserialize)]
+struct CaseQuery {
+    status: Option<String>,
+    #[serde(default, deserialize_with = "input::flag")]
+    overdue: bool,
+    due_within_hours: Option<String>,
+    classification: Option<String>,
+    officer: Option<String>,
+    #[serde(flatten)]
+    page: Page,
+}
+
+fn list_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: CaseQuery = call.query()?;
+    if let Some(s) = &query.status
         && !["awaiting-decision", "recorded", "no-crime"].contains(&s.as_str())
     {
-        return Err(invalid(
+        return Err(invalid_query(
             "`status` is one of awaiting-decision, recorded, no-crime.",
         ));
     }
-    let overdue = match context::query(req, "overdue").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(invalid("`overdue` is true or false.")),
-    };
-    let due_before = match context::query(req, "due_within_hours") {
+    let due_before = match query.due_within_hours {
         None => None,
         Some(h) => match h.parse::<i64>() {
             Ok(hours) if (1..=DECISION_HOURS).contains(&hours) => {
                 Some(context::later(hours * 3600))
             }
             _ => {
-                return Err(invalid(
+                return Err(invalid_query(
                     "`due_within_hours` is a whole number from 1 to 24.",
                 ));
             }
         },
     };
-    let classification = context::query(req, "classification");
-    if let Some(c) = &classification
+    if let Some(c) = &query.classification
         && intake::Classification::parse(c).is_none()
     {
-        return Err(invalid("`classification` is not a known classification."));
+        return Err(invalid_query(
+            "`classification` is not a known classification.",
+        ));
     }
     let filter = Filter {
-        status,
-        overdue,
+        status: query.status,
+        overdue: query.overdue,
         due_before,
-        classification,
-        officer: context::query(req, "officer"),
+        classification: query.classification,
+        officer: query.officer,
     };
-    let limit = context::limit(req)?;
-    let after = context::query(req, "after");
-    let page = ctx.transaction(|| {
-        let page = cases::list(&ctx.db, &filter, &now(), after.as_deref(), limit)?;
-        ctx.log_list(
-            &officer,
-            "case-list",
-            page.iter().map(|c| c.id.as_str()),
-            &reason,
-        )?;
-        Ok(page)
-    })?;
+    let page = query.page;
+    let cases = cases::list(
+        &ctx.db,
+        &filter,
+        &now(),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    call.consulted(cases.iter().map(|c| RecordRef::case(&c.id)));
     let now = time::OffsetDateTime::now_utc();
-    let views: Vec<CaseView> = page
+    let views: Vec<CaseView> = cases
         .iter()
         .map(|case| CaseView {
             case,
             clock: cases::clock(case, now),
         })
         .collect();
-    let next = context::next_cursor(&page, limit, |c| c.id.clone());
+    let next = page.next(&cases, |c| c.id.clone());
     Ok(json(
         200,
         &serde_json::json!({ "cases": views, "next": next }),
     ))
 }
 
-fn case_stats(ctx: &Ctx, req: &Request) -> Outcome {
-    ctx.caller(req, Action::CaseStats, "case-stats", "all")?;
+fn case_stats(ctx: &Ctx, _: &mut Call) -> Outcome {
     Ok(json(200, &cases::stats(&ctx.db)?))
 }
 
-fn request_pin(ctx: &Ctx, req: &Request, case_id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::PinRequest, "case", case_id)?;
-    let request: PinRequest = json_body(req)?;
-    check(pins::validate_request(&request))?;
-    let id = context::new_id();
-    let pin = ctx.transaction(|| {
-        let Some(case) = cases::get(&ctx.db, case_id)? else {
-            return Ok(None);
-        };
-        let pin = pins::record_request(&ctx.db, &id, &case, &request, &officer.subject, &now())?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Collection,
-            "pin",
-            &id,
-            &AccessReason::collection(),
-        ))?;
-        Ok(Some(pin))
-    })?;
-    let Some(pin) = pin else {
-        return Err(Problem::not_found().with_detail("There is no case with this id."));
-    };
-    if let Some(reason) = &pin.refusal_reason {
-        // Refused, and on the register as refused.
-        return Err(Problem::new(
-            422,
-            "pin-not-appropriate",
-            "A Police Information Notice is not appropriate",
-        )
-        .with_detail(reason.clone()));
-    }
-    Ok(json(201, &pin))
+fn pin_ref(pin: &pins::Pin) -> RecordRef {
+    RecordRef::of_case(RecordType::Pin, &pin.id, &pin.case_id)
 }
 
-fn decide_pin(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let superintendent = ctx.caller(req, Action::PinDecide, "pin", id)?;
-    let decision: PinDecision = json_body(req)?;
+fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let request: PinRequest = call.body()?;
+    check(pins::validate_request(&request))?;
+    let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(no_case)?;
+    let pin = pins::record_request(
+        &ctx.db,
+        &context::new_id(),
+        &case,
+        &request,
+        &call.who.subject,
+        &now(),
+    )?;
+    call.logs(Operation::Collection, pin_ref(&pin));
+    match &pin.refusal_reason {
+        // Refused, and on the register as refused: the request is kept, so this answer commits.
+        Some(reason) => Ok(spin_adapter::problem(
+            &Problem::new(
+                422,
+                "pin-not-appropriate",
+                "A Police Information Notice is not appropriate",
+            )
+            .with_detail(reason.clone()),
+        )),
+        None => Ok(json(201, &pin)),
+    }
+}
+
+fn decide_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let decision: PinDecision = call.body()?;
     check(pins::validate_decision(&decision))?;
-    let decided = ctx.transaction(|| {
-        let decided = pins::decide(&ctx.db, id, &decision, &superintendent.subject, &now())?;
-        if decided.is_some() {
-            ctx.log(ctx.access(
-                &superintendent,
-                Operation::Alteration,
-                "pin",
-                id,
-                &AccessReason::collection(),
-            ))?;
+    let id = call.id().to_string();
+    match pins::decide(&ctx.db, &id, &decision, &call.who.subject, &now())? {
+        Some(pin) => {
+            call.logs(Operation::Alteration, pin_ref(&pin));
+            Ok(json(200, &pin))
         }
-        Ok(decided)
-    })?;
-    match decided {
-        Some(pin) => Ok(json(200, &pin)),
-        None => match pins::get(&ctx.db, id)? {
+        None => match pins::get(&ctx.db, &id)? {
             None => Err(Problem::not_found().with_detail("There is no PIN request with this id.")),
             Some(pin) => Err(Problem::new(
                 409,
@@ -369,31 +304,32 @@ fn decide_pin(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
     }
 }
 
-fn pin_register(ctx: &Ctx, req: &Request) -> Outcome {
-    let reader = ctx.caller(req, Action::PinRegister, "pin-register", "list")?;
-    let reason = access_reason(req)?;
-    let status = context::query(req, "status");
-    if let Some(status) = &status
+#[derive(Deserialize)]
+struct RegisterQuery {
+    status: Option<String>,
+    #[serde(flatten)]
+    page: Page,
+}
+
+fn pin_register(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: RegisterQuery = call.query()?;
+    if let Some(status) = &query.status
         && !["refused", "pending", "authorised", "declined"].contains(&status.as_str())
     {
         return Err(Problem::new(400, "invalid-query", "Invalid query")
             .with_detail("`status` is one of refused, pending, authorised, declined."));
     }
-    let limit = context::limit(req)?;
-    let after = context::query(req, "after");
-    let page = ctx.transaction(|| {
-        let page = pins::register(&ctx.db, status.as_deref(), after.as_deref(), limit)?;
-        ctx.log_list(
-            &reader,
-            "pin-register",
-            page.iter().map(|p| p.id.as_str()),
-            &reason,
-        )?;
-        Ok(page)
-    })?;
-    let next = context::next_cursor(&page, limit, |p| p.id.clone());
+    let page = query.page;
+    let pins = pins::register(
+        &ctx.db,
+        query.status.as_deref(),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    call.consulted(pins.iter().map(pin_ref));
+    let next = page.next(&pins, |p| p.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "pins": page, "next": next }),
+        &serde_json::json!({ "pins": pins, "next": next }),
     ))
 }

@@ -2,87 +2,45 @@
 //! and overdue, and the referrals to MASH and MARAC, including the partner systems' side.
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use spin_adapter::context::{self, Ctx, Outcome, access_reason, check, json_body, now};
-use spin_adapter::json;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
-use spin_sdk::{http_component, variables};
+use serde::Deserialize;
+use spin_adapter::context::{self, Ctx, Outcome, now};
+use spin_adapter::input::{Page, check, invalid_query};
+use spin_adapter::{Call, json};
+use spin_sdk::http::Response;
 use stalking_response::assessments::{self, Assessment};
-use stalking_response::audit::Operation;
-use stalking_response::auth::{AccessReason, Action, Principal};
+use stalking_response::audit::{Operation, RecordRef, RecordType};
 use stalking_response::cases;
 use stalking_response::instruments;
 use stalking_response::problem::Problem;
-use stalking_response::referrals::{self, Refused, Sharing};
-use stalking_response::risk::{self, NewAssessment, NewReview, POLICY_VARIABLES, Policy};
+use stalking_response::referrals::{self, Referral, Refused, Sharing};
+use stalking_response::risk::{self, NewAssessment, NewReview};
 
-#[http_component]
-fn handle(req: Request) -> impl IntoResponse {
-    context::respond(route(&req))
+spin_adapter::routes! {
+    GET "/api/v1/instruments" => InstrumentRead, NotPersonal, list_instruments;
+    GET "/api/v1/instruments/{id}/{version}" => InstrumentRead, NotPersonal, read_instrument;
+    POST "/api/v1/risk-assessments" => AssessmentCreate, Collection, create_assessment;
+    GET "/api/v1/risk-assessments" => AssessmentRead, Asked, case_history;
+    GET "/api/v1/risk-assessments/{id}" => AssessmentRead, Asked, read_assessment;
+    POST "/api/v1/risk-assessments/{id}/reviews" => AssessmentReview, Collection, review;
+    GET "/api/v1/risk/cases/{case}" => AssessmentRead, Asked, case_risk;
+    GET "/api/v1/risk/overdue" => RiskOverdue, Asked, overdue;
+    GET "/api/v1/referrals" => ReferralRead, Asked, list_referrals;
+    GET "/api/v1/referrals/{id}" => ReferralRead, Asked, read_referral;
+    POST "/api/v1/referrals/{id}/send" => ReferralSend, Referral, send_referral;
+    GET "/api/v1/partner/referrals" => PartnerReferralRead, Referral, partner_list;
+    GET "/api/v1/partner/referrals/{id}" => PartnerReferralRead, Referral, partner_fetch;
+    POST "/api/v1/partner/referrals/{id}/acknowledgement" => PartnerReferralAcknowledge, Referral, partner_acknowledge;
 }
 
-fn route(req: &Request) -> Outcome {
-    let ctx = Ctx::open(req)?;
-    let path = req.path().trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').skip(3).collect(); // after /api/v1
-    match (req.method(), segments.as_slice()) {
-        (Method::Get, ["instruments"]) => list_instruments(&ctx, req),
-        (Method::Get, ["instruments", id, version]) => read_instrument(&ctx, req, id, version),
-        (Method::Post, ["risk-assessments"]) => create_assessment(&ctx, req),
-        (Method::Get, ["risk-assessments"]) => case_history(&ctx, req),
-        (Method::Get, ["risk-assessments", id]) => read_assessment(&ctx, req, id),
-        (Method::Post, ["risk-assessments", id, "reviews"]) => review(&ctx, req, id),
-        (Method::Get, ["risk", "cases", id]) => case_risk(&ctx, req, id),
-        (Method::Get, ["risk", "overdue"]) => overdue(&ctx, req),
-        (Method::Get, ["referrals"]) => list_referrals(&ctx, req),
-        (Method::Get, ["referrals", id]) => read_referral(&ctx, req, id),
-        (Method::Post, ["referrals", id, "send"]) => send_referral(&ctx, req, id),
-        (Method::Get, ["partner", "referrals"]) => partner_list(&ctx, req),
-        (Method::Get, ["partner", "referrals", id]) => partner_fetch(&ctx, req, id),
-        (Method::Post, ["partner", "referrals", id, "acknowledgement"]) => {
-            partner_acknowledge(&ctx, req, id)
-        }
-        (_, ["risk-assessments"]) => Err(Problem::method_not_allowed(&["GET", "POST"])),
-        (
-            _,
-            ["instruments"]
-            | ["instruments", _, _]
-            | ["risk-assessments", _]
-            | ["risk", "cases", _]
-            | ["risk", "overdue"]
-            | ["referrals"]
-            | ["referrals", _]
-            | ["partner", "referrals"]
-            | ["partner", "referrals", _],
-        ) => Err(Problem::method_not_allowed(&["GET"])),
-        (
-            _,
-            ["risk-assessments", _, "reviews"]
-            | ["referrals", _, "send"]
-            | ["partner", "referrals", _, "acknowledgement"],
-        ) => Err(Problem::method_not_allowed(&["POST"])),
-        _ => Err(Problem::not_found()),
-    }
+fn assessment_ref(a: &Assessment) -> RecordRef {
+    RecordRef::of_case(RecordType::RiskAssessment, &a.id, &a.case_id)
 }
 
-/// The force's risk policy. A mistake in it is the deployment's, not the caller's: 503, logged.
-fn policy() -> Result<Policy, Problem> {
-    Policy::from_settings(|name| {
-        debug_assert!(POLICY_VARIABLES.iter().any(|(n, _)| *n == name));
-        variables::get(name).ok()
-    })
-    .map_err(|e| {
-        eprintln!("risk policy misconfigured: {e}");
-        Problem::new(
-            503,
-            "risk-policy-misconfigured",
-            "The force's risk policy is not configured correctly",
-        )
-        .with_detail("Tell the system administrator; nothing was recorded.")
-    })
+fn referral_ref(id: &str, case_id: &str) -> RecordRef {
+    RecordRef::of_case(RecordType::Referral, id, case_id)
 }
 
-fn list_instruments(ctx: &Ctx, req: &Request) -> Outcome {
-    ctx.caller(req, Action::InstrumentRead, "instrument", "list")?;
+fn list_instruments(_: &Ctx, _: &mut Call) -> Outcome {
     let list: Vec<serde_json::Value> = instruments::catalogue()
         .iter()
         .map(|i| {
@@ -96,8 +54,8 @@ fn list_instruments(ctx: &Ctx, req: &Request) -> Outcome {
     Ok(json(200, &serde_json::json!({ "instruments": list })))
 }
 
-fn read_instrument(ctx: &Ctx, req: &Request, id: &str, version: &str) -> Outcome {
-    ctx.caller(req, Action::InstrumentRead, "instrument", id)?;
+fn read_instrument(_: &Ctx, call: &mut Call) -> Outcome {
+    let (id, version) = (call.id(), call.param("version"));
     match instruments::find(id, version) {
         Some(instrument) => Ok(json(200, instrument)),
         None => Err(Problem::not_found().with_detail(format!(
@@ -110,13 +68,17 @@ fn no_assessment() -> Problem {
     Problem::not_found().with_detail("There is no risk assessment with this id.")
 }
 
-fn create_assessment(ctx: &Ctx, req: &Request) -> Outcome {
-    let officer = ctx.caller(req, Action::AssessmentCreate, "risk-assessment", "new")?;
-    let new: NewAssessment = json_body(req)?;
+fn no_case() -> Problem {
+    Problem::not_found().with_detail("There is no case with this id.")
+}
+
+fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: NewAssessment = call.body()?;
     let instrument = risk::resolve(&new.instrument).map_err(Problem::validation)?;
     check(risk::validate(instrument, &new))?;
-    let policy = policy()?;
-    let (status, body) = ctx.create_once(req, &officer, || {
+    let policy = &ctx.settings.risk;
+    let officer = call.who.clone();
+    let (status, body) = ctx.create_once(call.req, &officer, || {
         let Some(case) = cases::get(&ctx.db, &new.case_id)? else {
             return Err(Problem::validation(vec![(
                 "/case_id".into(),
@@ -125,7 +87,7 @@ fn create_assessment(ctx: &Ctx, req: &Request) -> Outcome {
         };
         let now = now();
         let history = assessments::history(&ctx.db, &case, &now, policy.escalation_window_days)?;
-        let evaluation = risk::evaluate(instrument, &new, &history, &policy).map_err(|errors| {
+        let evaluation = risk::evaluate(instrument, &new, &history, policy).map_err(|errors| {
             if errors.iter().any(|(p, _)| p == "/instrument/id") {
                 policy_gap(&errors)
             } else {
@@ -140,19 +102,13 @@ fn create_assessment(ctx: &Ctx, req: &Request) -> Outcome {
             instrument,
             &new,
             &evaluation,
-            &policy,
+            policy,
             &now,
             &officer.subject,
             &mut new_id,
         )?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Collection,
-            "risk-assessment",
-            &id,
-            &AccessReason::collection(),
-        ))?;
         let assessment = assessments::get(&ctx.db, &id, &now)?.ok_or_else(Problem::internal)?;
+        call.logs(Operation::Collection, assessment_ref(&assessment));
         Ok((201, serde_json::to_vec(&assessment).expect("serialises")))
     })?;
     let id = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default()["id"]
@@ -180,180 +136,123 @@ fn policy_gap(errors: &[(String, String)]) -> Problem {
     .with_detail("This instrument has no risk bands configured. Tell the system administrator; nothing was recorded.")
 }
 
-/// Reads an assessment, logging the consultation with its reason.
-fn consult(
-    ctx: &Ctx,
-    who: &Principal,
-    id: &str,
-    reason: &AccessReason,
-) -> Result<Assessment, Problem> {
-    let found = ctx.transaction(|| {
-        let found = assessments::get(&ctx.db, id, &now())?;
-        if found.is_some() {
-            ctx.log(ctx.access(who, Operation::Consultation, "risk-assessment", id, reason))?;
-        }
-        Ok(found)
+fn read_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let assessment = assessments::get(&ctx.db, call.id(), &now())?.ok_or_else(no_assessment)?;
+    call.consulted([assessment_ref(&assessment)]);
+    Ok(json(200, &assessment))
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    case_id: Option<String>,
+}
+
+fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: HistoryQuery = call.query()?;
+    let case_id = query.case_id.filter(|c| !c.is_empty()).ok_or_else(|| {
+        invalid_query("`case_id` is required: the case whose assessments to list.")
     })?;
-    found.ok_or_else(no_assessment)
-}
-
-fn read_assessment(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::AssessmentRead, "risk-assessment", id)?;
-    let reason = access_reason(req)?;
-    Ok(json(200, &consult(ctx, &officer, id, &reason)?))
-}
-
-fn required_case_id(req: &Request) -> Result<String, Problem> {
-    context::query(req, "case_id")
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| {
-            Problem::new(400, "invalid-query", "Invalid query parameter")
-                .with_detail("`case_id` is required: the case whose assessments to list.")
-        })
-}
-
-fn no_case() -> Problem {
-    Problem::not_found().with_detail("There is no case with this id.")
-}
-
-fn case_history(ctx: &Ctx, req: &Request) -> Outcome {
-    let officer = ctx.caller(req, Action::AssessmentRead, "risk-assessment-list", "case")?;
-    let reason = access_reason(req)?;
-    let case_id = required_case_id(req)?;
-    let list = ctx.transaction(|| {
-        if cases::get(&ctx.db, &case_id)?.is_none() {
-            return Err(no_case());
-        }
-        let list = assessments::for_case(&ctx.db, &case_id, &now())?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Consultation,
-            "risk-assessment-list",
-            &case_id,
-            &reason,
-        ))?;
-        Ok(list)
-    })?;
+    if cases::get(&ctx.db, &case_id)?.is_none() {
+        return Err(no_case());
+    }
+    let list = assessments::for_case(&ctx.db, &case_id, &now())?;
+    call.consulted(
+        std::iter::once(RecordRef::case(&case_id)).chain(list.iter().map(assessment_ref)),
+    );
     Ok(json(
         200,
         &serde_json::json!({ "case_id": case_id, "assessments": list }),
     ))
 }
 
-fn review(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let supervisor = ctx.caller(req, Action::AssessmentReview, "risk-assessment", id)?;
-    let new: NewReview = json_body(req)?;
-    let policy = policy()?;
-    let assessment = ctx.transaction(|| {
-        let assessment = assessments::get(&ctx.db, id, &now())?.ok_or_else(no_assessment)?;
-        if !assessment.review.current {
-            return Err(Problem::new(
-                409,
-                "assessment-superseded",
-                "A newer assessment replaces this one",
-            )
-            .with_detail("Review the case's current assessment."));
-        }
-        check(risk::validate_review(&new, assessment.level))?;
-        let mut new_id = context::new_id;
-        assessments::add_review(
-            &ctx.db,
-            &context::new_id(),
-            &assessment,
-            &new,
-            &policy,
-            &now(),
-            &supervisor.subject,
-            &mut new_id,
-        )?;
-        ctx.log(ctx.access(
-            &supervisor,
-            Operation::Alteration,
-            "risk-assessment",
-            id,
-            &AccessReason::collection(),
-        ))?;
-        assessments::get(&ctx.db, id, &now())?.ok_or_else(Problem::internal)
-    })?;
+fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: NewReview = call.body()?;
+    let id = call.id().to_string();
+    let assessment = assessments::get(&ctx.db, &id, &now())?.ok_or_else(no_assessment)?;
+    if !assessment.review.current {
+        return Err(Problem::new(
+            409,
+            "assessment-superseded",
+            "A newer assessment replaces this one",
+        )
+        .with_detail("Review the case's current assessment."));
+    }
+    check(risk::validate_review(&new, assessment.level))?;
+    let mut new_id = context::new_id;
+    assessments::add_review(
+        &ctx.db,
+        &context::new_id(),
+        &assessment,
+        &new,
+        &ctx.settings.risk,
+        &now(),
+        &call.who.subject,
+        &mut new_id,
+    )?;
+    call.logs(Operation::Alteration, assessment_ref(&assessment));
+    let assessment = assessments::get(&ctx.db, &id, &now())?.ok_or_else(Problem::internal)?;
     Ok(json(201, &assessment))
 }
 
-fn case_risk(ctx: &Ctx, req: &Request, case_id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::AssessmentRead, "case-risk", case_id)?;
-    let reason = access_reason(req)?;
-    let summary = ctx.transaction(|| {
-        let case = cases::get(&ctx.db, case_id)?.ok_or_else(no_case)?;
-        let summary = assessments::case_risk(&ctx.db, &case, &now())?;
-        ctx.log(ctx.access(
-            &officer,
-            Operation::Consultation,
-            "case-risk",
-            case_id,
-            &reason,
-        ))?;
-        Ok(summary)
-    })?;
+fn case_risk(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(no_case)?;
+    let summary = assessments::case_risk(&ctx.db, &case, &now())?;
+    call.consulted([RecordRef::case(&case.id)]);
     Ok(json(200, &summary))
 }
 
-fn overdue(ctx: &Ctx, req: &Request) -> Outcome {
-    let supervisor = ctx.caller(req, Action::RiskOverdue, "risk-overdue", "list")?;
-    let reason = access_reason(req)?;
-    let limit = context::limit(req)?;
-    let list = ctx.transaction(|| {
-        let list = assessments::overdue(&ctx.db, &now(), limit)?;
-        ctx.log(ctx.access(
-            &supervisor,
-            Operation::Consultation,
-            "risk-overdue",
-            "list",
-            &reason,
-        ))?;
-        Ok(list)
-    })?;
+fn overdue(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let page: Page = call.query()?;
+    let list = assessments::overdue(&ctx.db, &now(), page.limit.0)?;
+    let of_kind = |kind: RecordType, items: &[assessments::OverdueItem]| -> Vec<RecordRef> {
+        items
+            .iter()
+            .map(|i| RecordRef::of_case(kind, &i.id, &i.case_id))
+            .collect()
+    };
+    call.consulted(of_kind(RecordType::RiskAssessment, &list.assessments));
+    call.consulted(of_kind(RecordType::RiskAssessment, &list.reviews));
+    call.consulted(of_kind(RecordType::Referral, &list.referrals));
     Ok(json(200, &list))
 }
 
-fn invalid_query(detail: &str) -> Problem {
-    Problem::new(400, "invalid-query", "Invalid query parameter").with_detail(detail.to_string())
+#[derive(Deserialize)]
+struct ReferralQuery {
+    status: Option<String>,
+    #[serde(default, deserialize_with = "spin_adapter::input::flag")]
+    overdue: bool,
+    agency: Option<String>,
+    case_id: Option<String>,
+    #[serde(flatten)]
+    page: Page,
 }
 
-fn list_referrals(ctx: &Ctx, req: &Request) -> Outcome {
-    let officer = ctx.caller(req, Action::ReferralRead, "referral-list", "list")?;
-    let reason = access_reason(req)?;
-    let status = context::query(req, "status");
-    if let Some(s) = &status
+fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: ReferralQuery = call.query()?;
+    if let Some(s) = &query.status
         && !["due", "sent", "acknowledged"].contains(&s.as_str())
     {
         return Err(invalid_query("`status` is one of due, sent, acknowledged."));
     }
-    let overdue = match context::query(req, "overdue").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(invalid_query("`overdue` is true or false.")),
-    };
     let filter = referrals::Filter {
-        status,
-        agency: context::query(req, "agency"),
-        case_id: context::query(req, "case_id"),
-        overdue,
+        status: query.status,
+        agency: query.agency,
+        case_id: query.case_id,
+        overdue: query.overdue,
     };
-    let limit = context::limit(req)?;
-    let after = context::query(req, "after");
-    let page = ctx.transaction(|| {
-        let page = referrals::list(&ctx.db, &filter, &now(), after.as_deref(), limit)?;
-        ctx.log_list(
-            &officer,
-            "referral-list",
-            page.iter().map(|r| r.id.as_str()),
-            &reason,
-        )?;
-        Ok(page)
-    })?;
-    let next = context::next_cursor(&page, limit, |r| r.id.clone());
+    let page = query.page;
+    let list = referrals::list(
+        &ctx.db,
+        &filter,
+        &now(),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    call.consulted(list.iter().map(|r| referral_ref(&r.id, &r.case_id)));
+    let next = page.next(&list, |r| r.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "referrals": page, "next": next }),
+        &serde_json::json!({ "referrals": list, "next": next }),
     ))
 }
 
@@ -361,14 +260,9 @@ fn no_referral() -> Problem {
     Problem::not_found().with_detail("There is no referral with this id.")
 }
 
-fn read_referral(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::ReferralRead, "referral", id)?;
-    let reason = access_reason(req)?;
-    let referral = ctx.transaction(|| {
-        let referral = referrals::get(&ctx.db, id)?.ok_or_else(no_referral)?;
-        ctx.log(ctx.access(&officer, Operation::Consultation, "referral", id, &reason))?;
-        Ok(referral)
-    })?;
+fn read_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let referral = referrals::get(&ctx.db, call.id())?.ok_or_else(no_referral)?;
+    call.consulted([referral_ref(&referral.id, &referral.case_id)]);
     Ok(json(200, &referral))
 }
 
@@ -383,115 +277,98 @@ fn wrong_status(status: &str, wanted: &str, action: &str) -> Problem {
     ))
 }
 
-/// A referral sent or acknowledged: an alteration, for the purpose of the referral.
-fn log_referral_change(ctx: &Ctx, who: &Principal, id: &str) -> Result<(), Problem> {
-    ctx.log(ctx.access(
-        who,
-        Operation::Alteration,
-        "referral",
-        id,
-        &AccessReason::referral(),
-    ))
-}
-
-fn send_referral(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::ReferralSend, "referral", id)?;
-    let sharing: Sharing = json_body(req)?;
+fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let sharing: Sharing = call.body()?;
     check(referrals::validate_sharing(&sharing))?;
-    let referral = ctx.transaction(|| {
-        let referral = referrals::get(&ctx.db, id)?.ok_or_else(no_referral)?;
-        if referral.status != "due" {
-            return Err(wrong_status(&referral.status, "due", "sent"));
-        }
-        let now = now();
-        let case = cases::get(&ctx.db, &referral.case_id)?.ok_or_else(Problem::internal)?;
-        let assessment = assessments::get(&ctx.db, &referral.assessment_id, &now)?
-            .ok_or_else(Problem::internal)?;
-        let package = referrals::package(
-            &referral,
-            &case,
-            &assessment,
-            &sharing,
-            &ctx.config.force,
-            &officer.subject,
-            &now,
-        );
-        if let Err(Refused::WrongStatus(status)) =
-            referrals::send(&ctx.db, id, &sharing, &package, &now, &officer.subject)?
-        {
-            return Err(wrong_status(&status, "due", "sent"));
-        }
-        log_referral_change(ctx, &officer, id)?;
-        referrals::get(&ctx.db, id)?.ok_or_else(Problem::internal)
-    })?;
+    let id = call.id().to_string();
+    let referral = referrals::get(&ctx.db, &id)?.ok_or_else(no_referral)?;
+    if referral.status != "due" {
+        return Err(wrong_status(&referral.status, "due", "sent"));
+    }
+    let now = now();
+    let case = cases::get(&ctx.db, &referral.case_id)?.ok_or_else(Problem::internal)?;
+    let assessment =
+        assessments::get(&ctx.db, &referral.assessment_id, &now)?.ok_or_else(Problem::internal)?;
+    let package = referrals::package(
+        &referral,
+        &case,
+        &assessment,
+        &sharing,
+        &ctx.settings.force,
+        &call.who.subject,
+        &now,
+    );
+    if let Err(Refused::WrongStatus(status)) =
+        referrals::send(&ctx.db, &id, &sharing, &package, &now, &call.who.subject)?
+    {
+        return Err(wrong_status(&status, "due", "sent"));
+    }
+    call.logs(Operation::Alteration, referral_ref(&id, &referral.case_id));
+    let referral: Referral = referrals::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
     Ok(json(200, &referral))
 }
 
-fn partner_list(ctx: &Ctx, req: &Request) -> Outcome {
-    let partner = ctx.caller(req, Action::PartnerReferralRead, "referral-list", "partner")?;
-    let status = context::query(req, "status");
-    if let Some(s) = &status
+#[derive(Deserialize)]
+struct PartnerQuery {
+    status: Option<String>,
+    #[serde(flatten)]
+    page: Page,
+}
+
+fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: PartnerQuery = call.query()?;
+    if let Some(s) = &query.status
         && !["sent", "acknowledged"].contains(&s.as_str())
     {
         return Err(invalid_query("`status` is sent or acknowledged."));
     }
-    let limit = context::limit(req)?;
-    let after = context::query(req, "after");
-    let page = ctx.transaction(|| {
-        let page = referrals::for_recipient(
-            &ctx.db,
-            &partner.subject,
-            status.as_deref(),
-            after.as_deref(),
-            limit,
-        )?;
-        ctx.log_list(
-            &partner,
-            "referral-list",
-            page.iter().map(|r| r.id.as_str()),
-            &AccessReason::referral(),
-        )?;
-        Ok(page)
-    })?;
-    let next = context::next_cursor(&page, limit, |r| r.id.clone());
+    let page = query.page;
+    let list = referrals::for_recipient(
+        &ctx.db,
+        &call.who.subject,
+        query.status.as_deref(),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    call.consulted(list.iter().map(|r| referral_ref(&r.id, &r.case_id)));
+    let next = page.next(&list, |r| r.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "referrals": page, "next": next }),
+        &serde_json::json!({ "referrals": list, "next": next }),
     ))
 }
 
+/// The partner's own referral, or 404 (a partner cannot tell another's from one that does not exist).
+fn own_package(ctx: &Ctx, call: &Call) -> Result<(serde_json::Value, String), Problem> {
+    let package =
+        referrals::package_for(&ctx.db, call.id(), &call.who.subject)?.ok_or_else(no_referral)?;
+    let case_id = referrals::get(&ctx.db, call.id())?
+        .ok_or_else(Problem::internal)?
+        .case_id;
+    Ok((package, case_id))
+}
+
 /// A partner fetches a package: a disclosure to that partner, in the access log.
-fn partner_fetch(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let partner = ctx.caller(req, Action::PartnerReferralRead, "referral", id)?;
-    let package = ctx.transaction(|| {
-        let package =
-            referrals::package_for(&ctx.db, id, &partner.subject)?.ok_or_else(no_referral)?;
-        let mut access = ctx.access(
-            &partner,
-            Operation::Disclosure,
-            "referral",
-            id,
-            &AccessReason::referral(),
-        );
-        access.recipient = Some(partner.subject.clone());
-        ctx.log(access)?;
-        Ok(package)
-    })?;
+fn partner_fetch(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let (package, case_id) = own_package(ctx, call)?;
+    let recipient = call.who.subject.clone();
+    let id = call.id().to_string();
+    call.logs(Operation::Disclosure, referral_ref(&id, &case_id))
+        .recipient = Some(recipient);
     Ok(json(200, &package))
 }
 
-fn partner_acknowledge(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let partner = ctx.caller(req, Action::PartnerReferralAcknowledge, "referral", id)?;
-    let package = ctx.transaction(|| {
-        match referrals::acknowledge(&ctx.db, id, &partner.subject, &now(), &partner.subject)? {
-            Ok(()) => {}
-            Err(Refused::NotFound) => return Err(no_referral()),
-            Err(Refused::WrongStatus(status)) => {
-                return Err(wrong_status(&status, "sent", "acknowledged"));
-            }
+fn partner_acknowledge(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id = call.id().to_string();
+    let partner = call.who.subject.clone();
+    match referrals::acknowledge(&ctx.db, &id, &partner, &now(), &partner)? {
+        Ok(()) => {}
+        Err(Refused::NotFound) => return Err(no_referral()),
+        Err(Refused::WrongStatus(status)) => {
+            return Err(wrong_status(&status, "sent", "acknowledged"));
         }
-        log_referral_change(ctx, &partner, id)?;
-        referrals::package_for(&ctx.db, id, &partner.subject)?.ok_or_else(Problem::internal)
-    })?;
+    }
+    let (package, case_id) = own_package(ctx, call)?;
+    call.logs(Operation::Alteration, referral_ref(&id, &case_id));
     Ok(json(200, &package))
 }

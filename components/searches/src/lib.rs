@@ -2,52 +2,28 @@
 //! checked for compliance, listed and reported on.
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use spin_adapter::context::{
-    self, Ctx, Outcome, access_reason, check, decode, etag, if_match, json_body, now, respond,
-};
-use spin_adapter::json;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
-use spin_sdk::{http_component, variables};
-use stalking_response::audit::Operation;
-use stalking_response::auth::{AccessReason, Action, Principal};
+use serde::Deserialize;
+use spin_adapter::context::{self, Ctx, Outcome, now};
+use spin_adapter::input::{self, Page, check, decode, etag, invalid_query};
+use spin_adapter::{Call, json, json_with};
+use spin_sdk::http::Response;
+use stalking_response::audit::{Operation, RecordRef, RecordType};
 use stalking_response::cases::{self, UpdateRefused};
 use stalking_response::problem::Problem;
 use stalking_response::search_records::{self, Filter, Search};
 use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
 
-#[http_component]
-fn handle(req: Request) -> impl IntoResponse {
-    respond(route(&req))
+spin_adapter::routes! {
+    POST "/api/v1/searches" => SearchCreate, Collection, create;
+    GET "/api/v1/searches" => SearchRead, Asked, list;
+    GET "/api/v1/searches/report" => SearchReport, Asked, report;
+    GET "/api/v1/searches/{id}" => SearchRead, Asked, read;
+    GET "/api/v1/searches/{id}/versions/{n}" => SearchRead, Asked, read_version;
+    POST "/api/v1/searches/{id}/amendments" => SearchAmend, Collection, amend;
 }
 
-fn route(req: &Request) -> Outcome {
-    let ctx = Ctx::open(req)?;
-    let path = req.path().trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').skip(3).collect(); // after /api/v1
-    match (req.method(), segments.as_slice()) {
-        (Method::Post, ["searches"]) => create(&ctx, req),
-        (Method::Get, ["searches"]) => list(&ctx, req),
-        (Method::Get, ["searches", "report"]) => report(&ctx, req),
-        (Method::Get, ["searches", id]) => read(&ctx, req, id),
-        (Method::Get, ["searches", id, "versions", n]) => read_version(&ctx, req, id, n),
-        (Method::Post, ["searches", id, "amendments"]) => amend(&ctx, req, id),
-        (_, ["searches"]) => Err(Problem::method_not_allowed(&["GET", "POST"])),
-        (_, ["searches", _] | ["searches", _, "versions", _]) => {
-            Err(Problem::method_not_allowed(&["GET"]))
-        }
-        (_, ["searches", _, "amendments"]) => Err(Problem::method_not_allowed(&["POST"])),
-        _ => Err(Problem::not_found()),
-    }
-}
-
-/// Days after execution (or expiry) within which a warrant must be endorsed and back at court: force
-/// policy (Code B 8.3 sets no number).
-fn return_days() -> i64 {
-    variables::get("search_return_days")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|d| *d > 0)
-        .unwrap_or(7)
+fn search_ref(id: &str, record: &SearchRecord) -> RecordRef {
+    RecordRef::of_case(RecordType::Search, id, &record.case_id)
 }
 
 /// A search's compliance today, from its record and its case.
@@ -59,7 +35,7 @@ fn compliance(ctx: &Ctx, record: &SearchRecord) -> Result<Compliance, Problem> {
     Ok(searches::compliance(
         record,
         facts,
-        return_days(),
+        ctx.settings.search_return_days,
         time::OffsetDateTime::now_utc(),
     ))
 }
@@ -72,9 +48,11 @@ fn view(ctx: &Ctx, search: &Search) -> Result<serde_json::Value, Problem> {
 }
 
 fn respond_with(status: u16, ctx: &Ctx, search: &Search) -> Outcome {
-    let mut response = json(status, &view(ctx, search)?);
-    response.set_header("etag", etag(search.version));
-    Ok(response)
+    Ok(json_with(
+        status,
+        &view(ctx, search)?,
+        &[("etag", etag(search.version))],
+    ))
 }
 
 fn no_search() -> Problem {
@@ -94,26 +72,24 @@ fn check_case(ctx: &Ctx, record: &SearchRecord) -> Result<(), Problem> {
 
 /// The access-log entry for a write: it carries the digest of what was written.
 fn log_write(
-    ctx: &Ctx,
-    who: &Principal,
+    call: &mut Call,
     operation: Operation,
     id: &str,
+    record: &SearchRecord,
     digest: String,
-) -> Result<(), Problem> {
-    let mut access = ctx.access(who, operation, "search", id, &AccessReason::collection());
-    access.digest = Some(digest);
-    ctx.log(access)
+) {
+    call.logs(operation, search_ref(id, record)).digest = Some(digest);
 }
 
-fn create(ctx: &Ctx, req: &Request) -> Outcome {
-    let officer = ctx.caller(req, Action::SearchCreate, "search", "new")?;
-    let record: SearchRecord = json_body(req)?;
+fn create(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let record: SearchRecord = call.body()?;
     check(searches::validate(&record, time::OffsetDateTime::now_utc()))?;
-    let (status, body) = ctx.create_once(req, &officer, || {
+    let officer = call.who.clone();
+    let (status, body) = ctx.create_once(call.req, &officer, || {
         check_case(ctx, &record)?;
         let id = context::new_id();
         let digest = search_records::create(&ctx.db, &id, &record, &now(), &officer.subject)?;
-        log_write(ctx, &officer, Operation::Collection, &id, digest)?;
+        log_write(call, Operation::Collection, &id, &record, digest);
         let search = search_records::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
         let body = serde_json::to_vec(&view(ctx, &search)?).expect("serialises");
         Ok((201, body))
@@ -129,31 +105,22 @@ fn create(ctx: &Ctx, req: &Request) -> Outcome {
     Ok(response)
 }
 
-fn read(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let reader = ctx.caller(req, Action::SearchRead, "search", id)?;
-    let reason = access_reason(req)?;
-    let search = ctx.transaction(|| {
-        let search = search_records::get(&ctx.db, id)?.ok_or_else(no_search)?;
-        ctx.log(ctx.access(&reader, Operation::Consultation, "search", id, &reason))?;
-        Ok(search)
-    })?;
+fn read(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let search = search_records::get(&ctx.db, call.id())?.ok_or_else(no_search)?;
+    call.consulted([search_ref(&search.id, &search.record)]);
     respond_with(200, ctx, &search)
 }
 
-fn read_version(ctx: &Ctx, req: &Request, id: &str, number: &str) -> Outcome {
-    let reader = ctx.caller(req, Action::SearchRead, "search", id)?;
-    let reason = access_reason(req)?;
-    let number: i64 = number
+fn read_version(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id = call.id().to_string();
+    let number: i64 = call
+        .param("n")
         .parse()
         .map_err(|_| Problem::not_found().with_detail("Versions are numbered from 1."))?;
-    let found = ctx.transaction(|| {
-        let found = search_records::version(&ctx.db, id, number)?.ok_or_else(|| {
-            Problem::not_found().with_detail("There is no such search record or version.")
-        })?;
-        ctx.log(ctx.access(&reader, Operation::Consultation, "search", id, &reason))?;
-        Ok(found)
+    let (info, record) = search_records::version(&ctx.db, &id, number)?.ok_or_else(|| {
+        Problem::not_found().with_detail("There is no such search record or version.")
     })?;
-    let (info, record) = found;
+    call.consulted([search_ref(&id, &record)]);
     Ok(json(
         200,
         &serde_json::json!({ "search_id": id, "version": info, "record": record }),
@@ -168,10 +135,9 @@ struct Amendment {
     changes: serde_json::Value,
 }
 
-fn amend(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
-    let officer = ctx.caller(req, Action::SearchAmend, "search", id)?;
-    let version = if_match(req)?;
-    let amendment: Amendment = json_body(req)?;
+fn amend(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let version = call.if_match()?;
+    let amendment: Amendment = call.body()?;
     let mut errors = Vec::new();
     stalking_response::intake::text(
         &mut errors,
@@ -187,129 +153,125 @@ fn amend(ctx: &Ctx, req: &Request, id: &str) -> Outcome {
         ));
     }
     check(errors)?;
-    let search = ctx.transaction(|| {
-        let current = search_records::get(&ctx.db, id)?.ok_or_else(no_search)?;
-        let mut document = serde_json::to_value(&current.record).expect("serialises");
-        searches::merge_patch(&mut document, &amendment.changes);
-        let record: SearchRecord = decode(document, "/changes")?;
-        let errors: Vec<(String, String)> =
-            searches::validate(&record, time::OffsetDateTime::now_utc())
-                .into_iter()
-                .map(|(pointer, detail)| (format!("/changes{pointer}"), detail))
-                .collect();
-        check(errors)?;
-        if record == current.record {
-            return Err(Problem::validation(vec![(
-                "/changes".into(),
-                "The amendment changes nothing.".into(),
-            )]));
-        }
-        if record.case_id != current.record.case_id {
-            check_case(ctx, &record).map_err(|_| {
-                Problem::validation(vec![(
-                    "/changes/case_id".into(),
-                    "There is no case with this id.".into(),
-                )])
-            })?;
-        }
-        let (_, digest) =
-            match search_records::amend(
-                &ctx.db,
-                id,
-                version,
-                &record,
-                &amendment.changes,
-                &amendment.reason,
-                &now(),
-                &officer.subject,
-            )? {
-                Ok(done) => done,
-                Err(UpdateRefused::VersionMismatch(current)) => {
-                    return Err(Problem::new(412, "version-mismatch", "The record has changed")
+    let id = call.id().to_string();
+    let current = search_records::get(&ctx.db, &id)?.ok_or_else(no_search)?;
+    let mut document = serde_json::to_value(&current.record).expect("serialises");
+    searches::merge_patch(&mut document, &amendment.changes);
+    let record: SearchRecord = decode(document, "/changes")?;
+    let errors: Vec<(String, String)> =
+        searches::validate(&record, time::OffsetDateTime::now_utc())
+            .into_iter()
+            .map(|(pointer, detail)| (format!("/changes{pointer}"), detail))
+            .collect();
+    check(errors)?;
+    if record == current.record {
+        return Err(Problem::validation(vec![(
+            "/changes".into(),
+            "The amendment changes nothing.".into(),
+        )]));
+    }
+    if record.case_id != current.record.case_id {
+        check_case(ctx, &record).map_err(|_| {
+            Problem::validation(vec![(
+                "/changes/case_id".into(),
+                "There is no case with this id.".into(),
+            )])
+        })?;
+    }
+    let amended = search_records::amend(
+        &ctx.db,
+        &id,
+        version,
+        &record,
+        &amendment.changes,
+        &amendment.reason,
+        &now(),
+        &call.who.subject,
+    )?;
+    let (_, digest) = match amended {
+        Ok(done) => done,
+        Err(UpdateRefused::VersionMismatch(current)) => {
+            return Err(
+                Problem::new(412, "version-mismatch", "The record has changed")
                     .with_detail(format!(
                         "The record is now at version {current}: read it again, then amend it."
                     ))
-                    .with_header("etag", etag(current)));
-                }
-                Err(_) => return Err(no_search()),
-            };
-        log_write(ctx, &officer, Operation::Alteration, id, digest)?;
-        search_records::get(&ctx.db, id)?.ok_or_else(Problem::internal)
-    })?;
+                    .with_header("etag", etag(current)),
+            );
+        }
+        Err(_) => return Err(no_search()),
+    };
+    log_write(call, Operation::Alteration, &id, &record, digest);
+    let search = search_records::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
     respond_with(201, ctx, &search)
 }
 
-fn invalid(detail: &str) -> Problem {
-    Problem::new(400, "invalid-query", "Invalid query parameter").with_detail(detail.to_string())
+/// `from` and `to` (inclusive dates), `power` and `case_id`; for lists, `status` and a page; for the
+/// report, `format` and `table`.
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default, deserialize_with = "input::optional_date")]
+    from: Option<String>,
+    #[serde(default, deserialize_with = "input::optional_date")]
+    to: Option<String>,
+    power: Option<String>,
+    case_id: Option<String>,
+    status: Option<String>,
+    format: Option<String>,
+    table: Option<String>,
+    #[serde(flatten)]
+    page: Page,
 }
 
-/// `from` and `to` (inclusive dates), `power` and `case_id` from the query.
-fn filter(req: &Request) -> Result<Filter, Problem> {
-    let date = |name: &str| -> Result<Option<String>, Problem> {
-        match context::query(req, name) {
-            None => Ok(None),
-            Some(d) if stalking_response::intake::parse_date(&d).is_some() => Ok(Some(d)),
-            Some(_) => Err(invalid(&format!("`{name}` is a date, YYYY-MM-DD."))),
-        }
-    };
-    let power = match context::query(req, "power") {
+fn filter(query: &SearchQuery) -> Result<Filter, Problem> {
+    let power = match &query.power {
         None => None,
-        Some(p) => Some(Power::parse(&p).ok_or_else(|| {
-            invalid("`power` is one of pha-s2b-warrant, pace-s8-warrant, pace-s17, pace-s18, pace-s32, consent.")
+        Some(p) => Some(Power::parse(p).ok_or_else(|| {
+            invalid_query("`power` is one of pha-s2b-warrant, pace-s8-warrant, pace-s17, pace-s18, pace-s32, consent.")
         })?),
     };
     let filter = Filter {
-        from: date("from")?,
-        to: date("to")?,
+        from: query.from.clone(),
+        to: query.to.clone(),
         power,
-        case_id: context::query(req, "case_id"),
+        case_id: query.case_id.clone(),
     };
     if let (Some(from), Some(to)) = (&filter.from, &filter.to)
         && from > to
     {
-        return Err(invalid("`from` is after `to`."));
+        return Err(invalid_query("`from` is after `to`."));
     }
     Ok(filter)
 }
 
-fn list(ctx: &Ctx, req: &Request) -> Outcome {
-    let reader = ctx.caller(req, Action::SearchRead, "search-list", "list")?;
-    let reason = access_reason(req)?;
-    let filter = filter(req)?;
-    let status =
-        match context::query(req, "status") {
-            None => None,
-            Some(s) => Some(Status::parse(&s).ok_or_else(|| {
-                invalid("`status` is one of compliant, in-progress, non-compliant.")
-            })?),
-        };
-    let limit = context::limit(req)? as usize;
-    let after = context::query(req, "after");
-    let page = ctx.transaction(|| {
-        let mut page = Vec::new();
-        let mut past_cursor = after.is_none();
-        for search in search_records::select(&ctx.db, &filter)? {
-            if !past_cursor {
-                past_cursor = after.as_deref() == Some(search.id.as_str());
-                continue;
-            }
-            let compliance = compliance(ctx, &search.record)?;
-            if status.is_none_or(|s| s == compliance.status) {
-                page.push((search, compliance));
-                if page.len() == limit {
-                    break;
-                }
+fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: SearchQuery = call.query()?;
+    let filter = filter(&query)?;
+    let status = match &query.status {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            invalid_query("`status` is one of compliant, in-progress, non-compliant.")
+        })?),
+    };
+    let page = &query.page;
+    let limit = page.limit.0 as usize;
+    let mut found = Vec::new();
+    let mut past_cursor = page.after.is_none();
+    for search in search_records::select(&ctx.db, &filter)? {
+        if !past_cursor {
+            past_cursor = page.after.as_deref() == Some(search.id.as_str());
+            continue;
+        }
+        let compliance = compliance(ctx, &search.record)?;
+        if status.is_none_or(|s| s == compliance.status) {
+            found.push((search, compliance));
+            if found.len() == limit {
+                break;
             }
         }
-        ctx.log_list(
-            &reader,
-            "search-list",
-            page.iter().map(|(s, _)| s.id.as_str()),
-            &reason,
-        )?;
-        Ok(page)
-    })?;
-    let items: Vec<serde_json::Value> = page
+    }
+    call.consulted(found.iter().map(|(s, _)| search_ref(&s.id, &s.record)));
+    let items: Vec<serde_json::Value> = found
         .iter()
         .map(|(s, c)| {
             serde_json::json!({
@@ -320,44 +282,34 @@ fn list(ctx: &Ctx, req: &Request) -> Outcome {
             })
         })
         .collect();
-    let next = context::next_cursor(&page, limit as i64, |(s, _)| s.id.clone());
+    let next = page.next(&found, |(s, _)| s.id.clone());
     Ok(json(
         200,
         &serde_json::json!({ "searches": items, "next": next }),
     ))
 }
 
-fn report(ctx: &Ctx, req: &Request) -> Outcome {
-    let reader = ctx.caller(req, Action::SearchReport, "search-report", "report")?;
-    let reason = access_reason(req)?;
-    let filter = filter(req)?;
+fn report(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: SearchQuery = call.query()?;
+    let filter = filter(&query)?;
     let (Some(from), Some(to)) = (filter.from.clone(), filter.to.clone()) else {
-        return Err(invalid(
+        return Err(invalid_query(
             "The report needs a period: `from` and `to`, YYYY-MM-DD.",
         ));
     };
-    let searches: Vec<(Search, Compliance)> = ctx.transaction(|| {
-        let searches = search_records::select(&ctx.db, &filter)?
-            .into_iter()
-            .map(|s| compliance(ctx, &s.record).map(|c| (s, c)))
-            .collect::<Result<Vec<_>, Problem>>()?;
-        ctx.log(ctx.access(
-            &reader,
-            Operation::Consultation,
-            "search-report",
-            &format!("{from}..{to}"),
-            &reason,
-        ))?;
-        Ok(searches)
-    })?;
+    let searches: Vec<(Search, Compliance)> = search_records::select(&ctx.db, &filter)?
+        .into_iter()
+        .map(|s| compliance(ctx, &s.record).map(|c| (s, c)))
+        .collect::<Result<Vec<_>, Problem>>()?;
+    call.consulted(searches.iter().map(|(s, _)| search_ref(&s.id, &s.record)));
     let report = search_records::report(&from, &to, &searches);
-    match context::query(req, "format").as_deref() {
+    match query.format.as_deref() {
         None | Some("json") => Ok(json(200, &report)),
         Some("csv") => {
-            let (body, name) = match context::query(req, "table").as_deref() {
+            let (body, name) = match query.table.as_deref() {
                 None | Some("summary") => (search_records::summary_csv(&report), "summary"),
                 Some("breaches") => (search_records::breaches_csv(&report), "breaches"),
-                Some(_) => return Err(invalid("`table` is summary or breaches.")),
+                Some(_) => return Err(invalid_query("`table` is summary or breaches.")),
             };
             let mut response = Response::new(200, body);
             response.set_header("content-type", "text/csv; charset=utf-8");
@@ -368,6 +320,6 @@ fn report(ctx: &Ctx, req: &Request) -> Outcome {
             response.set_header("cache-control", "no-store");
             Ok(response)
         }
-        Some(_) => Err(invalid("`format` is json or csv.")),
+        Some(_) => Err(invalid_query("`format` is json or csv.")),
     }
 }

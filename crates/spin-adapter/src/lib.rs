@@ -1,7 +1,14 @@
-//! The one place the app touches `spin_sdk` stores and responses: the domain's SQL port over
-//! `spin_sdk::sqlite3`, and problem+json / JSON responses.
+//! The one place the app touches `spin_sdk`: the domain's SQL port over `spin_sdk::sqlite3`, the
+//! key-value store and variables, the route tables and their runner (authentication, authorisation,
+//! the access reason and the access log, before and around every handler), request input, and
+//! problem+json / JSON responses.
 
 pub mod context;
+pub mod input;
+pub mod routes;
+
+pub use context::{Ctx, Outcome};
+pub use routes::{Call, Reason, Route};
 
 use spin_sdk::http::Response;
 use spin_sdk::sqlite3;
@@ -65,6 +72,19 @@ impl Sql for SpinSql {
             rows,
         })
     }
+}
+
+/// A JSON response with the given status, and its headers (e.g. `etag`, `location`).
+pub fn json_with(
+    status: u16,
+    body: &impl serde::Serialize,
+    headers: &[(&str, String)],
+) -> Response {
+    let mut response = json(status, body);
+    for (name, value) in headers {
+        response.set_header(*name, value.as_str());
+    }
+    response
 }
 
 /// A JSON response with the given status.

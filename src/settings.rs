@@ -1,0 +1,194 @@
+//! The force's settings: read once per request from its variables (Spin variables in the app), every
+//! one parsed. (A component sees only the variables `spin.toml` grants it; the rest take their
+//! defaults here, and that component does not use them.) An invalid value is refused with the variable's name — the app then answers 503 and
+//! records nothing — and never replaced by a default: a misconfigured force must not run on guesses.
+
+use crate::audit::Checkpoints;
+use crate::risk::{POLICY_VARIABLES, Policy};
+
+/// Every variable the app reads, with the default it has when the deployment does not set it (the same
+/// defaults as `spin.toml`'s `[variables]`, which a test keeps in step).
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("force_code", "DEV"),
+    ("bootstrap_admin_token", ""),
+    ("audit_checkpoint_key", ""),
+    ("audit_checkpoint_every", "100"),
+    ("auth_max_failures", "10"),
+    ("auth_failure_window_seconds", "300"),
+    ("session_hours", "8"),
+    ("crime_reference_format", "{force}/{year}/{seq:6}"),
+    ("incident_reference_format", "{force}/INC/{year}/{seq:6}"),
+    ("search_return_days", "7"),
+];
+
+/// A bootstrap admin token shorter than a generated token's 256 bits (43 characters) is weak.
+const MIN_BOOTSTRAP_TOKEN: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The force this deployment serves; tokens for another force are refused.
+    pub force: String,
+    pub bootstrap_admin_token: Option<String>,
+    pub checkpoints: Checkpoints,
+    pub throttle: Throttle,
+    pub session_hours: i64,
+    pub crime_reference_format: String,
+    pub incident_reference_format: String,
+    /// Days after a warrant's execution (or expiry) by which it must be endorsed and returned.
+    pub search_return_days: i64,
+    pub risk: Policy,
+}
+
+/// Failed sign-ins allowed in a window before further attempts are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    pub max_failures: i64,
+    pub window_seconds: i64,
+}
+
+/// A variable whose value cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the variable {variable} is not valid: {problem}")]
+pub struct SettingError {
+    pub variable: String,
+    pub problem: String,
+}
+
+impl Settings {
+    /// Reads and parses every variable; `variable` gives a deployment's value, `None` when unset.
+    pub fn from_variables(
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingError> {
+        let text = |name: &'static str| -> String {
+            variable(name).unwrap_or_else(|| {
+                VARIABLES
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, default)| default.to_string())
+                    .unwrap_or_default()
+            })
+        };
+        let invalid = |variable: &str, problem: &str| SettingError {
+            variable: variable.into(),
+            problem: problem.into(),
+        };
+        let number = |name: &'static str, range: std::ops::RangeInclusive<i64>| {
+            text(name)
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        name,
+                        &format!(
+                            "give a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                })
+        };
+        let secret = |name: &'static str| Some(text(name)).filter(|v| !v.trim().is_empty());
+        let reference_format = |name: &'static str| {
+            let format = text(name);
+            if format.contains("{seq") {
+                Ok(format)
+            } else {
+                Err(invalid(
+                    name,
+                    "the format needs a {seq} or {seq:N} placeholder",
+                ))
+            }
+        };
+
+        let force = text("force_code").trim().to_string();
+        if force.is_empty() || force.len() > 16 || !force.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(invalid("force_code", "give 1 to 16 letters or digits"));
+        }
+        let bootstrap_admin_token = secret("bootstrap_admin_token");
+        if bootstrap_admin_token
+            .as_ref()
+            .is_some_and(|t| t.len() < MIN_BOOTSTRAP_TOKEN)
+        {
+            return Err(invalid(
+                "bootstrap_admin_token",
+                "a bootstrap token must be at least 32 characters (or empty for none)",
+            ));
+        }
+        let risk = Policy::from_settings(|name| variable(name)).map_err(|message| {
+            // The policy's messages start with the variable they are about.
+            let name = POLICY_VARIABLES
+                .iter()
+                .map(|(n, _)| *n)
+                .find(|n| message.starts_with(n))
+                .unwrap_or("risk policy");
+            let problem = message
+                .strip_prefix(name)
+                .map(|m| m.trim_start_matches(':').trim())
+                .unwrap_or(&message);
+            invalid(name, problem)
+        })?;
+        Ok(Settings {
+            force,
+            bootstrap_admin_token,
+            checkpoints: Checkpoints {
+                key: secret("audit_checkpoint_key").map(String::into_bytes),
+                every: number("audit_checkpoint_every", 1..=1_000_000)?,
+            },
+            throttle: Throttle {
+                max_failures: number("auth_max_failures", 1..=1_000_000)?,
+                window_seconds: number("auth_failure_window_seconds", 1..=86_400)?,
+            },
+            session_hours: number("session_hours", 1..=24)?,
+            crime_reference_format: reference_format("crime_reference_format")?,
+            incident_reference_format: reference_format("incident_reference_format")?,
+            search_return_days: number("search_return_days", 1..=365)?,
+            risk,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        Settings::from_variables(|name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn unset_variables_take_their_defaults() {
+        let settings = with(&[]).unwrap();
+        assert_eq!(settings.force, "DEV");
+        assert_eq!(settings.session_hours, 8);
+        assert_eq!(settings.checkpoints.every, 100);
+        assert!(settings.checkpoints.key.is_none() && settings.bootstrap_admin_token.is_none());
+        assert_eq!(settings.search_return_days, 7);
+    }
+
+    #[test]
+    fn an_invalid_value_is_named_never_replaced_by_a_default() {
+        for (name, value) in [
+            ("session_hours", "48"),
+            ("session_hours", "eight"),
+            ("auth_max_failures", "0"),
+            ("audit_checkpoint_every", "-1"),
+            ("force_code", "C B"),
+            ("crime_reference_format", "{force}/{year}"),
+            ("search_return_days", ""),
+            ("bootstrap_admin_token", "short"),
+            ("risk_bands", "dash: medium=14, high=10"),
+            ("risk_referral_due_hours", "mash=soon"),
+        ] {
+            let error = with(&[(name, value)]).unwrap_err();
+            assert_eq!(error.variable, name, "{value}: {error}");
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! What the route tables guarantee for every route: refusals are decided (and logged) before any
+//! handler runs, every record shown is logged per record, and a misconfigured force fails closed.
+
+mod support;
+
+use serde_json::Value;
+use support::{ADMIN_TOKEN, TestApp};
+
+const REASON: (&str, &str) = ("x-access-reason", "investigation");
+
+/// The access log's entries after `seq`, as (subject, record_type, record_id, reason_code, outcome).
+fn entries_after(app: &TestApp, seq: i64) -> Vec<(String, String, String, String, String)> {
+    app.database()
+        .prepare(
+            "SELECT subject, record_type, record_id, reason_code, outcome FROM access_log
+             WHERE seq > ?1 ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([seq], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn last_seq(app: &TestApp) -> i64 {
+    app.database()
+        .query_row("SELECT COALESCE(MAX(seq), 0) FROM access_log", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn refusals_are_decided_before_any_handler_and_logged() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let before = last_seq(&app);
+
+    // A query the handler would reject: the caller is refused first, for who they are.
+    let garbage = "/api/v1/audit/access-log?after=not-a-number";
+    let anonymous = app.call("GET", garbage, "", None);
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let forged = app.call("GET", garbage, "srt_not-a-real-token", None);
+    assert_eq!(forged.status, 401, "{}", forged.body);
+    let wrong_role = app.call_with("GET", garbage, &officer, None, &[REASON]);
+    assert_eq!(wrong_role.status, 403, "{}", wrong_role.body);
+    let auditor = app.token("auditor", "A1");
+    let before_auditor = last_seq(&app);
+    let no_reason = app.call("GET", garbage, &auditor, None);
+    assert_eq!(no_reason.status, 400, "{}", no_reason.body);
+    assert_eq!(no_reason.json()["type"], "/problems/access-reason-required");
+
+    let refused: Vec<_> = entries_after(&app, before)
+        .into_iter()
+        .filter(|e| e.4 == "denied")
+        .collect();
+    let expect = |subject: &str, why: &str| {
+        (
+            subject.to_string(),
+            "access-log".to_string(),
+            "list".to_string(),
+            why.to_string(),
+            "denied".to_string(),
+        )
+    };
+    assert_eq!(
+        refused,
+        vec![
+            expect("anonymous", "unauthenticated"),
+            expect("anonymous", "unauthenticated"),
+            expect("1234", "denied"),
+            expect("A1", "reason-missing"),
+        ]
+    );
+    // The auditor's own refusal is the only entry its attempt wrote.
+    assert_eq!(entries_after(&app, before_auditor).len(), 1);
+
+    // With the reason, the same bad query is now the handler's to reject.
+    let bad_query = app.call_with(
+        "GET",
+        garbage,
+        &auditor,
+        None,
+        &[("x-access-reason", "audit")],
+    );
+    assert_eq!(bad_query.status, 400, "{}", bad_query.body);
+    assert_eq!(bad_query.json()["type"], "/problems/invalid-query");
+
+    // Unknown paths and methods are refused before authentication, as problems.
+    let missing = app.call("GET", "/api/v1/cases/x/nothing", "", None);
+    assert_eq!(
+        (missing.status, missing.header("content-type")),
+        (404, "application/problem+json")
+    );
+    let wrong_method = app.call("PUT", "/api/v1/cases", "", None);
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), "POST, GET");
+}
+
+#[test]
+fn every_record_shown_is_logged_and_found_under_its_case() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let auditor = app.token("auditor", "A1");
+    for _ in 0..3 {
+        app.new_case(&officer, true, 1);
+    }
+
+    // A page of two cases: one consultation per case shown.
+    let before = last_seq(&app);
+    let page = app.call_with("GET", "/api/v1/cases?limit=2", &officer, None, &[REASON]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let shown: Vec<String> = page.json()["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    let logged: Vec<String> = entries_after(&app, before)
+        .into_iter()
+        .map(|e| {
+            assert_eq!((e.1.as_str(), e.3.as_str()), ("case", "investigation"));
+            e.2
+        })
+        .collect();
+    assert_eq!(logged, shown);
+
+    // An assessment of the first case shown, read directly, through the case's history and its risk.
+    let case = &shown[0];
+    let created = app.call(
+        "POST",
+        "/api/v1/risk-assessments",
+        &officer,
+        Some(support::dash_body(case, 3)),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let assessment = created.json()["id"].as_str().unwrap().to_string();
+    for path in [
+        format!("/api/v1/risk-assessments/{assessment}"),
+        format!("/api/v1/risk-assessments?case_id={case}"),
+        format!("/api/v1/risk/cases/{case}"),
+    ] {
+        let read = app.call_with("GET", &path, &officer, None, &[REASON]);
+        assert_eq!(read.status, 200, "{path}: {}", read.body);
+    }
+
+    // Who accessed the case: every way in, each with its record.
+    let who = app.call_with(
+        "GET",
+        &format!("/api/v1/audit/access-log?record_type=case&record_id={case}&limit=100"),
+        &auditor,
+        None,
+        &[("x-access-reason", "audit")],
+    );
+    assert_eq!(who.status, 200, "{}", who.body);
+    let seen: Vec<(String, String, String)> = who.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e: &Value| {
+            (
+                e["operation"].as_str().unwrap().to_string(),
+                e["record_type"].as_str().unwrap().to_string(),
+                e["record_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let row = |operation: &str, record_type: &str, id: &str| {
+        (
+            operation.to_string(),
+            record_type.to_string(),
+            id.to_string(),
+        )
+    };
+    assert_eq!(
+        seen,
+        vec![
+            row("collection", "case", case),
+            row("consultation", "case", case), // the list
+            row("collection", "risk-assessment", &assessment),
+            row("consultation", "risk-assessment", &assessment), // read directly
+            row("consultation", "case", case),                   // the history: the case…
+            row("consultation", "risk-assessment", &assessment), // …and each assessment
+            row("consultation", "case", case),                   // the case's risk
+        ],
+        "{}",
+        who.body
+    );
+    assert_eq!(app.verify()["valid"], true);
+}
+
+#[test]
+fn an_invalid_variable_fails_closed_and_names_itself() {
+    let app = TestApp::start_with(&[("session_hours", "48")]);
+    let reply = app.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None);
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    let problem = reply.json();
+    assert_eq!(problem["type"], "/problems/misconfigured");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`session_hours`"),
+        "{problem}"
+    );
+    // Nothing ran: the database was not even opened.
+    let tables: i64 = app
+        .database()
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'access_log'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}
+
+#[test]
+fn the_manifest_repeats_the_settings_defaults() {
+    let manifest: toml::Table = std::fs::read_to_string(support::repo().join("spin.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (name, default) in stalking_response::settings::VARIABLES {
+        assert_eq!(
+            manifest["variables"][*name]["default"].as_str(),
+            Some(*default),
+            "spin.toml's default for {name}"
+        );
+    }
+}
