@@ -5,7 +5,7 @@
 //! [--seconds N] [--connections N] [--rounds N]`. Loopback only, bounded in time and in requests.
 
 #[allow(dead_code)] // shared with the tests, which use all of it
-#[path = "../tests/support/assessments.rs"]
+#[path = "../tests/api/support/assessments.rs"]
 mod assessments;
 
 use http_body_util::{BodyExt, Full};

@@ -31,6 +31,12 @@ pub struct HostConfig {
     pub limits: Limits,
     /// Application variable values that take precedence over the environment (`spin up --variable`).
     pub variables: std::collections::BTreeMap<String, String>,
+    /// Where compiled components are cached, relative to the manifest's folder if relative; `None`
+    /// keeps them in the state directory's `cache/`. Tests start many hosts, each on a fresh state
+    /// directory, and compiling the app's components takes seconds: pointing them all at one cache
+    /// compiles each component once. Sharing is safe because wasmtime keys an entry by the component's
+    /// bytes, its own version and the compiler settings, so a rebuilt component is compiled afresh.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl HostConfig {
@@ -43,6 +49,7 @@ impl HostConfig {
             max_body_bytes: 1 << 20,
             limits: Limits::default(),
             variables: Default::default(),
+            cache_dir: None,
         }
     }
 }
@@ -76,12 +83,17 @@ impl Prepared {
                 .or_else(|| std::env::var(name).ok())
         })?;
         let stores = stores::Stores::open(&state_dir, &runtime_config, &config_dir)?;
+        let cache_dir = match &config.cache_dir {
+            Some(dir) => std::path::absolute(app.dir.join(dir))
+                .context("cannot resolve the cache directory")?,
+            None => state_dir.join("cache"),
+        };
         let runtime = runtime::Runtime::new(
             &app,
             stores,
             variables,
             config.limits.clone(),
-            Some(&state_dir.join("cache")),
+            Some(&cache_dir),
         )?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

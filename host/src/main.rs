@@ -92,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ..Limits::default()
                 },
                 variables: variables.into_iter().collect(),
+                cache_dir: None,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {

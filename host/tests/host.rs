@@ -438,6 +438,46 @@ fn bodies_over_the_limit_get_413() {
     assert_eq!(response.status().as_u16(), 413);
 }
 
+/// The compiled-component cache entries under `dir`, with their modification times.
+fn cache_entries(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            entries.extend(cache_entries(&path));
+        } else if path.extension().is_none() {
+            // Not the cache's own `.stats` and temporary files.
+            let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+            entries.push((path, modified));
+        }
+    }
+    entries.sort();
+    entries
+}
+
+#[test]
+fn compiled_components_are_cached_in_the_state_dir_or_a_shared_cache_dir() {
+    let app = AppDir::new(GUARDED);
+    drop(app.start());
+    assert!(!cache_entries(&app.dir.path().join(".spin/cache")).is_empty());
+
+    // Two apps on one cache directory: the second reuses the first's compilation and writes nothing.
+    let shared = tempfile::tempdir().unwrap();
+    let (first, second) = (AppDir::new(GUARDED), AppDir::new(GUARDED));
+    let start = |app: &AppDir| {
+        let mut config = app.config();
+        config.cache_dir = Some(shared.path().to_path_buf());
+        Running::start(config).unwrap()
+    };
+    drop(start(&first));
+    let compiled = cache_entries(shared.path());
+    assert!(!compiled.is_empty());
+    assert!(!first.dir.path().join(".spin/cache").exists());
+    let host = start(&second);
+    assert_eq!(get(&host, "/anything").0, 200);
+    assert_eq!(cache_entries(shared.path()), compiled);
+}
+
 /// Runs the `spin-host` binary and returns its exit status and standard error.
 fn run_binary(args: &[&str], envs: &[(&str, &str)], wait: Duration) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_spin-host"))

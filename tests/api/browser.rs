@@ -2,8 +2,7 @@
 //! the real app on the host, then checks in the database that the offline and lost-response reports
 //! each made exactly one case. Screenshots at phone width go to `target/screenshots/`.
 
-mod support;
-use support::{TestApp, repo};
+use crate::support::{TestApp, repo};
 
 #[test]
 fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {

@@ -1,7 +1,6 @@
 //! `GET /api/v1/health` and the static files, over real HTTP against the built app.
 
-mod support;
-use support::{TestApp, agent, read};
+use crate::support::{self, TestApp, agent, read};
 
 #[test]
 fn health_reports_stores_and_schema_and_applies_migrations_once() {

@@ -1,9 +1,5 @@
 //! The storage code natively, through `rusqlite` behind the same SQL trait the components use.
 
-#[allow(dead_code)] // shared with the other tests, which use all of it
-#[path = "support/assessments.rs"]
-mod assessments;
-
 use stalking_response::migrations::{self, Migration, MigrationError};
 use stalking_response::sql::{self, Sql, SqlError, Value};
 
@@ -329,7 +325,7 @@ mod risk_storage {
     }
 
     fn dash(case_id: &str, yes: usize) -> NewAssessment {
-        serde_json::from_value(super::assessments::dash_body(case_id, yes)).unwrap()
+        serde_json::from_value(crate::support::dash_body(case_id, yes)).unwrap()
     }
 
     fn assess(db: &rusqlite::Connection, id: &str, case: &Case, yes: usize, now: &str) {

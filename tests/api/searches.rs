@@ -2,9 +2,8 @@
 //! listed and reported on (JSON and CSV), every error path, who may do what, tampering caught, and the
 //! access log exported and verified outside the app.
 
-mod support;
+use crate::support::{self, TestApp};
 use serde_json::{Value, json};
-use support::TestApp;
 use time::OffsetDateTime;
 
 const REASON: (&str, &str) = ("x-access-reason", "audit");

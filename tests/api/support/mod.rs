@@ -1,9 +1,7 @@
 //! Serves the real app (`spin.toml` and the built `.wasm` components) on the local host, with its own
-//! state folder, for end-to-end tests over HTTP.
-#![allow(dead_code)] // each test file uses a different part
+//! state folder, for end-to-end tests over HTTP. Every test app shares one cache of compiled components.
 
 mod assessments;
-#[allow(unused_imports)] // each test file uses a different part
 pub use assessments::{assessment_body, dash_body};
 use serde_json::Value;
 use spin_host::{HostConfig, Running};
@@ -85,6 +83,10 @@ impl TestApp {
         let mut config = HostConfig::new(repo().join("spin.toml"));
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.state_dir = PathBuf::from(state_dir);
+        // Compiling the six components takes seconds and every test starts its own app (some restart
+        // it): one cache for all of them, kept in target/ for the next run too, compiles each once.
+        // Entries are keyed by the components' bytes, so a rebuilt component is compiled again.
+        config.cache_dir = Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("spin-host-cache"));
         for (name, value) in test_variables()
             .into_iter()
             .chain(variables.iter().copied())

@@ -1,10 +1,9 @@
 //! The OpenAPI document describes the app: every documented operation answers with a documented status,
 //! content type and body shape, and every API route in spin.toml is documented.
 
-mod support;
+use crate::support::{self, ADMIN_TOKEN, TestApp, repo};
 use serde_json::Value;
 use serde_json::json;
-use support::{ADMIN_TOKEN, TestApp, repo};
 
 fn document() -> Value {
     serde_json::from_str(&std::fs::read_to_string(repo().join("openapi.json")).unwrap()).unwrap()

@@ -1,9 +1,8 @@
 //! Access control end to end: authentication (tokens, sessions, CSRF, throttling), the role × endpoint
 //! matrix, the access log with its reasons, tamper evidence, and the PIN control.
 
-mod support;
+use crate::support::{self, ADMIN_TOKEN, TestApp};
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, TestApp};
 
 const REASON: (&str, &str) = ("x-access-reason", "investigation");
 
@@ -11,7 +10,7 @@ fn new_case(app: &TestApp, token: &str, stalking: bool, occasions: usize) -> Str
     app.new_case(token, stalking, occasions)
 }
 
-fn request_pin(app: &TestApp, token: &str, case: &str) -> crate::support::Reply {
+fn request_pin(app: &TestApp, token: &str, case: &str) -> support::Reply {
     app.call(
         "POST",
         &format!("/api/v1/cases/{case}/pins"),

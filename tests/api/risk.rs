@@ -2,9 +2,8 @@
 //! when due, reviews, referrals and the partner's side, what is overdue, every error path, and who may
 //! do what.
 
-mod support;
+use crate::support::{self, ADMIN_TOKEN, TestApp, dash_body, repo};
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, TestApp, dash_body, repo};
 
 const REASON: (&str, &str) = ("x-access-reason", "safeguarding");
 

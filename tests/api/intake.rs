@@ -1,9 +1,8 @@
 //! Intake and crime recording end to end: cases and occurrences, stalking first, the crime decision and
 //! its clock, linked suspects, idempotent creation, strict validation, concurrency and restarts.
 
-mod support;
+use crate::support::{self, TestApp, case_body, occurrence_body};
 use serde_json::{Value, json};
-use support::{TestApp, case_body, occurrence_body};
 
 const REASON: (&str, &str) = ("x-access-reason", "investigation");
 

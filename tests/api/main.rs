@@ -1,0 +1,17 @@
+//! The app's tests, one binary with a module per feature: one link step, and one process, so the
+//! compiled components are shared by every test app (see `support::TestApp`).
+//!
+//! `storage` runs the storage code natively through `rusqlite`; the others drive the built `.wasm` app
+//! over HTTP on the local host, and `browser` drives the web form in headless Chromium. Run one feature
+//! with e.g. `cargo test --profile host --test api -- risk::`.
+
+mod support;
+
+mod access;
+mod browser;
+mod health;
+mod intake;
+mod openapi;
+mod risk;
+mod searches;
+mod storage;
