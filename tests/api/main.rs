@@ -9,6 +9,7 @@ mod support;
 
 mod access;
 mod browser;
+mod guarantees;
 mod health;
 mod intake;
 mod openapi;

@@ -1,10 +1,8 @@
 //! What the route tables guarantee for every route: refusals are decided (and logged) before any
 //! handler runs, every record shown is logged per record, and a misconfigured force fails closed.
 
-mod support;
-
+use crate::support::{self, ADMIN_TOKEN, TestApp};
 use serde_json::Value;
-use support::{ADMIN_TOKEN, TestApp};
 
 const REASON: (&str, &str) = ("x-access-reason", "investigation");
 
