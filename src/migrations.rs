@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_searches",
         sql: include_str!("../migrations/0005_searches.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_bounded_lists",
+        sql: include_str!("../migrations/0006_bounded_lists.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

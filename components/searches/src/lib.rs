@@ -286,21 +286,15 @@ fn list(ctx: &Ctx, req: &Request) -> Outcome {
     let limit = context::limit(req)? as usize;
     let after = context::query(req, "after");
     let page = ctx.transaction(|| {
-        let mut page = Vec::new();
-        let mut past_cursor = after.is_none();
-        for search in search_records::select(&ctx.db, &filter)? {
-            if !past_cursor {
-                past_cursor = after.as_deref() == Some(search.id.as_str());
-                continue;
-            }
-            let compliance = compliance(ctx, &search.record)?;
-            if status.is_none_or(|s| s == compliance.status) {
-                page.push((search, compliance));
-                if page.len() == limit {
-                    break;
-                }
-            }
-        }
+        let page = search_records::list(
+            &ctx.db,
+            &filter,
+            status,
+            after.as_deref(),
+            limit as i64,
+            return_days(),
+            time::OffsetDateTime::now_utc(),
+        )?;
         ctx.log_list(
             &reader,
             "search-list",
@@ -337,10 +331,12 @@ fn report(ctx: &Ctx, req: &Request) -> Outcome {
         ));
     };
     let searches: Vec<(Search, Compliance)> = ctx.transaction(|| {
-        let searches = search_records::select(&ctx.db, &filter)?
-            .into_iter()
-            .map(|s| compliance(ctx, &s.record).map(|c| (s, c)))
-            .collect::<Result<Vec<_>, Problem>>()?;
+        let searches = search_records::select_checked(
+            &ctx.db,
+            &filter,
+            return_days(),
+            time::OffsetDateTime::now_utc(),
+        )?;
         ctx.log(ctx.access(
             &reader,
             Operation::Consultation,
