@@ -68,7 +68,8 @@ pub struct ReviewStatus {
 }
 
 /// The pair's history, for escalation and repeat referrals: occasions on cases with the same victim
-/// (normalised name and date of birth) and a linked suspect, within the window.
+/// (normalised name and date of birth) and a linked suspect, within the window. Three statements,
+/// however many cases the pair has.
 pub fn history(
     db: &impl Sql,
     case: &Case,
@@ -76,36 +77,33 @@ pub fn history(
     window_days: i64,
 ) -> Result<History, SqlError> {
     let since = parse_time(now).unwrap_or(OffsetDateTime::UNIX_EPOCH) - Duration::days(window_days);
-    let pair = pair_cases(db, case)?;
+    let pair = Value::json(&pair_cases(db, case)?);
     let mut occasions: Vec<OffsetDateTime> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
-    for id in &pair {
-        let rows = db.query(
-            "SELECT occurred_from, recorded_at FROM occurrences WHERE case_id = ?1",
-            &[id.as_str().into()],
-        )?;
-        for row in &rows.rows {
-            if let Some(at) = row[0].text().as_deref().and_then(parse_time)
-                && at >= since
-            {
-                occasions.push(at);
-                recorded.push(row[1].text().unwrap_or_default());
-            }
+    let rows = db.query(
+        "SELECT occurred_from, recorded_at FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1))",
+        std::slice::from_ref(&pair),
+    )?;
+    for row in &rows.rows {
+        if let Some(at) = row[0].text().as_deref().and_then(parse_time)
+            && at >= since
+        {
+            occasions.push(at);
+            recorded.push(row[1].text().unwrap_or_default());
         }
     }
     let since_text = timestamp(since);
     let mut repeat_referrals = BTreeSet::new();
-    for id in &pair {
-        let rows = db.query(
-            "SELECT agency, MAX(created_at) FROM referrals WHERE case_id = ?1 AND created_at >= ?2 GROUP BY agency",
-            &[id.as_str().into(), since_text.as_str().into()],
-        )?;
-        for row in &rows.rows {
-            let last = row[1].text().unwrap_or_default();
-            // SafeLives' repeat: any incident for the pair after the last referral.
-            if recorded.iter().any(|r| *r > last) {
-                repeat_referrals.insert(row[0].text().unwrap_or_default());
-            }
+    let rows = db.query(
+        "SELECT agency, MAX(created_at) FROM referrals
+         WHERE case_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 GROUP BY case_id, agency",
+        &[pair, since_text.as_str().into()],
+    )?;
+    for row in &rows.rows {
+        let last = row[1].text().unwrap_or_default();
+        // SafeLives' repeat: any incident for the pair after the last referral.
+        if recorded.iter().any(|r| *r > last) {
+            repeat_referrals.insert(row[0].text().unwrap_or_default());
         }
     }
     Ok(History {
@@ -116,23 +114,32 @@ pub fn history(
     })
 }
 
-/// This case and every other case with the same victim and a linked suspect.
+/// This case and every other case with the same victim and a linked suspect (all of them, not only
+/// the linked cases a case lists), in one statement.
 fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<String>, SqlError> {
     let mut cases = vec![case.id.clone()];
     let Some(victim) = victim_key(&case.victim.name, case.victim.date_of_birth.as_deref()) else {
         return Ok(cases);
     };
-    let linked: BTreeSet<&String> = case.suspects.iter().flat_map(|s| &s.linked_cases).collect();
-    for other in linked {
-        let rows = db.query(
-            "SELECT victim_name, victim_date_of_birth FROM cases WHERE id = ?1",
-            &[other.as_str().into()],
-        )?;
-        if let Some(row) = rows.rows.first()
-            && victim_key(&row[0].text().unwrap_or_default(), row[1].text().as_deref()).as_ref()
-                == Some(&victim)
+    let rows = db.query(
+        "SELECT DISTINCT c.id, c.victim_name, c.victim_date_of_birth FROM suspects mine
+         JOIN suspects other ON other.link_key = mine.link_key AND other.case_id != mine.case_id
+         JOIN cases c ON c.id = other.case_id
+         WHERE mine.case_id = ?1 AND c.victim_date_of_birth = ?2 ORDER BY c.id",
+        &[
+            case.id.as_str().into(),
+            case.victim
+                .date_of_birth
+                .as_deref()
+                .unwrap_or_default()
+                .into(),
+        ],
+    )?;
+    for row in &rows.rows {
+        if victim_key(&row[1].text().unwrap_or_default(), row[2].text().as_deref()).as_ref()
+            == Some(&victim)
         {
-            cases.push(other.clone());
+            cases.push(row[0].text().unwrap_or_default());
         }
     }
     Ok(cases)
@@ -577,46 +584,115 @@ pub struct OverdueItem {
     pub reasons: Vec<String>,
 }
 
-/// At most `limit` of each kind, the longest overdue first.
+/// An assessment is current when no later one of its purpose is on its case (`a` in the statement).
+const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM risk_assessments b WHERE b.case_id = a.case_id AND b.purpose = a.purpose
+    AND (b.assessed_at > a.assessed_at OR (b.assessed_at = a.assessed_at AND b.id > a.id)))";
+
+/// At most `limit` of each kind, by the assessments' review dates (referrals: the longest overdue
+/// first). Worked out and limited in SQL: four statements, however many assessments there are.
 pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError> {
-    // Current assessments only: the latest of each purpose on each case.
-    let current = db.query(
+    let limit = limit.max(0);
+    // Current assessments due for review: the review date (the latest review's next date, or the
+    // assessment's) has passed, or an occurrence was recorded on the case since the assessment or its
+    // latest review. As `review_status` says for one assessment.
+    let due = db.query(
         &format!(
-            "SELECT {COLUMNS} FROM risk_assessments a WHERE NOT EXISTS (
-                 SELECT 1 FROM risk_assessments b WHERE b.case_id = a.case_id AND b.purpose = a.purpose
-                   AND (b.assessed_at > a.assessed_at OR (b.assessed_at = a.assessed_at AND b.id > a.id)))
-             ORDER BY a.review_by"
+            "WITH current AS (
+                 SELECT a.rowid AS seq, a.id, a.case_id, a.instrument_id, a.review_by,
+                        COALESCE((SELECT r.next_review_by FROM risk_reviews r WHERE r.assessment_id = a.id
+                                  ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1), a.review_by) AS due_by,
+                        COALESCE((SELECT r.reviewed_at FROM risk_reviews r WHERE r.assessment_id = a.id
+                                  ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1), a.assessed_at) AS since
+                 FROM risk_assessments a WHERE {CURRENT})
+             SELECT id, case_id, instrument_id, due_by, since FROM current
+             WHERE ?1 > due_by
+                OR EXISTS (SELECT 1 FROM occurrences o WHERE o.case_id = current.case_id AND o.recorded_at > current.since)
+             ORDER BY review_by, seq LIMIT ?2"
         ),
-        &[],
+        &[now.into(), limit.into()],
     )?;
-    let mut assessments = Vec::new();
-    let mut reviews = Vec::new();
-    for row in &current.rows {
-        let a = assemble(db, row, now)?;
-        if a.review.due && (assessments.len() as i64) < limit {
-            assessments.push(OverdueItem {
-                what: format!("{} review", a.instrument.id),
-                due_at: a.review.review_by.clone(),
-                reasons: a.review.reasons.clone(),
-                id: a.id.clone(),
-                case_id: a.case_id.clone(),
-            });
-        }
-        if let Some(s) = a.supervisor_review.as_ref().filter(|s| s.overdue)
-            && (reviews.len() as i64) < limit
-        {
-            reviews.push(OverdueItem {
-                id: a.id.clone(),
-                case_id: a.case_id.clone(),
-                what: format!(
-                    "supervisor's review of a {} assessment",
-                    a.level.map_or("", Level::as_str)
-                ),
-                due_at: s.due_at.clone(),
-                reasons: vec![format!("Required by {} and not yet done.", s.due_at)],
-            });
+    // The occurrences recorded since, for the reasons: one statement for the page.
+    let since: Vec<(String, String)> = due
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r[1].text().unwrap_or_default(),
+                r[4].text().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut later: Vec<Vec<String>> = vec![Vec::new(); since.len()];
+    if !since.is_empty() {
+        let rows = db.query(
+            "SELECT p.key, o.number, o.recorded_at FROM json_each(?1) p
+             JOIN occurrences o ON o.case_id = json_extract(p.value, '$[0]') AND o.recorded_at > json_extract(p.value, '$[1]')
+             ORDER BY p.key, o.number",
+            &[Value::json(&since)],
+        )?;
+        for row in &rows.rows {
+            if let Some(reasons) = row[0]
+                .integer()
+                .and_then(|i| later.get_mut(usize::try_from(i).ok()?))
+            {
+                reasons.push(format!(
+                    "Occurrence {} was recorded at {}, after this assessment was made or last reviewed.",
+                    row[1].integer().unwrap_or(0),
+                    row[2].text().unwrap_or_default()
+                ));
+            }
         }
     }
+    let assessments = due
+        .rows
+        .iter()
+        .zip(later)
+        .map(|(r, later)| {
+            let due_by = r[3].text().unwrap_or_default();
+            let mut reasons = Vec::new();
+            if now > due_by.as_str() {
+                reasons.push(format!("The review date ({due_by}) has passed."));
+            }
+            reasons.extend(later);
+            OverdueItem {
+                id: r[0].text().unwrap_or_default(),
+                case_id: r[1].text().unwrap_or_default(),
+                what: format!("{} review", r[2].text().unwrap_or_default()),
+                due_at: due_by,
+                reasons,
+            }
+        })
+        .collect();
+    // Current assessments whose supervisor's review is past due and not done (no review yet).
+    let reviews = db
+        .query(
+            &format!(
+                "SELECT a.id, a.case_id, a.level, a.supervisor_review_due_at FROM risk_assessments a
+                 WHERE a.supervisor_review_due_at IS NOT NULL AND ?1 > a.supervisor_review_due_at
+                   AND NOT EXISTS (SELECT 1 FROM risk_reviews r WHERE r.assessment_id = a.id) AND {CURRENT}
+                 ORDER BY a.review_by, a.rowid LIMIT ?2"
+            ),
+            &[now.into(), limit.into()],
+        )?
+        .rows
+        .iter()
+        .map(|r| {
+            let due_at = r[3].text().unwrap_or_default();
+            OverdueItem {
+                id: r[0].text().unwrap_or_default(),
+                case_id: r[1].text().unwrap_or_default(),
+                what: format!(
+                    "supervisor's review of a {} assessment",
+                    r[2].text()
+                        .as_deref()
+                        .and_then(Level::parse)
+                        .map_or("", Level::as_str)
+                ),
+                reasons: vec![format!("Required by {due_at} and not yet done.")],
+                due_at,
+            }
+        })
+        .collect();
     let referrals = referrals::overdue(db, now, limit)?
         .into_iter()
         .map(|r| OverdueItem {

@@ -6,6 +6,7 @@ use crate::intake::{
 };
 use crate::sql::{Rows, Sql, SqlError, Value};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// NCRS: a crime decision within 24 hours of the report.
 pub const DECISION_HOURS: i64 = 24;
@@ -52,8 +53,10 @@ pub struct SuspectView {
     pub name: String,
     pub date_of_birth: Option<String>,
     pub police_id: Option<String>,
-    /// Other cases with the same suspect.
+    /// Other cases with the same suspect: the first [`LINKED_CASES_LISTED`] by id.
     pub linked_cases: Vec<String>,
+    /// How many other cases have the same suspect.
+    pub linked_case_count: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -271,73 +274,202 @@ const CASE_COLUMNS: &str = "id, version, incident_reference, reported_at, report
     four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
     crime_reference, principal_classification, included_classifications, decision_reason, decided_at, decided_by";
 
-/// One case with everything about it.
+/// One case with everything about it: four statements (the case, its suspects, the cases linked to
+/// them, its occurrences), however many suspects and linked cases it has.
 pub fn get(db: &impl Sql, id: &str) -> Result<Option<Case>, SqlError> {
     let rows = db.query(
         &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
         &[id.into()],
     )?;
-    match rows.rows.first() {
-        Some(row) => Ok(Some(assemble(db, row)?)),
-        None => Ok(None),
+    Ok(load(db, &rows)?.pop())
+}
+
+/// At most this many linked cases are listed for a suspect (the first by id); `linked_case_count`
+/// counts them all. A suspect shared by hundreds of cases costs each read of one of them no more.
+pub const LINKED_CASES_LISTED: usize = 20;
+
+/// The ids of `rows` (each starting with a case id) as one JSON array, for `IN (SELECT value FROM
+/// json_each(?))`: one statement for any number of rows.
+fn id_array(rows: &Rows) -> Value {
+    Value::json(
+        &rows
+            .rows
+            .iter()
+            .map(|r| r[0].text().unwrap_or_default())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Child rows grouped by the case id in their first column, in the order the statement gave them.
+fn by_case(rows: Rows) -> BTreeMap<String, Vec<Vec<Value>>> {
+    let mut grouped: BTreeMap<String, Vec<Vec<Value>>> = BTreeMap::new();
+    for row in rows.rows {
+        grouped
+            .entry(row[0].text().unwrap_or_default())
+            .or_default()
+            .push(row);
+    }
+    grouped
+}
+
+/// Assembles the cases of `rows` (`SELECT {CASE_COLUMNS}`), in their order, with a constant number of
+/// statements: their suspects, the cases linked to those suspects, and their occurrences, each batched.
+fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
+    if rows.rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = id_array(rows);
+    let suspects = by_case(db.query(
+        "SELECT case_id, name, date_of_birth, police_id, link_key FROM suspects
+         WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, position",
+        std::slice::from_ref(&ids),
+    )?);
+    // For each link key on these suspects: how many cases share it, and the first few by id (one more
+    // than are listed, since one of them is the reading case itself).
+    let mut links: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
+    if suspects.values().flatten().any(|s| s[4] != Value::Null) {
+        let rows = db.query(
+            "WITH keys AS (
+                 SELECT DISTINCT link_key FROM suspects
+                 WHERE case_id IN (SELECT value FROM json_each(?1)) AND link_key IS NOT NULL),
+             sharing AS (
+                 SELECT DISTINCT s.link_key, s.case_id FROM keys k JOIN suspects s ON s.link_key = k.link_key),
+             ranked AS (
+                 SELECT link_key, case_id,
+                        ROW_NUMBER() OVER (PARTITION BY link_key ORDER BY case_id) AS n,
+                        COUNT(*) OVER (PARTITION BY link_key) AS total
+                 FROM sharing)
+             SELECT link_key, case_id, total FROM ranked WHERE n <= ?2 ORDER BY link_key, case_id",
+            &[ids.clone(), (LINKED_CASES_LISTED as i64 + 1).into()],
+        )?;
+        for row in rows.rows {
+            let entry = links.entry(row[0].text().unwrap_or_default()).or_default();
+            entry.0 = row[2].integer().unwrap_or(0);
+            entry.1.push(row[1].text().unwrap_or_default());
+        }
+    }
+    let mut occurrences = by_case(db.query(
+        "SELECT case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours,
+                description, fear_of_violence, breach_of_order
+         FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, number",
+        &[ids],
+    )?);
+    Ok(rows
+        .rows
+        .iter()
+        .map(|r| {
+            let id = r[0].text().unwrap_or_default();
+            let suspects = suspects
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    let (count, linked_cases) = match s[4].text().and_then(|key| links.get(&key)) {
+                        // Every case sharing the key but this one (which has it too).
+                        Some((total, first)) => (
+                            total - 1,
+                            first
+                                .iter()
+                                .filter(|other| **other != id)
+                                .take(LINKED_CASES_LISTED)
+                                .cloned()
+                                .collect(),
+                        ),
+                        None => (0, Vec::new()),
+                    };
+                    SuspectView {
+                        name: s[1].text().unwrap_or_default(),
+                        date_of_birth: s[2].text(),
+                        police_id: s[3].text(),
+                        linked_cases,
+                        linked_case_count: count,
+                    }
+                })
+                .collect();
+            let occurrences = occurrences.remove(&id).unwrap_or_default();
+            assemble(r, suspects, to_occurrences(&occurrences))
+        })
+        .collect())
+}
+
+/// Whether each case indicates or records stalking (as [`Case::stalking`]), in one statement; a case
+/// that does not exist is absent.
+pub fn stalking(db: &impl Sql, ids: &[&str]) -> Result<BTreeMap<String, bool>, SqlError> {
+    let rows = db.query(
+        "SELECT c.id, c.four_fixated, c.four_obsessive, c.four_unwanted, c.four_repeated, c.serious_alarm_or_distress,
+                c.principal_classification, c.included_classifications, o.number, o.behaviours, o.fear_of_violence
+         FROM cases c LEFT JOIN occurrences o ON o.case_id = c.id
+         WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.id, o.number",
+        &[Value::json(&ids)],
+    )?;
+    Ok(by_case(rows)
+        .into_iter()
+        .map(|(id, rows)| {
+            let r = &rows[0];
+            let occasions = rows
+                .iter()
+                .filter(|o| o[8] != Value::Null)
+                .map(|o| (o[9].from_json().unwrap_or_default(), o[10].flag()))
+                .collect();
+            let (suggestion, recorded) = derive(
+                four(&r[1..5]),
+                r[5].flag(),
+                occasions,
+                r[6].text().as_ref(),
+                &r[7].from_json::<Vec<String>>().unwrap_or_default(),
+            );
+            (id, suggestion.stalking_indicated || recorded)
+        })
+        .collect())
+}
+
+fn four(flags: &[Value]) -> Four {
+    Four {
+        fixated: flags[0].flag(),
+        obsessive: flags[1].flag(),
+        unwanted: flags[2].flag(),
+        repeated: flags[3].flag(),
     }
 }
 
-fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
-    let id = r[0].text().unwrap_or_default();
-    let suspects_rows = db.query(
-        "SELECT name, date_of_birth, police_id, link_key FROM suspects WHERE case_id = ?1 ORDER BY position",
-        &[id.as_str().into()],
-    )?;
-    let mut suspects = Vec::new();
-    for s in &suspects_rows.rows {
-        let linked_cases = match &s[3] {
-            Value::Text(key) => db
-                .query(
-                    "SELECT DISTINCT case_id FROM suspects WHERE link_key = ?1 AND case_id != ?2 ORDER BY case_id",
-                    &[key.as_str().into(), id.as_str().into()],
-                )?
-                .rows
-                .iter()
-                .map(|row| row[0].text().unwrap_or_default())
-                .collect(),
-            _ => Vec::new(),
-        };
-        suspects.push(SuspectView {
-            name: s[0].text().unwrap_or_default(),
-            date_of_birth: s[1].text(),
-            police_id: s[2].text(),
-            linked_cases,
-        });
-    }
-    let occurrences = occurrences(&db.query(
-        "SELECT number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours, description,
-                fear_of_violence, breach_of_order FROM occurrences WHERE case_id = ?1 ORDER BY number",
-        &[id.as_str().into()],
-    )?);
-    let four = Four {
-        fixated: r[9].flag(),
-        obsessive: r[10].flag(),
-        unwanted: r[11].flag(),
-        repeated: r[12].flag(),
-    };
-    let serious_alarm_or_distress = r[13].flag();
+/// What the facts suggest, and whether a stalking classification is recorded.
+fn derive(
+    four: Four,
+    serious_alarm_or_distress: bool,
+    occasions: Vec<(Vec<Behaviour>, bool)>,
+    principal: Option<&String>,
+    included: &[String],
+) -> (Suggestion, bool) {
     let suggestion = intake::suggest(&Facts {
         four,
         serious_alarm_or_distress,
-        occasions: occurrences
-            .iter()
-            .map(|o| (o.behaviours.clone(), o.fear_of_violence))
-            .collect(),
+        occasions,
     });
-    let principal = r[17].text();
-    let included: Vec<String> = r[18].from_json().unwrap_or_default();
-    let stalking_recorded = principal
-        .iter()
+    let recorded = principal
+        .into_iter()
         .chain(included.iter())
         .filter_map(|c| Classification::parse(c))
         .any(Classification::is_stalking);
-    Ok(Case {
+    (suggestion, recorded)
+}
+
+fn assemble(r: &[Value], suspects: Vec<SuspectView>, occurrences: Vec<Occurrence>) -> Case {
+    let id = r[0].text().unwrap_or_default();
+    let four = four(&r[9..13]);
+    let serious_alarm_or_distress = r[13].flag();
+    let principal = r[17].text();
+    let included: Vec<String> = r[18].from_json().unwrap_or_default();
+    let (suggestion, stalking_recorded) = derive(
+        four,
+        serious_alarm_or_distress,
+        occurrences
+            .iter()
+            .map(|o| (o.behaviours.clone(), o.fear_of_violence))
+            .collect(),
+        principal.as_ref(),
+        &included,
+    );
+    Case {
         version: r[1].integer().unwrap_or(0),
         incident_reference: r[2].text().unwrap_or_default(),
         reported_at: r[3].text().unwrap_or_default(),
@@ -348,7 +480,7 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
             name: r[7].text().unwrap_or_default(),
             date_of_birth: r[8].text(),
         },
-        linked_suspect: suspects.iter().any(|s| !s.linked_cases.is_empty()),
+        linked_suspect: suspects.iter().any(|s| s.linked_case_count > 0),
         suspects,
         four,
         serious_alarm_or_distress,
@@ -365,24 +497,24 @@ fn assemble(db: &impl Sql, r: &[Value]) -> Result<Case, SqlError> {
         decided_at: r[20].text(),
         decided_by: r[21].text(),
         id,
-    })
+    }
 }
 
-fn occurrences(rows: &Rows) -> Vec<Occurrence> {
-    rows.rows
-        .iter()
+/// Rows of `SELECT case_id, number, recorded_at, …` as occurrences.
+fn to_occurrences(rows: &[Vec<Value>]) -> Vec<Occurrence> {
+    rows.iter()
         .map(|o| Occurrence {
-            number: o[0].integer().unwrap_or(0),
-            recorded_at: o[1].text().unwrap_or_default(),
-            recorded_by: o[2].text().unwrap_or_default(),
-            from: o[3].text().unwrap_or_default(),
-            to: o[4].text(),
-            location: o[5].text().unwrap_or_default(),
-            channel: serde_json::Value::String(o[6].text().unwrap_or_default()),
-            behaviours: o[7].from_json().unwrap_or_default(),
-            description: o[8].text().unwrap_or_default(),
-            fear_of_violence: o[9].flag(),
-            breach_of_order: o[10].flag(),
+            number: o[1].integer().unwrap_or(0),
+            recorded_at: o[2].text().unwrap_or_default(),
+            recorded_by: o[3].text().unwrap_or_default(),
+            from: o[4].text().unwrap_or_default(),
+            to: o[5].text(),
+            location: o[6].text().unwrap_or_default(),
+            channel: serde_json::Value::String(o[7].text().unwrap_or_default()),
+            behaviours: o[8].from_json().unwrap_or_default(),
+            description: o[9].text().unwrap_or_default(),
+            fear_of_violence: o[10].flag(),
+            breach_of_order: o[11].flag(),
         })
         .collect()
 }
@@ -402,7 +534,8 @@ pub struct Filter {
     pub officer: Option<String>,
 }
 
-/// A page of cases, newest report first, after a cursor (the last id of the previous page).
+/// A page of cases, newest report first, after a cursor (the last id of the previous page): four
+/// statements at most, whatever the page size (see [`get`]).
 pub fn list(
     db: &impl Sql,
     filter: &Filter,
@@ -436,7 +569,7 @@ pub fn list(
             limit.into(),
         ],
     )?;
-    rows.rows.iter().map(|r| assemble(db, r)).collect()
+    load(db, &rows)
 }
 
 /// Counts only: what an analyst may see.

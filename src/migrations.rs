@@ -1,7 +1,7 @@
 //! Schema migrations: the versioned files in `migrations/`, applied in order, once, by the app itself.
 //!
-//! Each file is plain SQL written to be re-runnable (`CREATE … IF NOT EXISTS`), so the same files also
-//! work with `spin up --sqlite @migrations/NNNN_name.sql`. The runner records what it applied in
+//! Each file is plain SQL, re-runnable where SQLite allows it (`CREATE … IF NOT EXISTS`; adding a column
+//! cannot be, as in 0006), and applied once by the app, never by `spin up --sqlite`. The runner records what it applied in
 //! `schema_version` and applies what is missing inside one `BEGIN IMMEDIATE` transaction, so two
 //! requests racing at start-up cannot both apply a file.
 
@@ -44,8 +44,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 6,
-        name: "0006_access_log_cases",
-        sql: include_str!("../migrations/0006_access_log_cases.sql"),
+        name: "0006_bounded_lists",
+        sql: include_str!("../migrations/0006_bounded_lists.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_access_log_cases",
+        sql: include_str!("../migrations/0007_access_log_cases.sql"),
     },
 ];
 

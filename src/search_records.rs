@@ -2,12 +2,13 @@
 //! never changed or removed; the access-log entry that wrote each version carries the same digest, so
 //! a record edited in the database no longer matches the hash-chained log. Also the compliance report.
 
-use crate::cases::UpdateRefused;
-use crate::searches::{self, Compliance, Power, RuleOutcome, SearchRecord, Status};
+use crate::cases::{self, UpdateRefused};
+use crate::searches::{self, CaseFacts, Compliance, Power, RuleOutcome, SearchRecord, Status};
 use crate::sql::{Sql, SqlError, Value};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use time::OffsetDateTime;
 
 /// A version's document as stored, and its digest.
 pub fn encode(record: &SearchRecord) -> (String, String) {
@@ -153,37 +154,62 @@ pub struct Search {
 }
 
 pub fn get(db: &impl Sql, id: &str) -> Result<Option<Search>, SqlError> {
-    let rows = db.query(
-        "SELECT id, version, searched_on, created_at, created_by FROM searches WHERE id = ?1",
-        &[id.into()],
-    )?;
-    match rows.rows.first() {
-        None => Ok(None),
-        Some(row) => assemble(db, row).map(Some),
-    }
+    Ok(load(db, "s.id = ?1", &[id.into()])?.pop())
 }
 
-fn assemble(db: &impl Sql, row: &[Value]) -> Result<Search, SqlError> {
-    let id = row[0].text().unwrap_or_default();
-    let versions = db.query(
-        "SELECT version, at, by, reason, changes, digest, document FROM search_versions
-         WHERE search_id = ?1 ORDER BY version",
-        &[id.as_str().into()],
+/// The columns of a search row and its latest version's document.
+const SEARCH_COLUMNS: &str =
+    "s.id, s.version, s.searched_on, s.created_at, s.created_by, v.document
+    FROM searches s LEFT JOIN search_versions v ON v.search_id = s.id
+     AND v.version = (SELECT MAX(version) FROM search_versions WHERE search_id = s.id)";
+
+/// The searches `condition` selects (on `s`, with its ordering and limit), each with its history: two
+/// statements, however many there are.
+fn load(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Search>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {SEARCH_COLUMNS} WHERE {condition}"),
+        params,
     )?;
-    let latest = versions
+    if rows.rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows
         .rows
-        .last()
-        .and_then(|v| v[6].from_json::<SearchRecord>())
-        .ok_or_else(|| SqlError(format!("search {id} has no readable version")))?;
-    Ok(Search {
-        version: row[1].integer().unwrap_or(0),
-        searched_on: row[2].text().unwrap_or_default(),
-        created_at: row[3].text().unwrap_or_default(),
-        created_by: row[4].text().unwrap_or_default(),
-        record: latest,
-        versions: versions.rows.iter().map(|v| version_info(v)).collect(),
-        id,
-    })
+        .iter()
+        .map(|r| r[0].text().unwrap_or_default())
+        .collect();
+    let mut versions: BTreeMap<String, Vec<VersionInfo>> = BTreeMap::new();
+    for v in db
+        .query(
+            "SELECT version, at, by, reason, changes, digest, search_id FROM search_versions
+             WHERE search_id IN (SELECT value FROM json_each(?1)) ORDER BY search_id, version",
+            &[Value::json(&ids)],
+        )?
+        .rows
+    {
+        versions
+            .entry(v[6].text().unwrap_or_default())
+            .or_default()
+            .push(version_info(&v));
+    }
+    rows.rows
+        .into_iter()
+        .zip(ids)
+        .map(|(row, id)| {
+            let record = row[5]
+                .from_json::<SearchRecord>()
+                .ok_or_else(|| SqlError(format!("search {id} has no readable version")))?;
+            Ok(Search {
+                version: row[1].integer().unwrap_or(0),
+                searched_on: row[2].text().unwrap_or_default(),
+                created_at: row[3].text().unwrap_or_default(),
+                created_by: row[4].text().unwrap_or_default(),
+                record,
+                versions: versions.remove(&id).unwrap_or_default(),
+                id,
+            })
+        })
+        .collect()
 }
 
 /// A row of `SELECT version, at, by, reason, changes, digest, …` as version metadata.
@@ -225,21 +251,177 @@ pub struct Filter {
     pub case_id: Option<String>,
 }
 
-/// Every search the filter selects, newest first.
+/// The filter as SQL on the searches aliased `alias`, with parameters ?1 to ?4 ([`Filter::params`]).
+fn filter_sql(alias: &str) -> String {
+    format!(
+        "(?1 IS NULL OR {alias}.searched_on >= ?1) AND (?2 IS NULL OR {alias}.searched_on <= ?2)
+         AND (?3 IS NULL OR {alias}.power = ?3) AND (?4 IS NULL OR {alias}.case_id = ?4)"
+    )
+}
+
+impl Filter {
+    fn params(&self) -> Vec<Value> {
+        vec![
+            self.from.as_deref().map_or(Value::Null, Value::from),
+            self.to.as_deref().map_or(Value::Null, Value::from),
+            self.power.map_or(Value::Null, |p| p.as_str().into()),
+            self.case_id.as_deref().map_or(Value::Null, Value::from),
+        ]
+    }
+}
+
+/// Every search the filter selects, newest first: two statements.
 pub fn select(db: &impl Sql, filter: &Filter) -> Result<Vec<Search>, SqlError> {
-    let rows = db.query(
-        "SELECT id, version, searched_on, created_at, created_by FROM searches
-         WHERE (?1 IS NULL OR searched_on >= ?1) AND (?2 IS NULL OR searched_on <= ?2)
-           AND (?3 IS NULL OR power = ?3) AND (?4 IS NULL OR case_id = ?4)
-         ORDER BY searched_on DESC, id DESC",
-        &[
-            filter.from.as_deref().map_or(Value::Null, Value::from),
-            filter.to.as_deref().map_or(Value::Null, Value::from),
-            filter.power.map_or(Value::Null, |p| p.as_str().into()),
-            filter.case_id.as_deref().map_or(Value::Null, Value::from),
-        ],
+    load(
+        db,
+        &format!("{} ORDER BY s.searched_on DESC, s.id DESC", filter_sql("s")),
+        &filter.params(),
+    )
+}
+
+/// Each search's compliance as of `now`, from its record and its case: one statement for the cases.
+fn checked(
+    db: &impl Sql,
+    searches: Vec<Search>,
+    return_days: i64,
+    now: OffsetDateTime,
+) -> Result<Vec<(Search, Compliance)>, SqlError> {
+    if searches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let case_ids: Vec<&str> = searches.iter().map(|s| s.record.case_id.as_str()).collect();
+    let stalking = cases::stalking(db, &case_ids)?;
+    Ok(searches
+        .into_iter()
+        .map(|search| {
+            let facts = CaseFacts {
+                stalking_suspected: stalking
+                    .get(&search.record.case_id)
+                    .copied()
+                    .unwrap_or(false),
+            };
+            let compliance = searches::compliance(&search.record, facts, return_days, now);
+            (search, compliance)
+        })
+        .collect())
+}
+
+/// Every search the filter selects, newest first, with its compliance as of `now`: what the report
+/// counts. Three statements, however many searches the period holds.
+pub fn select_checked(
+    db: &impl Sql,
+    filter: &Filter,
+    return_days: i64,
+    now: OffsetDateTime,
+) -> Result<Vec<(Search, Compliance)>, SqlError> {
+    checked(db, select(db, filter)?, return_days, now)
+}
+
+/// A page of the searches the filter selects, newest first, after a cursor (the last id of the previous
+/// page, which must be one the filter selects), each with its compliance as of `now`; with `status`,
+/// only those at that status. Paged in SQL: three statements, and one more with `status` (which first
+/// brings the stored statuses of the filter's searches up to date: two more when any has to be worked
+/// out again).
+#[allow(clippy::too_many_arguments)]
+pub fn list(
+    db: &impl Sql,
+    filter: &Filter,
+    status: Option<Status>,
+    after: Option<&str>,
+    limit: i64,
+    return_days: i64,
+    now: OffsetDateTime,
+) -> Result<Vec<(Search, Compliance)>, SqlError> {
+    if status.is_some() {
+        refresh_compliance(db, filter, return_days, now)?;
+    }
+    let mut params = filter.params();
+    params.extend([
+        status.map_or(Value::Null, |s| s.as_str().into()),
+        after.map_or(Value::Null, Value::from),
+        limit.into(),
+    ]);
+    let page = load(
+        db,
+        &format!(
+            "{} AND (?5 IS NULL OR s.compliance_status = ?5)
+             AND (?6 IS NULL OR (s.searched_on, s.id) < (SELECT c.searched_on, c.id FROM searches c WHERE c.id = ?6 AND {}))
+             ORDER BY s.searched_on DESC, s.id DESC LIMIT ?7",
+            filter_sql("s"),
+            filter_sql("c"),
+        ),
+        &params,
     )?;
-    rows.rows.iter().map(|row| assemble(db, row)).collect()
+    checked(db, page, return_days, now)
+}
+
+/// Works out again the stored compliance of the filter's searches that may no longer hold: never worked
+/// out, worked out with another return limit, changed since (see migration 0006), or past the day it
+/// could turn. One statement when there is none; three otherwise.
+fn refresh_compliance(
+    db: &impl Sql,
+    filter: &Filter,
+    return_days: i64,
+    now: OffsetDateTime,
+) -> Result<(), SqlError> {
+    let mut params = filter.params();
+    params.extend([return_days.into(), now.date().to_string().into()]);
+    let stale = load_latest(
+        db,
+        &format!(
+            "(s.compliance_return_days < ?5 OR s.compliance_return_days > ?5
+              OR (s.compliance_return_days = ?5 AND s.compliance_stale_on <= ?6)) AND {}",
+            filter_sql("s")
+        ),
+        &params,
+    )?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let case_ids: Vec<&str> = stale.iter().map(|(_, r)| r.case_id.as_str()).collect();
+    let stalking = cases::stalking(db, &case_ids)?;
+    let updates: Vec<(String, &str, String)> = stale
+        .iter()
+        .map(|(id, record)| {
+            let facts = CaseFacts {
+                stalking_suspected: stalking.get(&record.case_id).copied().unwrap_or(false),
+            };
+            let (compliance, turns) = searches::compliance_until(record, facts, return_days, now);
+            let stale_on = turns.map_or_else(|| NEVER_STALE.to_string(), |d| d.to_string());
+            (id.clone(), compliance.status.as_str(), stale_on)
+        })
+        .collect();
+    db.run(
+        "UPDATE searches SET compliance_status = json_extract(u.value, '$[1]'),
+             compliance_stale_on = json_extract(u.value, '$[2]'), compliance_return_days = ?2
+         FROM json_each(?1) AS u WHERE searches.id = json_extract(u.value, '$[0]')",
+        &[Value::json(&updates), return_days.into()],
+    )
+}
+
+/// The `compliance_stale_on` of a status no passing day can change.
+const NEVER_STALE: &str = "9999-12-31";
+
+/// The id and latest record of each search `condition` selects: one statement.
+fn load_latest(
+    db: &impl Sql,
+    condition: &str,
+    params: &[Value],
+) -> Result<Vec<(String, SearchRecord)>, SqlError> {
+    db.query(
+        &format!("SELECT {SEARCH_COLUMNS} WHERE {condition}"),
+        params,
+    )?
+    .rows
+    .iter()
+    .map(|row| {
+        let id = row[0].text().unwrap_or_default();
+        let record = row[5]
+            .from_json()
+            .ok_or_else(|| SqlError(format!("search {id} has no readable version")))?;
+        Ok((id, record))
+    })
+    .collect()
 }
 
 /// A breach, for the report.

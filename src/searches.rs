@@ -6,6 +6,7 @@
 
 use crate::intake::{FieldErrors, parse_date, parse_time, text};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use time::{Date, Month, OffsetDateTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -651,8 +652,32 @@ pub fn compliance(
     return_days: i64,
     now: OffsetDateTime,
 ) -> Compliance {
+    compliance_until(record, facts, return_days, now).0
+}
+
+/// [`compliance`], and the first day from which it may read differently as days pass (the record, the
+/// case facts and the return limit staying the same); `None` if it never will. Every comparison with
+/// today goes through `past`, which notes the day it would turn, so no rule can depend on the day
+/// without saying so: that is what lets the status be stored for lists (`search_records`).
+pub fn compliance_until(
+    record: &SearchRecord,
+    facts: CaseFacts,
+    return_days: i64,
+    now: OffsetDateTime,
+) -> (Compliance, Option<Date>) {
     use RuleOutcome::*;
     let today = now.date();
+    let turns: Cell<Option<Date>> = Cell::new(None);
+    // Whether `day` is past. Once past it stays past; until then, it will be from the next day.
+    let past = |day: Date| {
+        if today > day {
+            return true;
+        }
+        if let Some(next) = day.next_day() {
+            turns.set(Some(turns.get().map_or(next, |t| t.min(next))));
+        }
+        false
+    };
     let granted = record.decision.as_ref().map(|d| d.outcome) == Some(Outcome::Granted);
     let issued = record
         .warrant
@@ -740,7 +765,7 @@ pub fn compliance(
                     expires.expect("issued")
                 ),
             ),
-            (None, Some(_), true) if Some(today) > expires => (
+            (None, Some(_), true) if past(expires.expect("issued")) => (
                 Met,
                 format!(
                     "Not executed; the warrant expired on {} and must be returned.",
@@ -787,7 +812,7 @@ pub fn compliance(
     let return_due = if record.power.is_warrant() && granted {
         match (executed, expires) {
             (Some(on), _) => Some(on + time::Duration::days(return_days)),
-            (None, Some(expires)) if today > expires => {
+            (None, Some(expires)) if past(expires) => {
                 Some(expires + time::Duration::days(return_days))
             }
             _ => None,
@@ -829,7 +854,7 @@ pub fn compliance(
                     format!("Returned on {on} without an endorsement."),
                 ),
                 Some(on) => (Met, format!("Returned on {on}, by {due}.")),
-                None if today > due => (
+                None if past(due) => (
                     Breached,
                     format!("Not returned; it was due by {due} ({return_days} days)."),
                 ),
@@ -941,7 +966,7 @@ pub fn compliance(
         (false, _, Some(_), _) if record.register.is_some() => Stage::Closed,
         (_, _, Some(_), _) => Stage::Executed,
         (true, Some(d), None, _) if d.outcome == Outcome::Refused => Stage::Refused,
-        (true, Some(_), None, _) if expires.is_some_and(|e| today > e) => Stage::Expired,
+        (true, Some(_), None, _) if expires.is_some_and(past) => Stage::Expired,
         (true, Some(_), None, _) => Stage::Granted,
         _ => Stage::Applied,
     };
@@ -954,13 +979,14 @@ pub fn compliance(
     } else {
         Status::Compliant
     };
-    Compliance {
+    let compliance = Compliance {
         stage,
         status,
         warrant_expires_on: expires.map(|d| d.to_string()),
         return_due_on: return_due.map(|d| d.to_string()),
         rules,
-    }
+    };
+    (compliance, turns.get())
 }
 
 fn blank(text: &Option<String>) -> bool {

@@ -173,6 +173,51 @@ pub trait Sql {
     }
 }
 
+/// A [`Sql`] that records every statement run through it, for tests that bound what an operation
+/// costs (a page of a list: a constant number of statements, never one per row).
+///
+/// ```ignore
+/// let db = Counting::new(connection);
+/// cases::list(&db, &Filter::default(), now, None, 50)?;
+/// assert!(db.take().len() <= 6);
+/// ```
+#[derive(Debug, Default)]
+pub struct Counting<S> {
+    inner: S,
+    statements: std::cell::RefCell<Vec<String>>,
+}
+
+impl<S> Counting<S> {
+    pub fn new(inner: S) -> Counting<S> {
+        Counting {
+            inner,
+            statements: Default::default(),
+        }
+    }
+
+    /// How many statements have run since the start or the last [`Counting::take`].
+    pub fn count(&self) -> usize {
+        self.statements.borrow().len()
+    }
+
+    /// The statements run since the start or the last `take`, in order; starts counting again.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.statements.borrow_mut())
+    }
+
+    /// The connection underneath, to run statements that are not counted.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: Sql> Sql for Counting<S> {
+    fn query(&self, statement: &str, params: &[Value]) -> Result<Rows, SqlError> {
+        self.statements.borrow_mut().push(statement.to_string());
+        self.inner.query(statement, params)
+    }
+}
+
 /// Settings the app applies to every connection it opens, whichever runtime opened it: Spin sets none.
 pub const CONNECTION_PRAGMAS: &[&str] = &[
     "PRAGMA busy_timeout = 5000",

@@ -329,3 +329,65 @@ fn merge_patch_follows_rfc_7396() {
     merge_patch(&mut doc, &serde_json::json!({ "c": ["x"] }));
     assert_eq!(doc["c"], serde_json::json!(["x"]));
 }
+
+#[test]
+fn compliance_until_says_from_when_it_may_read_differently() {
+    let complete = s2b();
+    let mut granted = s2b();
+    not_yet_executed(&mut granted);
+    let mut unreturned = s2b();
+    unreturned.endorsement = None;
+    unreturned.returned_to_court = None;
+    let mut returned_unexecuted = granted.clone();
+    returned_unexecuted.returned_to_court = complete.returned_to_court.clone();
+    let mut applied = granted.clone();
+    applied.decision = None;
+    applied.warrant = None;
+    let mut s17 = s2b();
+    s17.power = Power::PaceS17;
+    let records = [
+        complete,
+        granted,
+        unreturned,
+        returned_unexecuted,
+        applied,
+        s17,
+    ];
+    let first = datetime!(2026-10-01 12:00 UTC);
+    let days: Vec<OffsetDateTime> = (0..300).map(|d| first + time::Duration::days(d)).collect();
+    let mut turns = 0;
+    for (n, record) in records.iter().enumerate() {
+        for facts in [
+            STALKING,
+            CaseFacts {
+                stalking_suspected: false,
+            },
+        ] {
+            let all: Vec<(Compliance, Option<Date>)> = days
+                .iter()
+                .map(|&now| compliance_until(record, facts, 7, now))
+                .collect();
+            let mut turned = 0;
+            for (d, (found, until)) in all.iter().enumerate() {
+                assert_eq!(*found, compliance(record, facts, 7, days[d]));
+                assert!(
+                    until.is_none_or(|u| u > days[d].date()),
+                    "record {n} day {d}"
+                );
+                for (e, (later, _)) in all.iter().enumerate().skip(d + 1) {
+                    if until.is_some_and(|u| days[e].date() >= u) {
+                        break;
+                    }
+                    assert_eq!(
+                        later, found,
+                        "record {n}: day {e} differs from day {d}, before {until:?}"
+                    );
+                }
+                turned += usize::from(d > 0 && all[d - 1].0 != *found);
+            }
+            assert!(turned <= 3, "record {n} turned {turned} times");
+            turns += turned;
+        }
+    }
+    assert!(turns >= 4, "the records do turn as days pass: {turns}");
+}

@@ -589,3 +589,700 @@ mod risk_storage {
         assert_eq!(a2.referrals[0].criteria, ["repeat"]);
     }
 }
+
+/// What a page of 50 costs: a constant number of statements, whatever the page holds (cases with
+/// shared suspects and several occurrences, searches, assessments), and the same results as working
+/// each row out on its own.
+mod pages {
+    use super::open;
+    use stalking_response::assessments::{self, Assessment, Overdue, OverdueItem};
+    use stalking_response::cases::{self, LINKED_CASES_LISTED};
+    use stalking_response::intake::{
+        Classification, CrimeDecision, NewCase, NewOccurrence, timestamp,
+    };
+    use stalking_response::migrations;
+    use stalking_response::risk::{self, Level, NewAssessment, NewReview, Policy};
+    use stalking_response::search_records::{self, Filter, Search};
+    use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
+    use stalking_response::sql::{Counting, Sql};
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    const N: usize = 60;
+    const PAGE: i64 = 50;
+    /// The most statements a page of any list or report may cost.
+    const MOST: usize = 6;
+    const START: OffsetDateTime = datetime!(2026-09-01 09:00 UTC);
+
+    type Db = Counting<rusqlite::Connection>;
+
+    fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Counting::new(open(&dir.path().join("app.db")));
+        migrations::migrate(&db).unwrap();
+        db.take();
+        (dir, db)
+    }
+
+    fn at(t: OffsetDateTime) -> String {
+        timestamp(t)
+    }
+
+    fn minutes(n: usize) -> OffsetDateTime {
+        START + time::Duration::minutes(n as i64)
+    }
+
+    /// Runs `work` and returns what it gave and how many statements it ran.
+    fn counted<T>(db: &Db, what: &str, work: impl FnOnce() -> T) -> T {
+        db.take();
+        let value = work();
+        let statements = db.take();
+        println!("{what}: {} statements", statements.len());
+        assert!(
+            statements.len() <= MOST,
+            "{what}: {} statements: {statements:#?}",
+            statements.len()
+        );
+        value
+    }
+
+    fn case_id(i: usize) -> String {
+        format!("case-{i:02}")
+    }
+
+    /// 60 cases, all sharing one suspect (and each with one of its own); every other one with a second
+    /// occurrence; every third one showing stalking; every fourth decided (not as stalking).
+    fn seed_cases(db: &Db) {
+        for i in 0..N {
+            let all_four = i.is_multiple_of(3);
+            let new: NewCase = serde_json::from_value(serde_json::json!({
+                "victim": { "name": "Alex Example", "date_of_birth": "1990-01-01" },
+                "suspects": [
+                    { "name": "Sam Sample", "police_id": "P1" },
+                    { "name": format!("Other {i}"), "police_id": format!("Q{i}") }
+                ],
+                "relationship": "ex-partner", "domestic_abuse": true,
+                "four": { "fixated": all_four, "obsessive": all_four, "unwanted": true, "repeated": all_four },
+                "serious_alarm_or_distress": false,
+                "occurrence": { "from": at(minutes(i) - time::Duration::days(1)), "location": "Home",
+                    "channel": "phone", "behaviours": [if all_four { "contacting" } else { "threats" }],
+                    "description": "Calls.",
+                    "fear_of_violence": false }
+            }))
+            .unwrap();
+            let now = at(minutes(i));
+            let due = at(minutes(i) + time::Duration::hours(24));
+            let officer = if i.is_multiple_of(2) { "1234" } else { "5678" };
+            let id = case_id(i);
+            cases::create(db, &id, &format!("INC/{i}"), &now, &due, officer, &new).unwrap();
+            if i.is_multiple_of(2) {
+                cases::add_occurrence(db, &id, 1, &now, officer, &occurrence(&now, "abuse"))
+                    .unwrap()
+                    .unwrap();
+            }
+            if i.is_multiple_of(4) {
+                let decision = CrimeDecision::Recorded {
+                    principal: Classification::HarassmentS2,
+                    included: vec![Classification::MaliciousCommunications],
+                    stalking_ruled_out_reason: Some("Not yet a course of conduct.".into()),
+                };
+                cases::record_decision(
+                    db,
+                    &id,
+                    2,
+                    &decision,
+                    Some(&format!("CR/{i}")),
+                    &now,
+                    "1234",
+                )
+                .unwrap()
+                .unwrap();
+            }
+        }
+    }
+
+    fn occurrence(from: &str, behaviour: &str) -> NewOccurrence {
+        serde_json::from_value(serde_json::json!({
+            "from": from, "location": "Work", "channel": "in-person",
+            "behaviours": [behaviour], "description": "Waited outside.", "fear_of_violence": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_page_of_cases_costs_four_statements() {
+        let (_dir, db) = db();
+        seed_cases(&db);
+        let now = at(minutes(N) + time::Duration::hours(25));
+        let page = counted(&db, "cases, page 1", || {
+            cases::list(&db, &cases::Filter::default(), &now, None, PAGE).unwrap()
+        });
+        let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
+        let newest_first: Vec<String> = (10..N).rev().map(case_id).collect();
+        assert_eq!(ids, newest_first);
+        let rest = counted(&db, "cases, page 2", || {
+            cases::list(
+                &db,
+                &cases::Filter::default(),
+                &now,
+                ids.last().map(String::as_str),
+                PAGE,
+            )
+            .unwrap()
+        });
+        assert_eq!(
+            rest.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            (0..10).rev().map(case_id).collect::<Vec<_>>()
+        );
+        let all: Vec<String> = (0..N).map(case_id).collect();
+        let stalking = counted(&db, "stalking of 60 cases", || {
+            cases::stalking(&db, &all.iter().map(String::as_str).collect::<Vec<_>>()).unwrap()
+        });
+        assert_eq!(stalking.len(), N);
+        assert!(stalking.values().any(|s| *s) && stalking.values().any(|s| !*s));
+        for case in page.iter().chain(&rest) {
+            let i: usize = case.id[5..].parse().unwrap();
+            assert_eq!(
+                Some(case),
+                cases::get(db.inner(), &case.id).unwrap().as_ref()
+            );
+            // The shared suspect: the first linked cases by id, and how many there are in all.
+            let others: Vec<String> = (0..N).filter(|j| *j != i).map(case_id).collect();
+            let shared = &case.suspects[0];
+            assert_eq!(shared.name, "Sam Sample");
+            assert_eq!(shared.linked_cases, others[..LINKED_CASES_LISTED]);
+            assert_eq!(shared.linked_case_count, N as i64 - 1);
+            let own = &case.suspects[1];
+            assert_eq!(
+                (own.name.clone(), own.linked_case_count),
+                (format!("Other {i}"), 0)
+            );
+            assert!(own.linked_cases.is_empty() && case.linked_suspect);
+            let numbers: Vec<i64> = case.occurrences.iter().map(|o| o.number).collect();
+            assert_eq!(
+                numbers,
+                if i.is_multiple_of(2) {
+                    vec![1, 2]
+                } else {
+                    vec![1]
+                }
+            );
+            assert_eq!(Some(&case.stalking), stalking.get(&case.id), "{}", case.id);
+            assert_eq!(case.stalking, i.is_multiple_of(3), "{}", case.id);
+            assert_eq!(
+                case.status,
+                if i.is_multiple_of(4) {
+                    "recorded"
+                } else {
+                    "awaiting-decision"
+                }
+            );
+        }
+        // Filters stay in SQL.
+        let count = |filter: cases::Filter| {
+            counted(&db, "cases, filtered", || {
+                cases::list(&db, &filter, &now, None, 100).unwrap().len()
+            })
+        };
+        assert_eq!(
+            count(cases::Filter {
+                classification: Some("malicious-communications".into()),
+                ..Default::default()
+            }),
+            N / 4
+        );
+        assert_eq!(
+            count(cases::Filter {
+                officer: Some("5678".into()),
+                ..Default::default()
+            }),
+            N / 2
+        );
+        assert_eq!(
+            count(cases::Filter {
+                overdue: true,
+                ..Default::default()
+            }),
+            N - N / 4
+        );
+        // Reading one case costs the same however many cases share its suspect.
+        counted(&db, "one case", || cases::get(&db, "case-07").unwrap());
+        // The same victim and suspect across every case: the escalation history sees all 60.
+        let case = cases::get(db.inner(), "case-07").unwrap().unwrap();
+        let history = counted(&db, "history", || {
+            assessments::history(&db, &case, &at(minutes(N)), 3650).unwrap()
+        });
+        assert_eq!(history.pair_incidents as usize, N + N / 2);
+    }
+
+    /// A s.2B search on case `i`, applied for `i / 2` days after the start (so pairs share a day):
+    /// complete; granted and not executed; executed and not returned; or refused.
+    fn search(i: usize) -> SearchRecord {
+        let day = START + time::Duration::days((i / 2) as i64);
+        let t = |hours: i64| at(day + time::Duration::hours(hours));
+        let mut record = serde_json::json!({
+            "case_id": case_id(i),
+            "power": "pha-s2b-warrant",
+            "premises": { "address": "1 Example Street, Northtown" },
+            "application": {
+                "applicant": { "id": "1234", "rank": "constable" },
+                "authorised_by": { "id": "77", "rank": "inspector" },
+                "authorised_at": t(0),
+                "grounds": "Suspected s.2A stalking.",
+                "articles_sought": ["Mobile phones"],
+                "entries": "single",
+                "court": "Northtown Magistrates' Court",
+                "applied_at": t(0)
+            },
+            "decision": { "outcome": "granted", "decided_at": t(1) },
+            "warrant": { "reference": format!("NT/W/{i}"), "issued_on": day.date().to_string() },
+            "execution": {
+                "started_at": t(48), "ended_at": t(49),
+                "officer_in_charge": { "id": "1234", "rank": "constable" },
+                "officers": [{ "id": "5678", "rank": "constable" }],
+                "people_on_premises": ["The suspect"],
+                "occupier_present": true,
+                "seized": [{ "description": "Phone", "exhibit_reference": "AB/1", "within_authority": true }],
+                "sought_found": true, "force_used": false, "notice": { "given": true }
+            },
+            "endorsement": { "endorsed_at": t(50), "by": "1234" },
+            "returned_to_court": { "returned_at": t(72), "by": "1234" },
+            "register": { "station": "Northtown", "entry": format!("SR/{i}") }
+        });
+        let fields = record.as_object_mut().unwrap();
+        match i % 4 {
+            0 => {}
+            1 => {
+                for stage in ["execution", "endorsement", "returned_to_court", "register"] {
+                    fields.remove(stage);
+                }
+            }
+            2 => {
+                fields.remove("returned_to_court");
+            }
+            _ => {
+                for stage in [
+                    "warrant",
+                    "execution",
+                    "endorsement",
+                    "returned_to_court",
+                    "register",
+                ] {
+                    fields.remove(stage);
+                }
+                fields["decision"] = serde_json::json!({ "outcome": "refused", "decided_at": t(1), "reasons": "No." });
+            }
+        }
+        serde_json::from_value(record).unwrap()
+    }
+
+    /// The list as it was worked out before it was paged in SQL: every search the filter selects,
+    /// each checked against its case one by one, skipped to the cursor, filtered, cut to the page.
+    fn one_by_one(
+        db: &Db,
+        filter: &Filter,
+        status: Option<Status>,
+        after: Option<&str>,
+        limit: usize,
+        now: OffsetDateTime,
+    ) -> Vec<(Search, Compliance)> {
+        let db = db.inner();
+        let mut page = Vec::new();
+        let mut past_cursor = after.is_none();
+        for search in search_records::select(db, filter).unwrap() {
+            if !past_cursor {
+                past_cursor = after == Some(search.id.as_str());
+                continue;
+            }
+            let case = cases::get(db, &search.record.case_id).unwrap();
+            let facts = CaseFacts {
+                stalking_suspected: case.is_some_and(|c| c.stalking),
+            };
+            let compliance = searches::compliance(&search.record, facts, 7, now);
+            if status.is_none_or(|s| s == compliance.status) {
+                page.push((search, compliance));
+                if page.len() == limit {
+                    break;
+                }
+            }
+        }
+        page
+    }
+
+    #[test]
+    fn a_page_of_searches_and_the_report_cost_a_constant_number_of_statements() {
+        let (_dir, db) = db();
+        seed_cases(&db);
+        for i in 0..N {
+            let now = at(minutes(N + i));
+            search_records::create(&db, &format!("s-{i:02}"), &search(i), &now, "1234").unwrap();
+        }
+        // One amended: two versions.
+        let mut amended = search(5);
+        amended.premises.address = "2 Example Street, Northtown".into();
+        search_records::amend(
+            &db,
+            "s-05",
+            1,
+            &amended,
+            &serde_json::json!({ "premises": { "address": "2 Example Street, Northtown" } }),
+            "The right address.",
+            &at(minutes(3 * N)),
+            "1234",
+        )
+        .unwrap()
+        .unwrap();
+
+        let all = Filter::default();
+        let mut now = START + time::Duration::days(40);
+        let check = |now: OffsetDateTime, label: &str| {
+            // How many of all the searches each status lists.
+            let mut listed = Vec::new();
+            for status in [
+                None,
+                Some(Status::Compliant),
+                Some(Status::InProgress),
+                Some(Status::NonCompliant),
+            ] {
+                for (n, filter) in [
+                    all.clone(),
+                    Filter {
+                        from: Some((START + time::Duration::days(5)).date().to_string()),
+                        to: Some((START + time::Duration::days(25)).date().to_string()),
+                        ..Filter::default()
+                    },
+                    Filter {
+                        case_id: Some(case_id(8)),
+                        ..Filter::default()
+                    },
+                    Filter {
+                        power: Some(Power::PaceS17),
+                        ..Filter::default()
+                    },
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let mut after: Option<String> = None;
+                    loop {
+                        let what = format!("searches {label}, {status:?}, after {after:?}");
+                        let page = counted(&db, &what, || {
+                            search_records::list(
+                                &db,
+                                &filter,
+                                status,
+                                after.as_deref(),
+                                PAGE,
+                                7,
+                                now,
+                            )
+                            .unwrap()
+                        });
+                        let expected =
+                            one_by_one(&db, &filter, status, after.as_deref(), PAGE as usize, now);
+                        assert_eq!(page, expected, "{what}");
+                        if n == 0 {
+                            listed.push((status, page.len()));
+                        }
+                        if page.len() < PAGE as usize {
+                            break;
+                        }
+                        after = page.last().map(|(s, _)| s.id.clone());
+                    }
+                }
+            }
+            let total = |status: Option<Status>| -> usize {
+                listed
+                    .iter()
+                    .filter(|(s, _)| *s == status)
+                    .map(|(_, n)| n)
+                    .sum()
+            };
+            println!("{label}: {listed:?}");
+            assert_eq!(total(None), N);
+            let by_status = [Status::Compliant, Status::InProgress, Status::NonCompliant]
+                .map(|s| total(Some(s)));
+            assert_eq!(by_status.iter().sum::<usize>(), N, "{label}: {by_status:?}");
+            assert!(
+                by_status.iter().filter(|n| **n > 0).count() >= 2,
+                "{label}: {by_status:?}"
+            );
+            // A cursor the filter does not select gives an empty page, as before.
+            let other_case = Filter {
+                case_id: Some(case_id(9)),
+                ..Filter::default()
+            };
+            assert!(
+                search_records::list(&db, &other_case, None, Some("s-08"), PAGE, 7, now)
+                    .unwrap()
+                    .is_empty()
+            );
+            // The report: the period's searches, each checked.
+            let period = Filter {
+                from: Some(START.date().to_string()),
+                to: Some((START + time::Duration::days(90)).date().to_string()),
+                ..Filter::default()
+            };
+            let checked = counted(&db, &format!("search report {label}"), || {
+                search_records::select_checked(&db, &period, 7, now).unwrap()
+            });
+            let expected = one_by_one(&db, &period, None, None, usize::MAX, now);
+            assert_eq!(checked.len(), N);
+            assert_eq!(checked, expected);
+            let from = period.from.as_deref().unwrap();
+            let to = period.to.as_deref().unwrap();
+            assert_eq!(
+                search_records::report(from, to, &checked),
+                search_records::report(from, to, &expected)
+            );
+        };
+        check(now, "first");
+        // The stored statuses are up to date now: a page filtered by status costs no more than one
+        // that is not.
+        check(now, "again");
+        let versions = &search_records::get(&db, "s-05").unwrap().unwrap().versions;
+        assert_eq!(versions.len(), 2);
+        // Days pass: warrants expire, returns fall due.
+        for days in [41, 95, 100, 200] {
+            now = START + time::Duration::days(days);
+            check(now, &format!("day {days}"));
+        }
+        // A case comes to show stalking, one records it, a search is amended: what they change is
+        // worked out again.
+        for i in [1, 2, 5, 10] {
+            let case = cases::get(db.inner(), &case_id(i)).unwrap().unwrap();
+            cases::add_occurrence(
+                &db,
+                &case.id,
+                case.version,
+                &at(now),
+                "1234",
+                &occurrence(&at(now), "following"),
+            )
+            .unwrap()
+            .unwrap();
+        }
+        let decision = CrimeDecision::Recorded {
+            principal: Classification::StalkingS2a,
+            included: vec![],
+            stalking_ruled_out_reason: None,
+        };
+        let case = cases::get(db.inner(), &case_id(7)).unwrap().unwrap();
+        cases::record_decision(
+            &db,
+            &case.id,
+            case.version,
+            &decision,
+            Some("CR/7"),
+            &at(now),
+            "1234",
+        )
+        .unwrap()
+        .unwrap();
+        let mut refused = search(3);
+        refused.power = Power::PaceS8Warrant;
+        search_records::amend(
+            &db,
+            "s-03",
+            1,
+            &refused,
+            &serde_json::json!({ "power": "pace-s8-warrant" }),
+            "Wrong power.",
+            &at(now),
+            "1234",
+        )
+        .unwrap()
+        .unwrap();
+        check(now, "after changes");
+        // Another return limit: every status is worked out again.
+        let page = counted(&db, "searches, another return limit", || {
+            search_records::list(&db, &all, Some(Status::NonCompliant), None, PAGE, 3, now).unwrap()
+        });
+        assert!(page.iter().all(|(_, c)| c.status == Status::NonCompliant));
+    }
+
+    fn assess(db: &Db, id: &str, case: &str, yes: usize, now: &str) {
+        let policy = Policy::from_settings(|_| None).unwrap();
+        let db = db.inner();
+        let case = cases::get(db, case).unwrap().unwrap();
+        let history = assessments::history(db, &case, now, policy.escalation_window_days).unwrap();
+        let new: NewAssessment =
+            serde_json::from_value(crate::support::dash_body(&case.id, yes)).unwrap();
+        let instrument = risk::resolve(&new.instrument).unwrap();
+        let evaluation = risk::evaluate(instrument, &new, &history, &policy).unwrap();
+        let mut n = 0;
+        let mut ids = || {
+            n += 1;
+            format!("{id}-r{n}")
+        };
+        assessments::insert(
+            db,
+            id,
+            instrument,
+            &new,
+            &evaluation,
+            &policy,
+            now,
+            "1234",
+            &mut ids,
+        )
+        .unwrap();
+    }
+
+    /// The overdue list as it was worked out before it was done in SQL: every current assessment, in
+    /// review-date order, checked one by one.
+    fn overdue_one_by_one(db: &Db, now: &str, limit: usize) -> Overdue {
+        let db = db.inner();
+        let ids = db
+            .query(
+                "SELECT id FROM risk_assessments ORDER BY review_by, rowid",
+                &[],
+            )
+            .unwrap();
+        let current: Vec<Assessment> = ids
+            .rows
+            .iter()
+            .map(|r| {
+                assessments::get(db, &r[0].text().unwrap(), now)
+                    .unwrap()
+                    .unwrap()
+            })
+            .filter(|a| a.review.current)
+            .collect();
+        let assessments = current
+            .iter()
+            .filter(|a| a.review.due)
+            .take(limit)
+            .map(|a| OverdueItem {
+                id: a.id.clone(),
+                case_id: a.case_id.clone(),
+                what: format!("{} review", a.instrument.id),
+                due_at: a.review.review_by.clone(),
+                reasons: a.review.reasons.clone(),
+            })
+            .collect();
+        let reviews = current
+            .iter()
+            .filter_map(|a| Some((a, a.supervisor_review.as_ref().filter(|s| s.overdue)?)))
+            .take(limit)
+            .map(|(a, s)| OverdueItem {
+                id: a.id.clone(),
+                case_id: a.case_id.clone(),
+                what: format!(
+                    "supervisor's review of a {} assessment",
+                    a.level.map_or("", Level::as_str)
+                ),
+                due_at: s.due_at.clone(),
+                reasons: vec![format!("Required by {} and not yet done.", s.due_at)],
+            })
+            .collect();
+        let referrals = stalking_response::referrals::overdue(db, now, limit as i64)
+            .unwrap()
+            .into_iter()
+            .map(|r| OverdueItem {
+                what: format!("{} referral", r.agency.to_uppercase()),
+                reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
+                due_at: r.due_at,
+                id: r.id,
+                case_id: r.case_id,
+            })
+            .collect();
+        Overdue {
+            assessments,
+            reviews,
+            referrals,
+        }
+    }
+
+    #[test]
+    fn the_overdue_list_costs_four_statements() {
+        let (_dir, db) = db();
+        seed_cases(&db);
+        let policy = Policy::from_settings(|_| None).unwrap();
+        // One assessment per case (high, medium or standard risk), some superseded by a second, some
+        // reviewed by a supervisor; later, occurrences on some cases.
+        for i in 0..N {
+            let now = at(minutes(2 * N + i));
+            let yes = [14, 10, 2][i % 3];
+            assess(&db, &format!("a-{i:02}"), &case_id(i), yes, &now);
+            if i.is_multiple_of(5) {
+                assess(
+                    &db,
+                    &format!("b-{i:02}"),
+                    &case_id(i),
+                    yes,
+                    &at(minutes(3 * N + i)),
+                );
+            }
+            if i.is_multiple_of(7) {
+                let a = assessments::get(db.inner(), &format!("a-{i:02}"), &now)
+                    .unwrap()
+                    .unwrap();
+                let review: NewReview = serde_json::from_value(serde_json::json!({
+                    "outcome": "agreed", "rationale": "Agreed."
+                }))
+                .unwrap();
+                let mut ids = || format!("rv-{i:02}");
+                assessments::add_review(
+                    db.inner(),
+                    &format!("rv-{i:02}"),
+                    &a,
+                    &review,
+                    &policy,
+                    &now,
+                    "5678",
+                    &mut ids,
+                )
+                .unwrap();
+            }
+        }
+        let mut compared = 0;
+        for (label, now, occurrences) in [
+            ("the next day", START + time::Duration::days(1), false),
+            (
+                "after new occurrences",
+                START + time::Duration::days(2),
+                true,
+            ),
+            ("a month on", START + time::Duration::days(30), false),
+            ("a year on", START + time::Duration::days(365), false),
+        ] {
+            let now = at(now);
+            if occurrences {
+                for i in (0..N).step_by(4) {
+                    let case = cases::get(db.inner(), &case_id(i)).unwrap().unwrap();
+                    cases::add_occurrence(
+                        db.inner(),
+                        &case.id,
+                        case.version,
+                        &now,
+                        "1234",
+                        &occurrence(&now, "following"),
+                    )
+                    .unwrap()
+                    .unwrap();
+                }
+            }
+            for limit in [PAGE, 5] {
+                let overdue = counted(&db, &format!("overdue, {label}, limit {limit}"), || {
+                    assessments::overdue(&db, &now, limit).unwrap()
+                });
+                assert_eq!(
+                    overdue,
+                    overdue_one_by_one(&db, &now, limit as usize),
+                    "{label}"
+                );
+                compared +=
+                    overdue.assessments.len() + overdue.reviews.len() + overdue.referrals.len();
+            }
+        }
+        let a_year_on =
+            assessments::overdue(db.inner(), &at(START + time::Duration::days(365)), PAGE).unwrap();
+        assert_eq!(
+            a_year_on.assessments.len(),
+            PAGE as usize,
+            "every current assessment is past review"
+        );
+        assert!(compared > 200, "{compared}");
+    }
+}

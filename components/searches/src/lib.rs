@@ -254,22 +254,15 @@ fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
         })?),
     };
     let page = &query.page;
-    let limit = page.limit.0 as usize;
-    let mut found = Vec::new();
-    let mut past_cursor = page.after.is_none();
-    for search in search_records::select(&ctx.db, &filter)? {
-        if !past_cursor {
-            past_cursor = page.after.as_deref() == Some(search.id.as_str());
-            continue;
-        }
-        let compliance = compliance(ctx, &search.record)?;
-        if status.is_none_or(|s| s == compliance.status) {
-            found.push((search, compliance));
-            if found.len() == limit {
-                break;
-            }
-        }
-    }
+    let found = search_records::list(
+        &ctx.db,
+        &filter,
+        status,
+        page.after.as_deref(),
+        page.limit.0,
+        ctx.settings.search_return_days,
+        time::OffsetDateTime::now_utc(),
+    )?;
     call.consulted(found.iter().map(|(s, _)| search_ref(&s.id, &s.record)));
     let items: Vec<serde_json::Value> = found
         .iter()
@@ -297,19 +290,26 @@ fn report(ctx: &Ctx, call: &mut Call) -> Outcome {
             "The report needs a period: `from` and `to`, YYYY-MM-DD.",
         ));
     };
-    let searches: Vec<(Search, Compliance)> = search_records::select(&ctx.db, &filter)?
-        .into_iter()
-        .map(|s| compliance(ctx, &s.record).map(|c| (s, c)))
-        .collect::<Result<Vec<_>, Problem>>()?;
+    let searches: Vec<(Search, Compliance)> = search_records::select_checked(
+        &ctx.db,
+        &filter,
+        ctx.settings.search_return_days,
+        time::OffsetDateTime::now_utc(),
+    )?;
     call.consulted(searches.iter().map(|(s, _)| search_ref(&s.id, &s.record)));
+    let breaches_table = match query.table.as_deref() {
+        None | Some("summary") => false,
+        Some("breaches") => true,
+        Some(_) => return Err(invalid_query("`table` is summary or breaches.")),
+    };
     let report = search_records::report(&from, &to, &searches);
     match query.format.as_deref() {
         None | Some("json") => Ok(json(200, &report)),
         Some("csv") => {
-            let (body, name) = match query.table.as_deref() {
-                None | Some("summary") => (search_records::summary_csv(&report), "summary"),
-                Some("breaches") => (search_records::breaches_csv(&report), "breaches"),
-                Some(_) => return Err(invalid_query("`table` is summary or breaches.")),
+            let (body, name) = if breaches_table {
+                (search_records::breaches_csv(&report), "breaches")
+            } else {
+                (search_records::summary_csv(&report), "summary")
             };
             let mut response = Response::new(200, body);
             response.set_header("content-type", "text/csv; charset=utf-8");

@@ -101,8 +101,9 @@ impl Ctx {
         principal: &Principal,
         work: impl FnOnce() -> Result<(u16, Vec<u8>), Problem>,
     ) -> Result<(u16, Vec<u8>), Problem> {
-        let key = match req.header("idempotency-key").and_then(|v| v.as_str()) {
-            Some(key) if idempotency::valid_key(key) => Some(key.to_string()),
+        // A key that is present but not text is as invalid as a malformed one: never "no key".
+        let key = match req.header("idempotency-key").map(|v| v.as_str()) {
+            Some(Some(key)) if idempotency::valid_key(key) => Some(key.to_string()),
             Some(_) => {
                 return Err(Problem::new(
                     400,
