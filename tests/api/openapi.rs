@@ -516,3 +516,87 @@ fn every_api_route_in_the_manifest_is_documented() {
         }
     }
 }
+
+/// The assessment body's schema spells out each instrument (instruments/*.json): every question, answered
+/// whole or part by part, and professional judgement only on a risk instrument. A new or changed
+/// instrument file needs its variant of `NewAssessment` in openapi.json.
+#[test]
+fn the_assessment_schema_follows_the_instruments() {
+    let doc = document();
+    let variants = doc["components"]["schemas"]["NewAssessment"]["oneOf"]
+        .as_array()
+        .unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("instruments"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(variants.len(), files.len(), "one variant per instrument");
+    let strings = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    for file in files {
+        let instrument: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let (id, version) = (&instrument["id"], &instrument["version"]);
+        let variant = variants
+            .iter()
+            .find(|v| {
+                let named = &v["properties"]["instrument"]["properties"];
+                named["id"]["const"] == *id && named["version"]["const"] == *version
+            })
+            .unwrap_or_else(|| panic!("no NewAssessment variant for {id} {version}"));
+        for list in ["id", "version"] {
+            assert!(
+                doc["components"]["schemas"]["InstrumentRef"]["properties"][list]["enum"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&instrument[list]),
+                "InstrumentRef.{list} lacks {}",
+                instrument[list]
+            );
+        }
+        let answers = &variant["properties"]["answers"];
+        assert_eq!(answers["additionalProperties"], false);
+        let questions = instrument["questions"].as_array().unwrap();
+        let ids: Vec<String> = questions
+            .iter()
+            .map(|q| q["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(strings(&answers["required"]), ids, "{id} {version}");
+        for question in questions {
+            let given = &answers["properties"][question["id"].as_str().unwrap()];
+            match question["parts"].as_array() {
+                Some(parts) => {
+                    let part_ids: Vec<String> = parts
+                        .iter()
+                        .map(|p| p["id"].as_str().unwrap().to_string())
+                        .collect();
+                    assert_eq!(strings(&given["required"]), ["parts"]);
+                    assert_eq!(
+                        strings(&given["properties"]["parts"]["required"]),
+                        part_ids,
+                        "{id} {}",
+                        question["id"]
+                    );
+                }
+                None => assert_eq!(strings(&given["required"]), ["answer"]),
+            }
+        }
+        let judgement = &variant["properties"]["judgement"];
+        if instrument["purpose"] == "risk" {
+            assert_ne!(judgement["type"], "null", "{id}: judgement allowed");
+        } else {
+            assert_eq!(
+                judgement["type"], "null",
+                "{id}: a screening has no judgement"
+            );
+        }
+    }
+}
