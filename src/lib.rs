@@ -4,6 +4,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod authentication;
 pub mod cases;
 pub mod health;
 pub mod idempotency;

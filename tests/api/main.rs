@@ -8,6 +8,7 @@
 mod support;
 
 mod access;
+mod authentication;
 mod browser;
 mod guarantees;
 mod health;

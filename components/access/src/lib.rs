@@ -73,18 +73,18 @@ fn sign_in(ctx: &Ctx, call: &mut Call) -> Outcome {
         ));
     }
     let principal = &call.who;
-    let (session, csrf, expires_at) = ctx.start_session(principal)?;
+    let session = ctx.start_session(principal)?;
     let secure = call
         .req
         .header("spin-full-url")
         .and_then(|v| v.as_str())
         .is_some_and(|url| url.starts_with("https://"));
-    let cookie = context::session_cookie(&session, ctx.settings.session_hours * 3600, secure);
+    let cookie = context::session_cookie(&session.id, ctx.settings.session_hours * 3600, secure);
     let body = serde_json::json!({
         "subject": principal.subject,
         "role": principal.role,
-        "csrf_token": csrf,
-        "expires_at": expires_at,
+        "csrf_token": session.csrf,
+        "expires_at": session.expires_at,
     });
     let mut response = json(201, &body);
     response.set_header("set-cookie", cookie);

@@ -5,13 +5,15 @@ use crate::SpinSql;
 use spin_sdk::http::{Method, Request};
 use spin_sdk::{key_value, variables};
 use stalking_response::audit::{self, Access};
-use stalking_response::auth::{self, Principal, Role};
+use stalking_response::auth::{self, Principal};
+use stalking_response::authentication::{
+    Authenticator, Credentials, KeyValue, KeyValueError, NewSession,
+};
 use stalking_response::idempotency::{self, Replay};
+use stalking_response::migrations;
 use stalking_response::problem::Problem;
-use stalking_response::problem::capitalise;
 use stalking_response::settings::Settings;
 use stalking_response::sql;
-use stalking_response::{migrations, tokens};
 
 /// The force's settings from its Spin variables. A variable that does not parse stops the request
 /// with a 503 naming it: nothing runs on a guessed default.
@@ -63,7 +65,7 @@ pub fn internal(e: impl std::fmt::Display) -> Problem {
 /// One request's context: the database (migrated), the key-value store, the settings.
 pub struct Ctx {
     pub db: SpinSql,
-    pub kv: key_value::Store,
+    pub kv: SpinKeyValue,
     pub settings: Settings,
     client: String,
 }
@@ -73,7 +75,9 @@ impl Ctx {
         let settings = settings()?;
         let db = SpinSql::open_default().map_err(internal)?;
         migrations::migrate(&db).map_err(internal)?;
-        let kv = key_value::Store::open_default().map_err(|e| internal(format!("{e:?}")))?;
+        let kv = key_value::Store::open_default()
+            .map(SpinKeyValue)
+            .map_err(|e| internal(format!("{e:?}")))?;
         let client = req
             .header("spin-client-addr")
             .and_then(|v| v.as_str())
@@ -151,195 +155,67 @@ impl Ctx {
             .map_err(internal)
     }
 
-    /// The caller, from a bearer token or a session cookie; repeated failures from one address are
-    /// throttled. Cookie-authenticated state changes must carry the session's CSRF token.
+    fn authenticator(&self) -> Authenticator<'_, SpinSql, SpinKeyValue> {
+        Authenticator {
+            db: &self.db,
+            kv: &self.kv,
+            settings: &self.settings,
+            now: time::OffsetDateTime::now_utc(),
+            client: &self.client,
+        }
+    }
+
+    /// The caller, from a bearer token or the session cookie (see `authentication`).
     pub fn authenticate(&self, req: &Request) -> Result<Principal, Problem> {
-        let throttle = self.settings.throttle;
-        let window = time::OffsetDateTime::now_utc().unix_timestamp() / throttle.window_seconds;
-        let counter = format!("auth-failures:{}:{window}", self.client);
-        let failures = self
-            .kv
-            .get(&counter)
-            .ok()
-            .flatten()
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0);
-        if failures >= throttle.max_failures {
-            let retry = throttle.window_seconds
-                - time::OffsetDateTime::now_utc().unix_timestamp() % throttle.window_seconds;
-            return Err(
-                Problem::new(429, "too-many-failures", "Too many failed sign-ins")
-                    .with_detail(
-                        "Too many failed attempts from this address. Wait, then try again.",
-                    )
-                    .with_header("retry-after", retry.to_string()),
-            );
-        }
-        let result = self.identify(req);
-        if let Err(problem) = &result
-            && problem.status == 401
-        {
-            let _ = self.kv.set(&counter, (failures + 1).to_string().as_bytes());
-        }
-        result
+        let header = |name: &str| req.header(name).map(|v| v.as_str().unwrap_or(""));
+        let session = cookie(req, SESSION_COOKIE);
+        let credentials = match (header("authorization"), &session) {
+            (Some(value), _) => match value.strip_prefix("Bearer ") {
+                Some(token) => Credentials::Bearer(token.trim()),
+                None => Credentials::MalformedAuthorization,
+            },
+            (None, Some(id)) => Credentials::Session {
+                id,
+                csrf_sent: header(CSRF_HEADER).unwrap_or(""),
+                is_change: !matches!(req.method(), Method::Get | Method::Head | Method::Options),
+            },
+            (None, None) => Credentials::None,
+        };
+        self.authenticator().authenticate(credentials)
     }
 
-    fn identify(&self, req: &Request) -> Result<Principal, Problem> {
-        if let Some(header) = req.header("authorization").and_then(|v| v.as_str()) {
-            let Some(token) = header.strip_prefix("Bearer ").map(str::trim) else {
-                return Err(Problem::unauthorized(
-                    "Use `Authorization: Bearer <token>`.",
-                ));
-            };
-            return self.principal_for_token(token);
-        }
-        if let Some(session_id) = cookie(req, SESSION_COOKIE) {
-            let session = self.session(&session_id)?;
-            if !matches!(req.method(), Method::Get | Method::Head | Method::Options) {
-                let sent = req
-                    .header(CSRF_HEADER)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                if !auth::secrets_equal(sent, &session.csrf) {
-                    return Err(Problem::forbidden(
-                        "This change needs the X-CSRF-Token header from your sign-in.",
-                    ));
-                }
-            }
-            return Ok(session.principal);
-        }
-        Err(Problem::unauthorized(
-            "Sign in, or send `Authorization: Bearer <token>`.",
-        ))
-    }
-
-    fn principal_for_token(&self, token: &str) -> Result<Principal, Problem> {
-        if let Some(bootstrap) = &self.settings.bootstrap_admin_token
-            && auth::secrets_equal(token, bootstrap)
-        {
-            return Ok(Principal {
-                subject: "bootstrap-admin".into(),
-                role: Role::Admin,
-                force: self.settings.force.clone(),
-                token_id: BOOTSTRAP.into(),
-            });
-        }
-        let record = tokens::find_by_hash(&self.db, &auth::token_hash(token)).map_err(internal)?;
-        let Some(record) = record else {
-            return Err(Problem::unauthorized("The token is not valid."));
-        };
-        if let Some(why) = auth::token_refusal(&record, &self.settings.force, &now()) {
-            return Err(Problem::unauthorized(&format!("{}.", capitalise(why))));
-        }
-        Ok(Principal {
-            subject: record.subject,
-            role: record.role,
-            force: record.force,
-            token_id: record.id,
-        })
-    }
-
-    fn session(&self, id: &str) -> Result<Session, Problem> {
-        let key = session_key(id);
-        let stored = self.kv.get(&key).map_err(|e| internal(format!("{e:?}")))?;
-        let Some(stored) = stored.and_then(|v| serde_json::from_slice::<StoredSession>(&v).ok())
-        else {
-            return Err(Problem::unauthorized(
-                "The session has ended: sign in again.",
-            ));
-        };
-        if stored.expires_at <= now() {
-            let _ = self.kv.delete(&key);
-            return Err(Problem::unauthorized(
-                "The session has expired: sign in again.",
-            ));
-        }
-        // The session lives only as long as its token: revoking the token ends it.
-        let principal = if stored.token_id == BOOTSTRAP {
-            Principal {
-                subject: stored.subject,
-                role: Role::Admin,
-                force: self.settings.force.clone(),
-                token_id: stored.token_id,
-            }
-        } else {
-            let record = tokens::find(&self.db, &stored.token_id).map_err(internal)?;
-            match record {
-                Some(record)
-                    if auth::token_refusal(&record, &self.settings.force, &now()).is_none() =>
-                {
-                    Principal {
-                        subject: record.subject,
-                        role: record.role,
-                        force: record.force,
-                        token_id: record.id,
-                    }
-                }
-                _ => {
-                    let _ = self.kv.delete(&key);
-                    return Err(Problem::unauthorized(
-                        "The sign-in behind this session is no longer valid.",
-                    ));
-                }
-            }
-        };
-        Ok(Session {
-            principal,
-            csrf: stored.csrf,
-        })
-    }
-
-    /// Starts a session for a principal: returns (session id for the cookie, CSRF token, expiry).
-    pub fn start_session(
-        &self,
-        principal: &Principal,
-    ) -> Result<(String, String, String), Problem> {
-        let id = auth::format_token(&random());
-        let csrf = auth::format_token(&random());
-        let expires_at = later(self.settings.session_hours * 3600);
-        let stored = StoredSession {
-            token_id: principal.token_id.clone(),
-            subject: principal.subject.clone(),
-            csrf: csrf.clone(),
-            expires_at: expires_at.clone(),
-        };
-        self.kv
-            .set(
-                &session_key(&id),
-                &serde_json::to_vec(&stored).expect("serialises"),
-            )
-            .map_err(|e| internal(format!("{e:?}")))?;
-        Ok((id, csrf, expires_at))
+    /// Starts a web-form session for a principal.
+    pub fn start_session(&self, principal: &Principal) -> Result<NewSession, Problem> {
+        self.authenticator().start_session(principal, random)
     }
 
     pub fn end_session(&self, req: &Request) {
         if let Some(id) = cookie(req, SESSION_COOKIE) {
-            let _ = self.kv.delete(&session_key(&id));
+            self.authenticator().end_session(&id);
         }
     }
 }
 
-const BOOTSTRAP: &str = "bootstrap";
 pub const SESSION_COOKIE: &str = "sr_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-struct Session {
-    principal: Principal,
-    csrf: String,
-}
+/// The key-value port over Spin's store.
+pub struct SpinKeyValue(key_value::Store);
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredSession {
-    token_id: String,
-    subject: String,
-    csrf: String,
-    expires_at: String,
-}
-
-/// Sessions are keyed by a hash of their id, so the store never holds a usable cookie.
-fn session_key(id: &str) -> String {
-    format!("session:{}", auth::token_hash(id))
+impl KeyValue for SpinKeyValue {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KeyValueError> {
+        self.0.get(key).map_err(|e| KeyValueError(format!("{e:?}")))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KeyValueError> {
+        self.0
+            .set(key, value)
+            .map_err(|e| KeyValueError(format!("{e:?}")))
+    }
+    fn delete(&self, key: &str) -> Result<(), KeyValueError> {
+        self.0
+            .delete(key)
+            .map_err(|e| KeyValueError(format!("{e:?}")))
+    }
 }
 
 /// The session cookie: `HttpOnly`, `SameSite=Strict`, for the whole app, `Secure` over https. An empty

@@ -1,0 +1,202 @@
+//! Authentication natively: the rules of `stalking_response::authentication` over rusqlite and an
+//! in-memory key-value store, with the time as an input.
+
+use stalking_response::auth::{Role, TokenRecord, format_token, token_hash};
+use stalking_response::authentication::{Authenticator, Credentials, MemoryKeyValue};
+use stalking_response::settings::Settings;
+use stalking_response::{migrations, tokens};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
+const BOOTSTRAP: &str = "bootstrap-admin-token-0123456789abcdef";
+
+struct World {
+    db: rusqlite::Connection,
+    kv: MemoryKeyValue,
+    settings: Settings,
+}
+
+impl World {
+    fn new() -> World {
+        World::with_max_failures("10")
+    }
+
+    fn with_max_failures(max: &'static str) -> World {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        migrations::migrate(&db).unwrap();
+        let settings = Settings::from_variables(|name| match name {
+            "force_code" => Some("CB".into()),
+            "bootstrap_admin_token" => Some(BOOTSTRAP.into()),
+            "auth_max_failures" => Some(max.into()),
+            "session_hours" => Some("8".into()),
+            _ => None,
+        })
+        .unwrap();
+        World {
+            db,
+            kv: MemoryKeyValue::default(),
+            settings,
+        }
+    }
+
+    fn at(&self, now: OffsetDateTime) -> Authenticator<'_, rusqlite::Connection, MemoryKeyValue> {
+        Authenticator {
+            db: &self.db,
+            kv: &self.kv,
+            settings: &self.settings,
+            now,
+            client: "192.0.2.1",
+        }
+    }
+
+    /// Issues a token for `role` and returns its text.
+    fn token(&self, id: &str, role: Role, force: &str) -> String {
+        let token = format_token(&[id.as_bytes()[0]; 32]);
+        let record = TokenRecord {
+            id: id.into(),
+            subject: format!("subject-{id}"),
+            role,
+            force: force.into(),
+            created_at: "2026-11-01T00:00:00Z".into(),
+            expires_at: "2026-12-31T00:00:00Z".into(),
+            revoked_at: None,
+            created_by: "admin".into(),
+        };
+        tokens::insert(&self.db, &record, &token_hash(&token)).unwrap();
+        token
+    }
+}
+
+fn status<T: std::fmt::Debug>(result: Result<T, stalking_response::problem::Problem>) -> u16 {
+    result.map_or_else(|p| p.status, |_| 200)
+}
+
+#[test]
+fn tokens_authenticate_until_revoked_expired_or_for_another_force() {
+    let world = World::new();
+    let officer = world.token("a", Role::Officer, "CB");
+    let elsewhere = world.token("b", Role::Officer, "XX");
+    let auth = world.at(NOW);
+    let principal = auth.authenticate(Credentials::Bearer(&officer)).unwrap();
+    assert_eq!(
+        (principal.role, principal.subject.as_str()),
+        (Role::Officer, "subject-a")
+    );
+    assert_eq!(
+        status(auth.authenticate(Credentials::Bearer(&elsewhere))),
+        401
+    );
+    assert_eq!(
+        status(auth.authenticate(Credentials::Bearer("srt_nothing"))),
+        401
+    );
+    assert_eq!(
+        status(auth.authenticate(Credentials::MalformedAuthorization)),
+        401
+    );
+    assert_eq!(status(auth.authenticate(Credentials::None)), 401);
+    let after_expiry = world.at(datetime!(2027-01-01 00:00 UTC));
+    assert_eq!(
+        status(after_expiry.authenticate(Credentials::Bearer(&officer))),
+        401
+    );
+    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    assert_eq!(
+        status(world.at(NOW).authenticate(Credentials::Bearer(&officer))),
+        401
+    );
+    let admin = auth.authenticate(Credentials::Bearer(BOOTSTRAP)).unwrap();
+    assert_eq!(admin.role, Role::Admin);
+}
+
+#[test]
+fn sessions_need_their_csrf_token_for_changes_and_end_with_their_token_or_time() {
+    let world = World::new();
+    let officer = world.token("a", Role::Officer, "CB");
+    let auth = world.at(NOW);
+    let principal = auth.authenticate(Credentials::Bearer(&officer)).unwrap();
+    let mut n = 0u8;
+    let session = auth
+        .start_session(&principal, || {
+            n += 1;
+            [n; 32]
+        })
+        .unwrap();
+    assert_ne!(session.id, session.csrf);
+    assert_eq!(session.expires_at, "2026-11-29T20:00:00.000000Z");
+    let with = |csrf_sent, is_change| cookie(&session.id, csrf_sent, is_change);
+    let csrf = session.csrf.as_str();
+    assert_eq!(auth.authenticate(with("", false)).unwrap(), principal);
+    assert_eq!(status(auth.authenticate(with("", true))), 403);
+    assert_eq!(status(auth.authenticate(with("srt_wrong", true))), 403);
+    assert_eq!(auth.authenticate(with(csrf, true)).unwrap(), principal);
+    // The store holds a hash of the session id, never the cookie itself.
+    assert!(world.kv.keys().iter().all(|k| !k.contains(&session.id)));
+
+    let later = world.at(datetime!(2026-11-29 20:00 UTC));
+    assert_eq!(
+        status(later.authenticate(with(csrf, false))),
+        401,
+        "expired"
+    );
+    assert_eq!(
+        status(auth.authenticate(with(csrf, false))),
+        401,
+        "an expired session is deleted"
+    );
+
+    let again = auth.start_session(&principal, || [9; 32]).unwrap();
+    assert!(auth.authenticate(cookie(&again.id, "", false)).is_ok());
+    auth.end_session(&again.id);
+    assert_eq!(
+        status(auth.authenticate(cookie(&again.id, "", false))),
+        401,
+        "signed out"
+    );
+
+    let third = auth.start_session(&principal, || [7; 32]).unwrap();
+    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    assert_eq!(
+        status(auth.authenticate(cookie(&third.id, "", false))),
+        401,
+        "revoking the token ends its sessions"
+    );
+}
+
+fn cookie<'a>(id: &'a str, csrf_sent: &'a str, is_change: bool) -> Credentials<'a> {
+    Credentials::Session {
+        id,
+        csrf_sent,
+        is_change,
+    }
+}
+
+#[test]
+fn repeated_failures_from_one_address_are_throttled_until_the_window_ends() {
+    let world = World::with_max_failures("3");
+    let officer = world.token("a", Role::Officer, "CB");
+    let auth = world.at(NOW);
+    for _ in 0..3 {
+        assert_eq!(
+            status(auth.authenticate(Credentials::Bearer("srt_bad"))),
+            401
+        );
+    }
+    let refused = auth
+        .authenticate(Credentials::Bearer(&officer))
+        .unwrap_err();
+    assert_eq!(refused.status, 429);
+    assert!(
+        refused
+            .headers
+            .iter()
+            .any(|(name, _)| *name == "retry-after")
+    );
+    let next_window = world.at(NOW + time::Duration::seconds(300));
+    assert!(
+        next_window
+            .authenticate(Credentials::Bearer(&officer))
+            .is_ok()
+    );
+}
