@@ -17,6 +17,7 @@ pub mod referrals;
 pub mod risk;
 pub mod search_records;
 pub mod searches;
+pub mod services;
 pub mod settings;
 pub mod sql;
 pub mod tokens;

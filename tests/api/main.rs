@@ -16,4 +16,5 @@ mod intake;
 mod openapi;
 mod risk;
 mod searches;
+mod services;
 mod storage;

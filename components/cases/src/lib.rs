@@ -5,14 +5,15 @@
 
 use serde::Deserialize;
 use spin_adapter::context::{self, Ctx, Outcome, now};
-use spin_adapter::input::{self, Page, check, etag, invalid_query};
-use spin_adapter::{Call, json, json_with};
+use spin_adapter::input::{self, Page, etag, invalid_query};
+use spin_adapter::{Call, created, json, json_with};
 use spin_sdk::http::Response;
-use stalking_response::audit::{Operation, RecordRef, RecordType};
-use stalking_response::cases::{self, CaseView, DECISION_HOURS, Filter, UpdateRefused};
+use stalking_response::audit::RecordRef;
+use stalking_response::cases::{self, CaseView, DECISION_HOURS, Filter};
 use stalking_response::intake::{self, CrimeDecision, NewCase, NewOccurrence};
 use stalking_response::pins::{self, PinDecision, PinRequest};
 use stalking_response::problem::Problem;
+use stalking_response::services::cases as service;
 
 spin_adapter::routes! {
     POST "/api/v1/cases" => CaseCreate, Collection, create_case;
@@ -27,27 +28,6 @@ spin_adapter::routes! {
     GET "/api/v1/stats/cases" => CaseStats, NotPersonal, case_stats;
 }
 
-fn refused(refusal: UpdateRefused) -> Problem {
-    match refusal {
-        UpdateRefused::NotFound => {
-            Problem::not_found().with_detail("There is no case with this id.")
-        }
-        UpdateRefused::VersionMismatch(current) => {
-            Problem::new(412, "version-mismatch", "The case has changed")
-                .with_detail(format!(
-                    "The case is now at version {current}: read it again, then retry your change."
-                ))
-                .with_header("etag", etag(current))
-        }
-        UpdateRefused::AlreadyDecided => Problem::new(
-            409,
-            "already-decided",
-            "The crime decision is already recorded",
-        )
-        .with_detail("A recorded decision is not changed in place."),
-    }
-}
-
 fn case_response(status: u16, case: &cases::Case) -> Response {
     let view = CaseView {
         case,
@@ -56,120 +36,56 @@ fn case_response(status: u16, case: &cases::Case) -> Response {
     json_with(status, &view, &[("etag", etag(case.version))])
 }
 
-/// The next reference of a kind (`crime`, `incident`) in the force's format.
-fn reference(ctx: &Ctx, format: &str, kind: &str) -> Result<String, Problem> {
-    let force = &ctx.settings.force;
-    let year = time::OffsetDateTime::now_utc().year();
-    let number = cases::next_reference_number(&ctx.db, kind, force, year)?;
-    Ok(intake::crime_reference(format, force, year, number))
-}
-
-fn no_case() -> Problem {
-    Problem::not_found().with_detail("There is no case with this id.")
-}
-
 fn create_case(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewCase = call.body()?;
-    check(intake::validate_case(&new, time::OffsetDateTime::now_utc()))?;
     let officer = call.who.clone();
     let (status, body) = ctx.create_once(call.req, &officer, || {
-        let id = context::new_id();
-        let incident = reference(ctx, &ctx.settings.incident_reference_format, "incident")?;
-        let due = context::later(DECISION_HOURS * 3600);
-        cases::create(
-            &ctx.db,
-            &id,
-            &incident,
-            &now(),
-            &due,
-            &officer.subject,
-            &new,
-        )?;
-        call.logs(Operation::Collection, RecordRef::case(&id));
-        let case = cases::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
+        let case = service::create(&ctx.env(), &officer, &new, &mut call.journal)?;
         Ok((201, case_response(201, &case).into_body()))
     })?;
-    let case: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let mut response = Response::new(status, body);
-    response.set_header("content-type", "application/json");
-    response.set_header("cache-control", "no-store");
-    if let (Some(id), Some(version)) = (case["id"].as_str(), case["version"].as_i64()) {
-        response.set_header("location", format!("/api/v1/cases/{id}"));
-        response.set_header("etag", etag(version));
-    }
-    Ok(response)
-}
-
-/// Reads the call's case, logging the consultation.
-fn consult(ctx: &Ctx, call: &mut Call) -> Result<cases::Case, Problem> {
-    let case = cases::get(&ctx.db, call.id())?.ok_or_else(no_case)?;
-    call.consulted([RecordRef::case(&case.id)]);
-    Ok(case)
+    Ok(created(status, body, "/api/v1/cases"))
 }
 
 fn read_case(ctx: &Ctx, call: &mut Call) -> Outcome {
-    Ok(case_response(200, &consult(ctx, call)?))
+    let id = call.id().to_string();
+    let case = service::consult(&ctx.env(), &id, &mut call.journal)?;
+    Ok(case_response(200, &case))
 }
 
 fn classification(ctx: &Ctx, call: &mut Call) -> Outcome {
-    Ok(json(200, &consult(ctx, call)?.suggestion))
+    let id = call.id().to_string();
+    let case = service::consult(&ctx.env(), &id, &mut call.journal)?;
+    Ok(json(200, &case.suggestion))
 }
 
 fn add_occurrence(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
     let occurrence: NewOccurrence = call.body()?;
-    let mut errors = Vec::new();
-    intake::validate_occurrence(
-        &mut errors,
-        "",
-        &occurrence,
-        time::OffsetDateTime::now_utc(),
-    );
-    check(errors)?;
     let id = call.id().to_string();
-    cases::add_occurrence(
-        &ctx.db,
+    let case = service::add_occurrence(
+        &ctx.env(),
+        &call.who,
         &id,
         version,
-        &now(),
-        &call.who.subject,
         &occurrence,
-    )?
-    .map_err(refused)?;
-    Ok(case_response(201, &altered(ctx, call, &id)?))
-}
-
-/// Logs an alteration of the case and reads the case as it now is.
-fn altered(ctx: &Ctx, call: &mut Call, id: &str) -> Result<cases::Case, Problem> {
-    call.logs(Operation::Alteration, RecordRef::case(id));
-    cases::get(&ctx.db, id)?.ok_or_else(Problem::internal)
+        &mut call.journal,
+    )?;
+    Ok(case_response(201, &case))
 }
 
 fn record_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
     let decision: CrimeDecision = call.body()?;
     let id = call.id().to_string();
-    let case = cases::get(&ctx.db, &id)?.ok_or_else(|| refused(UpdateRefused::NotFound))?;
-    check(intake::validate_decision(&decision, &case.suggestion))?;
-    let reference = match decision {
-        CrimeDecision::Recorded { .. } => Some(reference(
-            ctx,
-            &ctx.settings.crime_reference_format,
-            "crime",
-        )?),
-        CrimeDecision::NoCrime { .. } => None,
-    };
-    cases::record_decision(
-        &ctx.db,
+    let case = service::decide(
+        &ctx.env(),
+        &call.who,
         &id,
         version,
         &decision,
-        reference.as_deref(),
-        &now(),
-        &call.who.subject,
-    )?
-    .map_err(refused)?;
-    Ok(case_response(200, &altered(ctx, call, &id)?))
+        &mut call.journal,
+    )?;
+    Ok(case_response(200, &case))
 }
 
 /// `GET /cases` filters.
@@ -249,23 +165,10 @@ fn case_stats(ctx: &Ctx, _: &mut Call) -> Outcome {
     Ok(json(200, &cases::stats(&ctx.db)?))
 }
 
-fn pin_ref(pin: &pins::Pin) -> RecordRef {
-    RecordRef::of_case(RecordType::Pin, &pin.id, &pin.case_id)
-}
-
 fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let request: PinRequest = call.body()?;
-    check(pins::validate_request(&request))?;
-    let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(no_case)?;
-    let pin = pins::record_request(
-        &ctx.db,
-        &context::new_id(),
-        &case,
-        &request,
-        &call.who.subject,
-        &now(),
-    )?;
-    call.logs(Operation::Collection, pin_ref(&pin));
+    let case_id = call.param("case").to_string();
+    let pin = service::request_pin(&ctx.env(), &call.who, &case_id, &request, &mut call.journal)?;
     match &pin.refusal_reason {
         // Refused, and on the register as refused: the request is kept, so this answer commits.
         Some(reason) => Ok(spin_adapter::problem(
@@ -282,26 +185,9 @@ fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 fn decide_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let decision: PinDecision = call.body()?;
-    check(pins::validate_decision(&decision))?;
     let id = call.id().to_string();
-    match pins::decide(&ctx.db, &id, &decision, &call.who.subject, &now())? {
-        Some(pin) => {
-            call.logs(Operation::Alteration, pin_ref(&pin));
-            Ok(json(200, &pin))
-        }
-        None => match pins::get(&ctx.db, &id)? {
-            None => Err(Problem::not_found().with_detail("There is no PIN request with this id.")),
-            Some(pin) => Err(Problem::new(
-                409,
-                "pin-not-pending",
-                "This request is not awaiting a decision",
-            )
-            .with_detail(format!(
-                "The request is {}; only a pending request can be decided.",
-                pin.status
-            ))),
-        },
-    }
+    let pin = service::decide_pin(&ctx.env(), &call.who, &id, &decision, &mut call.journal)?;
+    Ok(json(200, &pin))
 }
 
 #[derive(Deserialize)]
@@ -326,7 +212,7 @@ fn pin_register(ctx: &Ctx, call: &mut Call) -> Outcome {
         page.after.as_deref(),
         page.limit.0,
     )?;
-    call.consulted(pins.iter().map(pin_ref));
+    call.consulted(pins.iter().map(service::pin_record));
     let next = page.next(&pins, |p| p.id.clone());
     Ok(json(
         200,

@@ -6,7 +6,6 @@ use serde::Deserialize;
 use spin_adapter::context::{self, Ctx, Outcome, now};
 use spin_adapter::input::{Page, check, invalid_query};
 use spin_adapter::{Call, json};
-use spin_sdk::http::Response;
 use stalking_response::assessments::{self, Assessment};
 use stalking_response::audit::{Operation, RecordRef, RecordType};
 use stalking_response::cases;
@@ -111,16 +110,11 @@ fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
         call.logs(Operation::Collection, assessment_ref(&assessment));
         Ok((201, serde_json::to_vec(&assessment).expect("serialises")))
     })?;
-    let id = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default()["id"]
-        .as_str()
-        .map(str::to_string);
-    let mut response = Response::new(status, body);
-    response.set_header("content-type", "application/json");
-    response.set_header("cache-control", "no-store");
-    if let Some(id) = id {
-        response.set_header("location", format!("/api/v1/risk-assessments/{id}"));
-    }
-    Ok(response)
+    Ok(spin_adapter::created(
+        status,
+        body,
+        "/api/v1/risk-assessments",
+    ))
 }
 
 fn policy_gap(errors: &[(String, String)]) -> Problem {

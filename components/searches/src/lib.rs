@@ -94,15 +94,7 @@ fn create(ctx: &Ctx, call: &mut Call) -> Outcome {
         let body = serde_json::to_vec(&view(ctx, &search)?).expect("serialises");
         Ok((201, body))
     })?;
-    let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let mut response = Response::new(status, body);
-    response.set_header("content-type", "application/json");
-    response.set_header("cache-control", "no-store");
-    if let (Some(id), Some(version)) = (value["id"].as_str(), value["version"].as_i64()) {
-        response.set_header("location", format!("/api/v1/searches/{id}"));
-        response.set_header("etag", etag(version));
-    }
-    Ok(response)
+    Ok(spin_adapter::created(status, body, "/api/v1/searches"))
 }
 
 fn read(ctx: &Ctx, call: &mut Call) -> Outcome {

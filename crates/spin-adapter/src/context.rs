@@ -12,6 +12,7 @@ use stalking_response::authentication::{
 use stalking_response::idempotency::{self, Replay};
 use stalking_response::migrations;
 use stalking_response::problem::Problem;
+use stalking_response::services::Env;
 use stalking_response::settings::Settings;
 use stalking_response::sql;
 
@@ -153,6 +154,16 @@ impl Ctx {
         audit::append_all(&self.db, accesses, &self.settings.checkpoints)
             .map(drop)
             .map_err(internal)
+    }
+
+    /// What a use case works with, now.
+    pub fn env(&self) -> Env<'_, SpinSql> {
+        Env {
+            db: &self.db,
+            settings: &self.settings,
+            now: time::OffsetDateTime::now_utc(),
+            new_id: &new_id,
+        }
     }
 
     fn authenticator(&self) -> Authenticator<'_, SpinSql, SpinKeyValue> {

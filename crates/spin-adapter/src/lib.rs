@@ -88,6 +88,22 @@ pub fn json_with(
     response
 }
 
+/// The response to a creation, from the status and body `Ctx::create_once` gives (the first time or
+/// replayed): JSON, with `Location` under `collection` and the `ETag` when the record has a version.
+pub fn created(status: u16, body: Vec<u8>, collection: &str) -> Response {
+    let record: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let mut response = Response::new(status, body);
+    response.set_header("content-type", "application/json");
+    response.set_header("cache-control", "no-store");
+    if let Some(id) = record["id"].as_str() {
+        response.set_header("location", format!("{collection}/{id}"));
+    }
+    if let Some(version) = record["version"].as_i64() {
+        response.set_header("etag", input::etag(version));
+    }
+    response
+}
+
 /// A JSON response with the given status.
 pub fn json(status: u16, body: &impl serde::Serialize) -> Response {
     Response::builder()

@@ -10,6 +10,7 @@ use spin_sdk::http::{Method, Request, Response};
 use stalking_response::audit::{Access, Actor, Operation, RecordRef};
 use stalking_response::auth::{self, AccessReason, Action, Principal};
 use stalking_response::problem::Problem;
+use stalking_response::services::{Entries, Journal};
 
 /// Why a route's accesses happen, for the access log (DPA 2018 s.62).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,10 +257,13 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
     let mut call = Call {
         req,
         who,
-        actor,
-        reason,
         params,
-        log: Vec::new(),
+        journal: Entries {
+            at: now(),
+            actor,
+            reason,
+            entries: Vec::new(),
+        },
     };
     if route.method == Method::Get && route.reason == Reason::NotPersonal {
         // Nothing personal shown, nothing written: no transaction to queue behind.
@@ -267,7 +271,7 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
     }
     ctx.transaction(|| {
         let response = (route.handler)(&ctx, &mut call)?;
-        ctx.log_all(&call.log)?;
+        ctx.log_all(&call.journal.entries)?;
         Ok(response)
     })
 }
@@ -346,10 +350,9 @@ fn refusal_record(route: &Route, params: &Params) -> RecordRef {
 pub struct Call<'a> {
     pub req: &'a Request,
     pub who: Principal,
-    actor: Actor,
-    pub reason: AccessReason,
     params: Params,
-    log: Vec<Access>,
+    /// The accesses to log, with the caller and this call's reason.
+    pub journal: Entries,
 }
 
 impl Call<'_> {
@@ -383,14 +386,7 @@ impl Call<'_> {
 
     /// Records an access to `record` for the access log, with this call's reason.
     pub fn logs(&mut self, operation: Operation, record: RecordRef) -> &mut Access {
-        self.log.push(Access::allowed(
-            &now(),
-            &self.actor,
-            operation,
-            &record,
-            &self.reason,
-        ));
-        self.log.last_mut().expect("just pushed")
+        self.journal.logs(operation, record)
     }
 
     /// Records the consultation of each record shown (a page of a list: one entry per record).

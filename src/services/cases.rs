@@ -1,0 +1,194 @@
+//! Intake and crime recording, and the PIN control: each use case validates, writes, and reports
+//! what it touched to the journal.
+
+use super::{Env, Journal};
+use crate::audit::{Operation, RecordRef, RecordType};
+use crate::auth::Principal;
+use crate::cases::{self, Case, DECISION_HOURS, UpdateRefused};
+use crate::intake::{self, CrimeDecision, NewCase, NewOccurrence};
+use crate::pins::{self, Pin, PinDecision, PinRequest};
+use crate::problem::Problem;
+use crate::sql::Sql;
+
+pub fn no_case() -> Problem {
+    Problem::not_found().with_detail("There is no case with this id.")
+}
+
+/// A refused update as the problem the caller sees (412 carries the current version's ETag).
+pub fn refused(refusal: UpdateRefused) -> Problem {
+    match refusal {
+        UpdateRefused::NotFound => no_case(),
+        UpdateRefused::VersionMismatch(current) => {
+            Problem::new(412, "version-mismatch", "The case has changed")
+                .with_detail(format!(
+                    "The case is now at version {current}: read it again, then retry your change."
+                ))
+                .with_header("etag", format!("\"v{current}\""))
+        }
+        UpdateRefused::AlreadyDecided => Problem::new(
+            409,
+            "already-decided",
+            "The crime decision is already recorded",
+        )
+        .with_detail("A recorded decision is not changed in place."),
+    }
+}
+
+/// Fails with the field errors, if there are any.
+fn check(errors: Vec<(String, String)>) -> Result<(), Problem> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+/// The next reference of a kind (`crime`, `incident`) in the force's format, numbered per year.
+fn next_reference(env: &Env<impl Sql>, format: &str, kind: &str) -> Result<String, Problem> {
+    let force = &env.settings.force;
+    let year = env.now.year();
+    let number = cases::next_reference_number(env.db, kind, force, year)?;
+    Ok(intake::crime_reference(format, force, year, number))
+}
+
+/// Records a report as a new case, with its incident reference and the 24-hour decision clock.
+pub fn create(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    new: &NewCase,
+    journal: &mut impl Journal,
+) -> Result<Case, Problem> {
+    check(intake::validate_case(new, env.now))?;
+    let id = (env.new_id)();
+    let incident = next_reference(env, &env.settings.incident_reference_format, "incident")?;
+    let due = intake::timestamp(env.now + time::Duration::hours(DECISION_HOURS));
+    cases::create(
+        env.db,
+        &id,
+        &incident,
+        &env.now_text(),
+        &due,
+        &who.subject,
+        new,
+    )?;
+    journal.logs(Operation::Collection, RecordRef::case(&id));
+    cases::get(env.db, &id)?.ok_or_else(Problem::internal)
+}
+
+/// Reads a case, logging the consultation.
+pub fn consult(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Result<Case, Problem> {
+    let case = cases::get(env.db, id)?.ok_or_else(no_case)?;
+    journal.logs(Operation::Consultation, RecordRef::case(&case.id));
+    Ok(case)
+}
+
+/// Logs an alteration of the case and reads it as it now is.
+fn altered(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Result<Case, Problem> {
+    journal.logs(Operation::Alteration, RecordRef::case(id));
+    cases::get(env.db, id)?.ok_or_else(Problem::internal)
+}
+
+/// Adds an occasion of conduct to a case at `version`.
+pub fn add_occurrence(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    id: &str,
+    version: i64,
+    occurrence: &NewOccurrence,
+    journal: &mut impl Journal,
+) -> Result<Case, Problem> {
+    let mut errors = Vec::new();
+    intake::validate_occurrence(&mut errors, "", occurrence, env.now);
+    check(errors)?;
+    cases::add_occurrence(
+        env.db,
+        id,
+        version,
+        &env.now_text(),
+        &who.subject,
+        occurrence,
+    )?
+    .map_err(refused)?;
+    altered(env, id, journal)
+}
+
+/// Records the crime decision on a case at `version`: a recorded crime gets its crime reference.
+pub fn decide(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    id: &str,
+    version: i64,
+    decision: &CrimeDecision,
+    journal: &mut impl Journal,
+) -> Result<Case, Problem> {
+    let case = cases::get(env.db, id)?.ok_or_else(no_case)?;
+    check(intake::validate_decision(decision, &case.suggestion))?;
+    let reference = match decision {
+        CrimeDecision::Recorded { .. } => Some(next_reference(
+            env,
+            &env.settings.crime_reference_format,
+            "crime",
+        )?),
+        CrimeDecision::NoCrime { .. } => None,
+    };
+    cases::record_decision(
+        env.db,
+        id,
+        version,
+        decision,
+        reference.as_deref(),
+        &env.now_text(),
+        &who.subject,
+    )?
+    .map_err(refused)?;
+    altered(env, id, journal)
+}
+
+/// A PIN request as the log names it: a record of its case.
+pub fn pin_record(pin: &Pin) -> RecordRef {
+    RecordRef::of_case(RecordType::Pin, &pin.id, &pin.case_id)
+}
+
+/// Records a PIN request on a case: refused at once where the rules block it (and on the register as
+/// refused), else pending a superintendent's decision.
+pub fn request_pin(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    case_id: &str,
+    request: &PinRequest,
+    journal: &mut impl Journal,
+) -> Result<Pin, Problem> {
+    check(pins::validate_request(request))?;
+    let case = cases::get(env.db, case_id)?.ok_or_else(no_case)?;
+    let id = (env.new_id)();
+    let pin = pins::record_request(env.db, &id, &case, request, &who.subject, &env.now_text())?;
+    journal.logs(Operation::Collection, pin_record(&pin));
+    Ok(pin)
+}
+
+/// A superintendent's decision on a pending PIN request.
+pub fn decide_pin(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    id: &str,
+    decision: &PinDecision,
+    journal: &mut impl Journal,
+) -> Result<Pin, Problem> {
+    check(pins::validate_decision(decision))?;
+    if let Some(pin) = pins::decide(env.db, id, decision, &who.subject, &env.now_text())? {
+        journal.logs(Operation::Alteration, pin_record(&pin));
+        return Ok(pin);
+    }
+    match pins::get(env.db, id)? {
+        None => Err(Problem::not_found().with_detail("There is no PIN request with this id.")),
+        Some(pin) => Err(Problem::new(
+            409,
+            "pin-not-pending",
+            "This request is not awaiting a decision",
+        )
+        .with_detail(format!(
+            "The request is {}; only a pending request can be decided.",
+            pin.status
+        ))),
+    }
+}

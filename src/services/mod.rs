@@ -1,0 +1,52 @@
+//! Use cases: what a request does once it is authorised, as plain Rust over small ports — the SQL
+//! store, the settings, the time and new ids as inputs — and a journal that takes the access-log
+//! entries for the records touched. A component's handler parses its input, calls one of these, and
+//! shapes the reply; native tests call them directly.
+
+pub mod cases;
+
+use crate::audit::{Access, Actor, Operation, RecordRef};
+use crate::auth::AccessReason;
+use crate::settings::Settings;
+use crate::sql::Sql;
+use time::OffsetDateTime;
+
+/// What a use case works with.
+pub struct Env<'a, D: Sql> {
+    pub db: &'a D,
+    pub settings: &'a Settings,
+    pub now: OffsetDateTime,
+    /// A new opaque, unguessable id.
+    pub new_id: &'a dyn Fn() -> String,
+}
+
+impl<D: Sql> Env<'_, D> {
+    /// Now, as the records' fixed-width RFC 3339 text.
+    pub fn now_text(&self) -> String {
+        crate::intake::timestamp(self.now)
+    }
+}
+
+/// Where a use case reports the records it touched, for the access log (written by the caller, in
+/// the same transaction as the work).
+pub trait Journal {
+    /// Records an access; the entry is returned so that a digest or recipient can be added.
+    fn logs(&mut self, operation: Operation, record: RecordRef) -> &mut Access;
+}
+
+/// A journal that keeps its entries, for one caller and reason.
+#[derive(Debug, Clone)]
+pub struct Entries {
+    pub at: String,
+    pub actor: Actor,
+    pub reason: AccessReason,
+    pub entries: Vec<Access>,
+}
+
+impl Journal for Entries {
+    fn logs(&mut self, operation: Operation, record: RecordRef) -> &mut Access {
+        let access = Access::allowed(&self.at, &self.actor, operation, &record, &self.reason);
+        self.entries.push(access);
+        self.entries.last_mut().expect("just pushed")
+    }
+}

@@ -1,0 +1,167 @@
+//! The use cases natively: `stalking_response::services` over rusqlite, with a fixed time, counted ids
+//! and a journal that keeps its entries — no host, no HTTP.
+
+use serde_json::json;
+use stalking_response::audit::{Actor, Operation};
+use stalking_response::auth::{AccessReason, Principal, Role};
+use stalking_response::services::{Entries, Env, cases as service};
+use stalking_response::settings::Settings;
+use stalking_response::{migrations, pins};
+use std::cell::Cell;
+use time::macros::datetime;
+
+struct World {
+    db: rusqlite::Connection,
+    settings: Settings,
+    /// Ids `id1`, `id2`, … in order.
+    new_id: Box<dyn Fn() -> String>,
+}
+
+impl World {
+    fn new() -> World {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        migrations::migrate(&db).unwrap();
+        World {
+            db,
+            settings: Settings::from_variables(|name| (name == "force_code").then(|| "CB".into()))
+                .unwrap(),
+            new_id: {
+                let count = Cell::new(0);
+                Box::new(move || {
+                    count.set(count.get() + 1);
+                    format!("id{}", count.get())
+                })
+            },
+        }
+    }
+
+    fn env(&self) -> Env<'_, rusqlite::Connection> {
+        Env {
+            db: &self.db,
+            settings: &self.settings,
+            now: datetime!(2026-11-29 12:00 UTC),
+            new_id: &self.new_id,
+        }
+    }
+}
+
+fn who(role: Role) -> Principal {
+    Principal {
+        subject: "1234".into(),
+        role,
+        force: "CB".into(),
+        token_id: "t".into(),
+    }
+}
+
+fn journal() -> Entries {
+    Entries {
+        at: "2026-11-29T12:00:00.000000Z".into(),
+        actor: Actor {
+            subject: "1234".into(),
+            role: "officer".into(),
+        },
+        reason: AccessReason::collection(),
+        entries: Vec::new(),
+    }
+}
+
+/// What the journal holds, as (operation, record type, record id).
+fn logged(journal: &Entries) -> Vec<(Operation, String, String)> {
+    journal
+        .entries
+        .iter()
+        .map(|e| (e.operation, e.record_type.clone(), e.record_id.clone()))
+        .collect()
+}
+
+#[test]
+fn a_case_is_recorded_added_to_and_decided_with_references_in_the_force_format() {
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut log = journal();
+    let new = serde_json::from_value(crate::support::case_body(true)).unwrap();
+    let case = service::create(&env, &officer, &new, &mut log).unwrap();
+    assert_eq!(case.id, "id1");
+    assert_eq!(case.incident_reference, "CB/INC/2026/000001");
+    assert_eq!(
+        logged(&log),
+        [(Operation::Collection, "case".into(), "id1".into())]
+    );
+
+    let occurrence = serde_json::from_value(crate::support::occurrence_body(true)).unwrap();
+    let stale = service::add_occurrence(&env, &officer, "id1", 7, &occurrence, &mut log);
+    assert_eq!(
+        stale.unwrap_err().status,
+        412,
+        "a change against an old version"
+    );
+    let case = service::add_occurrence(&env, &officer, "id1", 1, &occurrence, &mut log).unwrap();
+    assert_eq!(case.version, 2);
+
+    let harassment =
+        serde_json::from_value(json!({ "outcome": "recorded", "principal": "harassment-s2" }))
+            .unwrap();
+    let refused = service::decide(&env, &officer, "id1", 2, &harassment, &mut log).unwrap_err();
+    assert_eq!(
+        refused.status, 422,
+        "stalking is indicated: ruling it out needs a reason"
+    );
+    let stalking =
+        serde_json::from_value(json!({ "outcome": "recorded", "principal": "stalking-s2a" }))
+            .unwrap();
+    let decided = service::decide(&env, &officer, "id1", 2, &stalking, &mut log).unwrap();
+    assert_eq!(decided.crime_reference.as_deref(), Some("CB/2026/000001"));
+    let again = service::decide(&env, &officer, "id1", 3, &stalking, &mut log).unwrap_err();
+    assert_eq!(again.status, 409);
+    assert_eq!(
+        logged(&log)[1..],
+        [
+            (Operation::Alteration, "case".into(), "id1".into()),
+            (Operation::Alteration, "case".into(), "id1".into()),
+        ]
+    );
+    let missing = service::consult(&env, "nothing", &mut log).unwrap_err();
+    assert_eq!(missing.status, 404);
+}
+
+#[test]
+fn a_pin_on_a_stalking_case_is_refused_and_registered_and_others_wait_for_a_superintendent() {
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut log = journal();
+    let request: pins::PinRequest =
+        serde_json::from_value(json!({ "grounds": "Texts", "recipient_account": "Denies it" }))
+            .unwrap();
+
+    let stalking = serde_json::from_value(crate::support::case_body(true)).unwrap();
+    let case = service::create(&env, &officer, &stalking, &mut log).unwrap();
+    let refused = service::request_pin(&env, &officer, &case.id, &request, &mut log).unwrap();
+    assert_eq!(refused.status, "refused");
+    assert!(refused.refusal_reason.is_some());
+
+    let other = serde_json::from_value(crate::support::case_body(false)).unwrap();
+    let case = service::create(&env, &officer, &other, &mut log).unwrap();
+    let pending = service::request_pin(&env, &officer, &case.id, &request, &mut log).unwrap();
+    assert_eq!(pending.status, "pending");
+    let entry = log.entries.last().unwrap();
+    assert_eq!(
+        (entry.record_type.as_str(), entry.case_id.as_deref()),
+        ("pin", Some(case.id.as_str())),
+        "a PIN is logged as a record of its case"
+    );
+
+    let decision: pins::PinDecision =
+        serde_json::from_value(json!({ "decision": "authorise", "rationale": "Proportionate." }))
+            .unwrap();
+    let superintendent = who(Role::Superintendent);
+    let decided =
+        service::decide_pin(&env, &superintendent, &pending.id, &decision, &mut log).unwrap();
+    assert_eq!(decided.status, "authorised");
+    let twice = service::decide_pin(&env, &superintendent, &pending.id, &decision, &mut log);
+    assert_eq!(twice.unwrap_err().status, 409);
+    let nowhere = service::request_pin(&env, &officer, "nothing", &request, &mut log);
+    assert_eq!(nowhere.unwrap_err().status, 404);
+}
