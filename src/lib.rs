@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authentication;
 pub mod cases;
+pub mod decode;
 pub mod health;
 pub mod idempotency;
 pub mod instruments;

@@ -5,6 +5,7 @@ use super::{Env, Journal};
 use crate::audit::{Operation, RecordRef, RecordType};
 use crate::auth::Principal;
 use crate::cases::{self, Case, DECISION_HOURS, UpdateRefused};
+use crate::decode::check;
 use crate::intake::{self, CrimeDecision, NewCase, NewOccurrence};
 use crate::pins::{self, Pin, PinDecision, PinRequest};
 use crate::problem::Problem;
@@ -31,15 +32,6 @@ pub fn refused(refusal: UpdateRefused) -> Problem {
             "The crime decision is already recorded",
         )
         .with_detail("A recorded decision is not changed in place."),
-    }
-}
-
-/// Fails with the field errors, if there are any.
-fn check(errors: Vec<(String, String)>) -> Result<(), Problem> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Problem::validation(errors))
     }
 }
 

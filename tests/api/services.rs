@@ -165,3 +165,102 @@ fn a_pin_on_a_stalking_case_is_refused_and_registered_and_others_wait_for_a_supe
     let nowhere = service::request_pin(&env, &officer, "nothing", &request, &mut log);
     assert_eq!(nowhere.unwrap_err().status, 404);
 }
+
+/// A s.2B search applied for on 23 November, executed on the 26th, not yet endorsed or returned.
+fn s2b(case_id: &str) -> serde_json::Value {
+    json!({
+        "case_id": case_id,
+        "power": "pha-s2b-warrant",
+        "premises": { "address": "1 Example Street, Northtown" },
+        "application": {
+            "applicant": { "id": "1234", "rank": "constable" },
+            "authorised_by": { "id": "77", "rank": "inspector" },
+            "authorised_at": "2026-11-23T09:00:00Z",
+            "grounds": "Suspected s.2A stalking; devices used to track the victim.",
+            "articles_sought": ["Mobile phones"],
+            "entries": "single",
+            "court": "Northtown Magistrates' Court",
+            "applied_at": "2026-11-23T10:00:00Z"
+        },
+        "decision": { "outcome": "granted", "decided_at": "2026-11-23T11:00:00Z" },
+        "warrant": { "reference": "NT/W/123", "issued_on": "2026-11-23" },
+        "execution": {
+            "started_at": "2026-11-26T07:00:00Z",
+            "ended_at": "2026-11-26T08:00:00Z",
+            "officer_in_charge": { "id": "1234", "rank": "constable" },
+            "officers": [{ "id": "5678", "rank": "constable" }],
+            "people_on_premises": ["The suspect"],
+            "occupier_present": true,
+            "seized": [{ "description": "Phone", "exhibit_reference": "AB/1", "within_authority": true }],
+            "sought_found": true,
+            "force_used": false,
+            "notice": { "given": true }
+        },
+        "register": { "station": "Northtown", "entry": "SR/2026/17" }
+    })
+}
+
+#[test]
+fn a_search_is_recorded_then_completed_by_amendment_each_write_vouched_for_by_its_digest() {
+    use stalking_response::searches::SearchRecord;
+    use stalking_response::services::searches;
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut log = journal();
+
+    let orphan: SearchRecord = serde_json::from_value(s2b("nothing")).unwrap();
+    let refused = searches::create(&env, &officer, &orphan, &mut log).unwrap_err();
+    assert_eq!(refused.errors[0].pointer, "/case_id");
+
+    let new = serde_json::from_value(crate::support::case_body(true)).unwrap();
+    let case = service::create(&env, &officer, &new, &mut log).unwrap();
+    let record: SearchRecord = serde_json::from_value(s2b(&case.id)).unwrap();
+    let created = searches::create(&env, &officer, &record, &mut log).unwrap();
+    let id = created.search.id.clone();
+    assert_eq!(
+        created.compliance.status.as_str(),
+        "non-compliant",
+        "not yet endorsed"
+    );
+    let entry = log.entries.last().unwrap();
+    assert_eq!(
+        (entry.record_type.as_str(), entry.case_id.as_deref()),
+        ("search", Some(case.id.as_str()))
+    );
+    assert!(entry.digest.is_some(), "a write carries its digest");
+
+    let amendment = |changes: serde_json::Value| -> searches::Amendment {
+        serde_json::from_value(
+            json!({ "reason": "Warrant endorsed and returned.", "changes": changes }),
+        )
+        .unwrap()
+    };
+    let closing = amendment(json!({
+        "endorsement": { "endorsed_at": "2026-11-26T09:00:00Z", "by": "1234" },
+        "returned_to_court": { "returned_at": "2026-11-27T09:00:00Z", "by": "1234" }
+    }));
+    let stale = searches::amend(&env, &officer, &id, 9, &closing, &mut log).unwrap_err();
+    assert_eq!(stale.status, 412);
+    let nothing = searches::amend(&env, &officer, &id, 1, &amendment(json!({})), &mut log);
+    assert_eq!(
+        nothing.unwrap_err().errors[0].detail,
+        "The amendment changes nothing."
+    );
+    let broken = amendment(json!({ "power": "no-such-power" }));
+    let broken = searches::amend(&env, &officer, &id, 1, &broken, &mut log).unwrap_err();
+    assert_eq!(broken.errors[0].pointer, "/changes/power");
+
+    let done = searches::amend(&env, &officer, &id, 1, &closing, &mut log).unwrap();
+    assert_eq!(done.search.version, 2);
+    assert_eq!(done.compliance.status.as_str(), "compliant");
+    let (first, original) = searches::version(&env, &id, 1, &mut log).unwrap();
+    assert_eq!((first.version, original), (1, record));
+    let digests: Vec<_> = log
+        .entries
+        .iter()
+        .filter_map(|e| e.digest.clone())
+        .collect();
+    assert_eq!(digests.len(), 2, "the creation and the amendment");
+    assert_ne!(digests[0], digests[1]);
+}

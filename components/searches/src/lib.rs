@@ -3,15 +3,14 @@
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
 use serde::Deserialize;
-use spin_adapter::context::{self, Ctx, Outcome, now};
-use spin_adapter::input::{self, Page, check, decode, etag, invalid_query};
+use spin_adapter::context::{Ctx, Outcome};
+use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
-use stalking_response::audit::{Operation, RecordRef, RecordType};
-use stalking_response::cases::{self, UpdateRefused};
 use stalking_response::problem::Problem;
 use stalking_response::search_records::{self, Filter, Search};
-use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
+use stalking_response::searches::{Compliance, Power, SearchRecord, Status};
+use stalking_response::services::searches as service;
 
 spin_adapter::routes! {
     POST "/api/v1/searches" => SearchCreate, Collection, create;
@@ -22,85 +21,26 @@ spin_adapter::routes! {
     POST "/api/v1/searches/{id}/amendments" => SearchAmend, Collection, amend;
 }
 
-fn search_ref(id: &str, record: &SearchRecord) -> RecordRef {
-    RecordRef::of_case(RecordType::Search, id, &record.case_id)
-}
-
-/// A search's compliance today, from its record and its case.
-fn compliance(ctx: &Ctx, record: &SearchRecord) -> Result<Compliance, Problem> {
-    let case = cases::get(&ctx.db, &record.case_id)?;
-    let facts = CaseFacts {
-        stalking_suspected: case.is_some_and(|c| c.stalking),
-    };
-    Ok(searches::compliance(
-        record,
-        facts,
-        ctx.settings.search_return_days,
-        time::OffsetDateTime::now_utc(),
-    ))
-}
-
-fn view(ctx: &Ctx, search: &Search) -> Result<serde_json::Value, Problem> {
-    let compliance = compliance(ctx, &search.record)?;
-    let mut value = serde_json::to_value(search).expect("serialises");
-    value["compliance"] = serde_json::to_value(&compliance).expect("serialises");
-    Ok(value)
-}
-
-fn respond_with(status: u16, ctx: &Ctx, search: &Search) -> Outcome {
-    Ok(json_with(
-        status,
-        &view(ctx, search)?,
-        &[("etag", etag(search.version))],
-    ))
-}
-
-fn no_search() -> Problem {
-    Problem::not_found().with_detail("There is no search record with this id.")
-}
-
-/// The case must exist: a search record is always linked to its case.
-fn check_case(ctx: &Ctx, record: &SearchRecord) -> Result<(), Problem> {
-    match cases::get(&ctx.db, &record.case_id)? {
-        Some(_) => Ok(()),
-        None => Err(Problem::validation(vec![(
-            "/case_id".into(),
-            "There is no case with this id.".into(),
-        )])),
-    }
-}
-
-/// The access-log entry for a write: it carries the digest of what was written.
-fn log_write(
-    call: &mut Call,
-    operation: Operation,
-    id: &str,
-    record: &SearchRecord,
-    digest: String,
-) {
-    call.logs(operation, search_ref(id, record)).digest = Some(digest);
+fn reply(status: u16, view: &service::View) -> Response {
+    json_with(status, view, &[("etag", etag(view.search.version))])
 }
 
 fn create(ctx: &Ctx, call: &mut Call) -> Outcome {
     let record: SearchRecord = call.body()?;
-    check(searches::validate(&record, time::OffsetDateTime::now_utc()))?;
     let officer = call.who.clone();
     let (status, body) = ctx.create_once(call.req, &officer, || {
-        check_case(ctx, &record)?;
-        let id = context::new_id();
-        let digest = search_records::create(&ctx.db, &id, &record, &now(), &officer.subject)?;
-        log_write(call, Operation::Collection, &id, &record, digest);
-        let search = search_records::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
-        let body = serde_json::to_vec(&view(ctx, &search)?).expect("serialises");
-        Ok((201, body))
+        let view = service::create(&ctx.env(), &officer, &record, &mut call.journal)?;
+        Ok((201, serde_json::to_vec(&view).expect("serialises")))
     })?;
     Ok(spin_adapter::created(status, body, "/api/v1/searches"))
 }
 
 fn read(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let search = search_records::get(&ctx.db, call.id())?.ok_or_else(no_search)?;
-    call.consulted([search_ref(&search.id, &search.record)]);
-    respond_with(200, ctx, &search)
+    let id = call.id().to_string();
+    Ok(reply(
+        200,
+        &service::consult(&ctx.env(), &id, &mut call.journal)?,
+    ))
 }
 
 fn read_version(ctx: &Ctx, call: &mut Call) -> Outcome {
@@ -109,93 +49,26 @@ fn read_version(ctx: &Ctx, call: &mut Call) -> Outcome {
         .param("n")
         .parse()
         .map_err(|_| Problem::not_found().with_detail("Versions are numbered from 1."))?;
-    let (info, record) = search_records::version(&ctx.db, &id, number)?.ok_or_else(|| {
-        Problem::not_found().with_detail("There is no such search record or version.")
-    })?;
-    call.consulted([search_ref(&id, &record)]);
+    let (info, record) = service::version(&ctx.env(), &id, number, &mut call.journal)?;
     Ok(json(
         200,
         &serde_json::json!({ "search_id": id, "version": info, "record": record }),
     ))
 }
 
-/// A correction or completion: a JSON Merge Patch with a reason, made against the current version.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Amendment {
-    reason: String,
-    changes: serde_json::Value,
-}
-
 fn amend(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
-    let amendment: Amendment = call.body()?;
-    let mut errors = Vec::new();
-    stalking_response::intake::text(
-        &mut errors,
-        "/reason",
-        &amendment.reason,
-        "the reason for the amendment",
-        2000,
-    );
-    if !amendment.changes.is_object() {
-        errors.push((
-            "/changes".into(),
-            "Give the changes as an object (JSON Merge Patch, RFC 7396).".into(),
-        ));
-    }
-    check(errors)?;
+    let amendment: service::Amendment = call.body()?;
     let id = call.id().to_string();
-    let current = search_records::get(&ctx.db, &id)?.ok_or_else(no_search)?;
-    let mut document = serde_json::to_value(&current.record).expect("serialises");
-    searches::merge_patch(&mut document, &amendment.changes);
-    let record: SearchRecord = decode(document, "/changes")?;
-    let errors: Vec<(String, String)> =
-        searches::validate(&record, time::OffsetDateTime::now_utc())
-            .into_iter()
-            .map(|(pointer, detail)| (format!("/changes{pointer}"), detail))
-            .collect();
-    check(errors)?;
-    if record == current.record {
-        return Err(Problem::validation(vec![(
-            "/changes".into(),
-            "The amendment changes nothing.".into(),
-        )]));
-    }
-    if record.case_id != current.record.case_id {
-        check_case(ctx, &record).map_err(|_| {
-            Problem::validation(vec![(
-                "/changes/case_id".into(),
-                "There is no case with this id.".into(),
-            )])
-        })?;
-    }
-    let amended = search_records::amend(
-        &ctx.db,
+    let view = service::amend(
+        &ctx.env(),
+        &call.who,
         &id,
         version,
-        &record,
-        &amendment.changes,
-        &amendment.reason,
-        &now(),
-        &call.who.subject,
+        &amendment,
+        &mut call.journal,
     )?;
-    let (_, digest) = match amended {
-        Ok(done) => done,
-        Err(UpdateRefused::VersionMismatch(current)) => {
-            return Err(
-                Problem::new(412, "version-mismatch", "The record has changed")
-                    .with_detail(format!(
-                        "The record is now at version {current}: read it again, then amend it."
-                    ))
-                    .with_header("etag", etag(current)),
-            );
-        }
-        Err(_) => return Err(no_search()),
-    };
-    log_write(call, Operation::Alteration, &id, &record, digest);
-    let search = search_records::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
-    respond_with(201, ctx, &search)
+    Ok(reply(201, &view))
 }
 
 /// `from` and `to` (inclusive dates), `power` and `case_id`; for lists, `status` and a page; for the
@@ -255,7 +128,11 @@ fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
         ctx.settings.search_return_days,
         time::OffsetDateTime::now_utc(),
     )?;
-    call.consulted(found.iter().map(|(s, _)| search_ref(&s.id, &s.record)));
+    call.consulted(
+        found
+            .iter()
+            .map(|(s, _)| service::record_of(&s.id, &s.record)),
+    );
     let items: Vec<serde_json::Value> = found
         .iter()
         .map(|(s, c)| {
@@ -288,7 +165,11 @@ fn report(ctx: &Ctx, call: &mut Call) -> Outcome {
         ctx.settings.search_return_days,
         time::OffsetDateTime::now_utc(),
     )?;
-    call.consulted(searches.iter().map(|(s, _)| search_ref(&s.id, &s.record)));
+    call.consulted(
+        searches
+            .iter()
+            .map(|(s, _)| service::record_of(&s.id, &s.record)),
+    );
     let breaches_table = match query.table.as_deref() {
         None | Some("summary") => false,
         Some("breaches") => true,

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use spin_sdk::http::Request;
 use stalking_response::auth::{self, AccessReason};
+use stalking_response::decode::{describe, field_problem, pointer};
 use stalking_response::problem::Problem;
 
 /// The reason for reading personal records, required (DPA 2018 s.62).
@@ -69,57 +70,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     Ok(value)
 }
 
-/// Decodes a JSON value strictly (as [`json_body`] does), naming a failed field by its pointer under
-/// `prefix`: for documents assembled from a request, such as a record with an amendment applied.
-pub fn decode<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Problem> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let pointer = format!("{prefix}{}", pointer(e.path()));
-        field_problem(pointer, &e.into_inner().to_string())
-    })
-}
-
-/// A 422 for one field; a missing field is named by its own pointer, not its parent's.
-fn field_problem(pointer: String, message: &str) -> Problem {
-    let pointer = match message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split_once('`'))
-    {
-        Some((field, _)) => format!("{pointer}/{field}"),
-        None => pointer,
-    };
-    Problem::validation(vec![(pointer, describe(message))])
-}
-
-/// The JSON Pointer (RFC 6901) to where decoding failed.
-fn pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(format!("/{index}")),
-            Segment::Map { key } => Some(format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
-            Segment::Enum { .. } | Segment::Unknown => None,
-        })
-        .collect()
-}
-
-/// serde's message without its " at line N column M" suffix, as a sentence.
-fn describe(message: &str) -> String {
-    let message = message.split(" at line ").next().unwrap_or(message);
-    let mut chars = message.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str() + ".")
-        .unwrap_or_default()
-}
-
-/// Rejects field errors with a 422.
-pub fn check(errors: Vec<(String, String)>) -> Result<(), Problem> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Problem::validation(errors))
-    }
-}
+pub use stalking_response::decode::{check, decode};
 
 /// A record's version as an ETag.
 pub fn etag(version: i64) -> String {
