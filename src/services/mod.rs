@@ -4,6 +4,7 @@
 //! shapes the reply; native tests call them directly.
 
 pub mod cases;
+pub mod risk;
 pub mod searches;
 
 use crate::audit::{Access, Actor, Operation, RecordRef};

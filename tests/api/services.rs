@@ -264,3 +264,71 @@ fn a_search_is_recorded_then_completed_by_amendment_each_write_vouched_for_by_it
     assert_eq!(digests.len(), 2, "the creation and the amendment");
     assert_ne!(digests[0], digests[1]);
 }
+
+#[test]
+fn a_high_risk_assessment_makes_referrals_due_which_are_sent_fetched_and_acknowledged_once() {
+    use stalking_response::services::risk;
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut log = journal();
+    let new = serde_json::from_value(crate::support::case_body(false)).unwrap();
+    let case = service::create(&env, &officer, &new, &mut log).unwrap();
+
+    let nowhere = serde_json::from_value(crate::support::dash_body("nothing", 14)).unwrap();
+    let refused = risk::assess(&env, &officer, &nowhere, &mut log).unwrap_err();
+    assert_eq!(refused.errors[0].pointer, "/case_id");
+    let high = serde_json::from_value(crate::support::dash_body(&case.id, 14)).unwrap();
+    let assessment = risk::assess(&env, &officer, &high, &mut log).unwrap();
+    assert_eq!(
+        serde_json::to_value(assessment.level).unwrap(),
+        "high",
+        "14 ticks is high on the default bands"
+    );
+    let agencies: Vec<&str> = assessment
+        .referrals
+        .iter()
+        .map(|r| r.agency.as_str())
+        .collect();
+    assert_eq!(agencies, ["mash", "marac"], "the default policy for high");
+    let mash = assessment.referrals[0].id.clone();
+
+    let supervisor = who(Role::Supervisor);
+    let review =
+        serde_json::from_value(json!({ "outcome": "agreed", "rationale": "Checked." })).unwrap();
+    let reviewed = risk::review(&env, &supervisor, &assessment.id, &review, &mut log).unwrap();
+    assert_eq!(reviewed.id, assessment.id);
+
+    let sharing = serde_json::from_value(json!({
+        "basis": "consent", "victim_aware": true, "rationale": "Victim agrees."
+    }))
+    .unwrap();
+    let sent = risk::send_referral(&env, &officer, &mash, &sharing, &mut log).unwrap();
+    assert_eq!(sent.status, "sent");
+    let twice = risk::send_referral(&env, &officer, &mash, &sharing, &mut log).unwrap_err();
+    assert_eq!(twice.status, 409);
+
+    let partner = |subject: &str| Principal {
+        subject: subject.into(),
+        ..who(Role::Partner)
+    };
+    let stranger = risk::fetch_package(&env, &partner("marac"), &mash, &mut log).unwrap_err();
+    assert_eq!(
+        stranger.status, 404,
+        "another partner cannot tell it exists"
+    );
+    let package = risk::fetch_package(&env, &partner("mash"), &mash, &mut log).unwrap();
+    assert_eq!(package["victim"]["name"], "Alex Example");
+    let disclosure = log.entries.last().unwrap();
+    assert_eq!(
+        (
+            disclosure.operation,
+            disclosure.recipient.as_deref(),
+            disclosure.case_id.as_deref()
+        ),
+        (Operation::Disclosure, Some("mash"), Some(case.id.as_str()))
+    );
+    risk::acknowledge(&env, &partner("mash"), &mash, &mut log).unwrap();
+    let again = risk::acknowledge(&env, &partner("mash"), &mash, &mut log).unwrap_err();
+    assert_eq!(again.status, 409);
+}

@@ -3,16 +3,17 @@
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
 use serde::Deserialize;
-use spin_adapter::context::{self, Ctx, Outcome, now};
-use spin_adapter::input::{Page, check, invalid_query};
+use spin_adapter::context::{Ctx, Outcome, now};
+use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
-use stalking_response::assessments::{self, Assessment};
-use stalking_response::audit::{Operation, RecordRef, RecordType};
+use stalking_response::assessments;
+use stalking_response::audit::{RecordRef, RecordType};
 use stalking_response::cases;
 use stalking_response::instruments;
 use stalking_response::problem::Problem;
-use stalking_response::referrals::{self, Referral, Refused, Sharing};
-use stalking_response::risk::{self, NewAssessment, NewReview};
+use stalking_response::referrals::{self, Sharing};
+use stalking_response::risk::{NewAssessment, NewReview};
+use stalking_response::services::risk as service;
 
 spin_adapter::routes! {
     GET "/api/v1/instruments" => InstrumentRead, NotPersonal, list_instruments;
@@ -29,14 +30,6 @@ spin_adapter::routes! {
     GET "/api/v1/partner/referrals" => PartnerReferralRead, Referral, partner_list;
     GET "/api/v1/partner/referrals/{id}" => PartnerReferralRead, Referral, partner_fetch;
     POST "/api/v1/partner/referrals/{id}/acknowledgement" => PartnerReferralAcknowledge, Referral, partner_acknowledge;
-}
-
-fn assessment_ref(a: &Assessment) -> RecordRef {
-    RecordRef::of_case(RecordType::RiskAssessment, &a.id, &a.case_id)
-}
-
-fn referral_ref(id: &str, case_id: &str) -> RecordRef {
-    RecordRef::of_case(RecordType::Referral, id, case_id)
 }
 
 fn list_instruments(_: &Ctx, _: &mut Call) -> Outcome {
@@ -63,51 +56,15 @@ fn read_instrument(_: &Ctx, call: &mut Call) -> Outcome {
     }
 }
 
-fn no_assessment() -> Problem {
-    Problem::not_found().with_detail("There is no risk assessment with this id.")
-}
-
 fn no_case() -> Problem {
     Problem::not_found().with_detail("There is no case with this id.")
 }
 
 fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewAssessment = call.body()?;
-    let instrument = risk::resolve(&new.instrument).map_err(Problem::validation)?;
-    check(risk::validate(instrument, &new))?;
-    let policy = &ctx.settings.risk;
     let officer = call.who.clone();
     let (status, body) = ctx.create_once(call.req, &officer, || {
-        let Some(case) = cases::get(&ctx.db, &new.case_id)? else {
-            return Err(Problem::validation(vec![(
-                "/case_id".into(),
-                "There is no case with this id.".into(),
-            )]));
-        };
-        let now = now();
-        let history = assessments::history(&ctx.db, &case, &now, policy.escalation_window_days)?;
-        let evaluation = risk::evaluate(instrument, &new, &history, policy).map_err(|errors| {
-            if errors.iter().any(|(p, _)| p == "/instrument/id") {
-                policy_gap(&errors)
-            } else {
-                Problem::validation(errors)
-            }
-        })?;
-        let id = context::new_id();
-        let mut new_id = context::new_id;
-        assessments::insert(
-            &ctx.db,
-            &id,
-            instrument,
-            &new,
-            &evaluation,
-            policy,
-            &now,
-            &officer.subject,
-            &mut new_id,
-        )?;
-        let assessment = assessments::get(&ctx.db, &id, &now)?.ok_or_else(Problem::internal)?;
-        call.logs(Operation::Collection, assessment_ref(&assessment));
+        let assessment = service::assess(&ctx.env(), &officer, &new, &mut call.journal)?;
         Ok((201, serde_json::to_vec(&assessment).expect("serialises")))
     })?;
     Ok(spin_adapter::created(
@@ -117,23 +74,12 @@ fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
     ))
 }
 
-fn policy_gap(errors: &[(String, String)]) -> Problem {
-    eprintln!(
-        "risk policy misconfigured: {}",
-        errors.first().map_or("", |(_, e)| e.as_str())
-    );
-    Problem::new(
-        503,
-        "risk-policy-misconfigured",
-        "The force's risk policy is not configured correctly",
-    )
-    .with_detail("This instrument has no risk bands configured. Tell the system administrator; nothing was recorded.")
-}
-
 fn read_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let assessment = assessments::get(&ctx.db, call.id(), &now())?.ok_or_else(no_assessment)?;
-    call.consulted([assessment_ref(&assessment)]);
-    Ok(json(200, &assessment))
+    let id = call.id().to_string();
+    Ok(json(
+        200,
+        &service::consult(&ctx.env(), &id, &mut call.journal)?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -151,7 +97,8 @@ fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
     }
     let list = assessments::for_case(&ctx.db, &case_id, &now())?;
     call.consulted(
-        std::iter::once(RecordRef::case(&case_id)).chain(list.iter().map(assessment_ref)),
+        std::iter::once(RecordRef::case(&case_id))
+            .chain(list.iter().map(service::assessment_record)),
     );
     Ok(json(
         200,
@@ -162,29 +109,7 @@ fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
 fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewReview = call.body()?;
     let id = call.id().to_string();
-    let assessment = assessments::get(&ctx.db, &id, &now())?.ok_or_else(no_assessment)?;
-    if !assessment.review.current {
-        return Err(Problem::new(
-            409,
-            "assessment-superseded",
-            "A newer assessment replaces this one",
-        )
-        .with_detail("Review the case's current assessment."));
-    }
-    check(risk::validate_review(&new, assessment.level))?;
-    let mut new_id = context::new_id;
-    assessments::add_review(
-        &ctx.db,
-        &context::new_id(),
-        &assessment,
-        &new,
-        &ctx.settings.risk,
-        &now(),
-        &call.who.subject,
-        &mut new_id,
-    )?;
-    call.logs(Operation::Alteration, assessment_ref(&assessment));
-    let assessment = assessments::get(&ctx.db, &id, &now())?.ok_or_else(Problem::internal)?;
+    let assessment = service::review(&ctx.env(), &call.who, &id, &new, &mut call.journal)?;
     Ok(json(201, &assessment))
 }
 
@@ -242,7 +167,10 @@ fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
         page.after.as_deref(),
         page.limit.0,
     )?;
-    call.consulted(list.iter().map(|r| referral_ref(&r.id, &r.case_id)));
+    call.consulted(
+        list.iter()
+            .map(|r| service::referral_record(&r.id, &r.case_id)),
+    );
     let next = page.next(&list, |r| r.id.clone());
     Ok(json(
         200,
@@ -250,55 +178,16 @@ fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
     ))
 }
 
-fn no_referral() -> Problem {
-    Problem::not_found().with_detail("There is no referral with this id.")
-}
-
 fn read_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let referral = referrals::get(&ctx.db, call.id())?.ok_or_else(no_referral)?;
-    call.consulted([referral_ref(&referral.id, &referral.case_id)]);
+    let id = call.id().to_string();
+    let referral = service::consult_referral(&ctx.env(), &id, &mut call.journal)?;
     Ok(json(200, &referral))
-}
-
-fn wrong_status(status: &str, wanted: &str, action: &str) -> Problem {
-    Problem::new(
-        409,
-        "referral-status",
-        "The referral's status does not allow this",
-    )
-    .with_detail(format!(
-        "The referral is {status}; only a {wanted} referral can be {action}."
-    ))
 }
 
 fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     let sharing: Sharing = call.body()?;
-    check(referrals::validate_sharing(&sharing))?;
     let id = call.id().to_string();
-    let referral = referrals::get(&ctx.db, &id)?.ok_or_else(no_referral)?;
-    if referral.status != "due" {
-        return Err(wrong_status(&referral.status, "due", "sent"));
-    }
-    let now = now();
-    let case = cases::get(&ctx.db, &referral.case_id)?.ok_or_else(Problem::internal)?;
-    let assessment =
-        assessments::get(&ctx.db, &referral.assessment_id, &now)?.ok_or_else(Problem::internal)?;
-    let package = referrals::package(
-        &referral,
-        &case,
-        &assessment,
-        &sharing,
-        &ctx.settings.force,
-        &call.who.subject,
-        &now,
-    );
-    if let Err(Refused::WrongStatus(status)) =
-        referrals::send(&ctx.db, &id, &sharing, &package, &now, &call.who.subject)?
-    {
-        return Err(wrong_status(&status, "due", "sent"));
-    }
-    call.logs(Operation::Alteration, referral_ref(&id, &referral.case_id));
-    let referral: Referral = referrals::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
+    let referral = service::send_referral(&ctx.env(), &call.who, &id, &sharing, &mut call.journal)?;
     Ok(json(200, &referral))
 }
 
@@ -324,7 +213,10 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
         page.after.as_deref(),
         page.limit.0,
     )?;
-    call.consulted(list.iter().map(|r| referral_ref(&r.id, &r.case_id)));
+    call.consulted(
+        list.iter()
+            .map(|r| service::referral_record(&r.id, &r.case_id)),
+    );
     let next = page.next(&list, |r| r.id.clone());
     Ok(json(
         200,
@@ -332,37 +224,15 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
     ))
 }
 
-/// The partner's own referral, or 404 (a partner cannot tell another's from one that does not exist).
-fn own_package(ctx: &Ctx, call: &Call) -> Result<(serde_json::Value, String), Problem> {
-    let package =
-        referrals::package_for(&ctx.db, call.id(), &call.who.subject)?.ok_or_else(no_referral)?;
-    let case_id = referrals::get(&ctx.db, call.id())?
-        .ok_or_else(Problem::internal)?
-        .case_id;
-    Ok((package, case_id))
-}
-
 /// A partner fetches a package: a disclosure to that partner, in the access log.
 fn partner_fetch(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let (package, case_id) = own_package(ctx, call)?;
-    let recipient = call.who.subject.clone();
     let id = call.id().to_string();
-    call.logs(Operation::Disclosure, referral_ref(&id, &case_id))
-        .recipient = Some(recipient);
+    let package = service::fetch_package(&ctx.env(), &call.who, &id, &mut call.journal)?;
     Ok(json(200, &package))
 }
 
 fn partner_acknowledge(ctx: &Ctx, call: &mut Call) -> Outcome {
     let id = call.id().to_string();
-    let partner = call.who.subject.clone();
-    match referrals::acknowledge(&ctx.db, &id, &partner, &now(), &partner)? {
-        Ok(()) => {}
-        Err(Refused::NotFound) => return Err(no_referral()),
-        Err(Refused::WrongStatus(status)) => {
-            return Err(wrong_status(&status, "sent", "acknowledged"));
-        }
-    }
-    let (package, case_id) = own_package(ctx, call)?;
-    call.logs(Operation::Alteration, referral_ref(&id, &case_id));
+    let package = service::acknowledge(&ctx.env(), &call.who, &id, &mut call.journal)?;
     Ok(json(200, &package))
 }

@@ -1,0 +1,243 @@
+//! Risk: assessments scored against the force's policy and the case's history, supervisors' reviews,
+//! and referrals — sent with a sharing decision, then fetched and acknowledged by their partner.
+
+use super::{Env, Journal};
+use crate::assessments::{self, Assessment};
+use crate::audit::{Operation, RecordRef, RecordType};
+use crate::auth::Principal;
+use crate::cases;
+use crate::decode::check;
+use crate::problem::Problem;
+use crate::referrals::{self, Referral, Refused, Sharing};
+use crate::risk::{self, NewAssessment, NewReview};
+use crate::sql::Sql;
+
+pub fn assessment_record(a: &Assessment) -> RecordRef {
+    RecordRef::of_case(RecordType::RiskAssessment, &a.id, &a.case_id)
+}
+
+pub fn referral_record(id: &str, case_id: &str) -> RecordRef {
+    RecordRef::of_case(RecordType::Referral, id, case_id)
+}
+
+fn no_assessment() -> Problem {
+    Problem::not_found().with_detail("There is no risk assessment with this id.")
+}
+
+fn no_referral() -> Problem {
+    Problem::not_found().with_detail("There is no referral with this id.")
+}
+
+/// An instrument with no bands in the force's policy: the deployment's mistake, not the caller's.
+fn policy_gap(errors: &[(String, String)]) -> Problem {
+    eprintln!(
+        "risk policy misconfigured: {}",
+        errors.first().map_or("", |(_, e)| e.as_str())
+    );
+    Problem::new(
+        503,
+        "risk-policy-misconfigured",
+        "The force's risk policy is not configured correctly",
+    )
+    .with_detail("This instrument has no risk bands configured. Tell the system administrator; nothing was recorded.")
+}
+
+/// Scores and records an assessment of a case; the referrals its result makes due are created with it.
+pub fn assess(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    new: &NewAssessment,
+    journal: &mut impl Journal,
+) -> Result<Assessment, Problem> {
+    let instrument = risk::resolve(&new.instrument).map_err(Problem::validation)?;
+    check(risk::validate(instrument, new))?;
+    let policy = &env.settings.risk;
+    let Some(case) = cases::get(env.db, &new.case_id)? else {
+        return Err(Problem::validation(vec![(
+            "/case_id".into(),
+            "There is no case with this id.".into(),
+        )]));
+    };
+    let now = env.now_text();
+    let history = assessments::history(env.db, &case, &now, policy.escalation_window_days)?;
+    let evaluation = risk::evaluate(instrument, new, &history, policy).map_err(|errors| {
+        if errors.iter().any(|(p, _)| p == "/instrument/id") {
+            policy_gap(&errors)
+        } else {
+            Problem::validation(errors)
+        }
+    })?;
+    let id = (env.new_id)();
+    let mut new_id = || (env.new_id)();
+    assessments::insert(
+        env.db,
+        &id,
+        instrument,
+        new,
+        &evaluation,
+        policy,
+        &now,
+        &who.subject,
+        &mut new_id,
+    )?;
+    let assessment = assessments::get(env.db, &id, &now)?.ok_or_else(Problem::internal)?;
+    journal.logs(Operation::Collection, assessment_record(&assessment));
+    Ok(assessment)
+}
+
+/// Reads an assessment, logging the consultation.
+pub fn consult(
+    env: &Env<impl Sql>,
+    id: &str,
+    journal: &mut impl Journal,
+) -> Result<Assessment, Problem> {
+    let assessment = assessments::get(env.db, id, &env.now_text())?.ok_or_else(no_assessment)?;
+    journal.logs(Operation::Consultation, assessment_record(&assessment));
+    Ok(assessment)
+}
+
+/// A supervisor's review of a case's current assessment.
+pub fn review(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    id: &str,
+    new: &NewReview,
+    journal: &mut impl Journal,
+) -> Result<Assessment, Problem> {
+    let now = env.now_text();
+    let assessment = assessments::get(env.db, id, &now)?.ok_or_else(no_assessment)?;
+    if !assessment.review.current {
+        return Err(Problem::new(
+            409,
+            "assessment-superseded",
+            "A newer assessment replaces this one",
+        )
+        .with_detail("Review the case's current assessment."));
+    }
+    check(risk::validate_review(new, assessment.level))?;
+    let mut new_id = || (env.new_id)();
+    assessments::add_review(
+        env.db,
+        &(env.new_id)(),
+        &assessment,
+        new,
+        &env.settings.risk,
+        &now,
+        &who.subject,
+        &mut new_id,
+    )?;
+    journal.logs(Operation::Alteration, assessment_record(&assessment));
+    assessments::get(env.db, id, &now)?.ok_or_else(Problem::internal)
+}
+
+fn wrong_status(status: &str, wanted: &str, action: &str) -> Problem {
+    Problem::new(
+        409,
+        "referral-status",
+        "The referral's status does not allow this",
+    )
+    .with_detail(format!(
+        "The referral is {status}; only a {wanted} referral can be {action}."
+    ))
+}
+
+/// Reads a referral, logging the consultation.
+pub fn consult_referral(
+    env: &Env<impl Sql>,
+    id: &str,
+    journal: &mut impl Journal,
+) -> Result<Referral, Problem> {
+    let referral = referrals::get(env.db, id)?.ok_or_else(no_referral)?;
+    journal.logs(
+        Operation::Consultation,
+        referral_record(&referral.id, &referral.case_id),
+    );
+    Ok(referral)
+}
+
+/// Sends a due referral with the sharing decision: its package is built from the case and the
+/// assessment as they are now, and kept as sent.
+pub fn send_referral(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    id: &str,
+    sharing: &Sharing,
+    journal: &mut impl Journal,
+) -> Result<Referral, Problem> {
+    check(referrals::validate_sharing(sharing))?;
+    let referral = referrals::get(env.db, id)?.ok_or_else(no_referral)?;
+    if referral.status != "due" {
+        return Err(wrong_status(&referral.status, "due", "sent"));
+    }
+    let now = env.now_text();
+    let case = cases::get(env.db, &referral.case_id)?.ok_or_else(Problem::internal)?;
+    let assessment =
+        assessments::get(env.db, &referral.assessment_id, &now)?.ok_or_else(Problem::internal)?;
+    let package = referrals::package(
+        &referral,
+        &case,
+        &assessment,
+        sharing,
+        &env.settings.force,
+        &who.subject,
+        &now,
+    );
+    if let Err(Refused::WrongStatus(status)) =
+        referrals::send(env.db, id, sharing, &package, &now, &who.subject)?
+    {
+        return Err(wrong_status(&status, "due", "sent"));
+    }
+    journal.logs(
+        Operation::Alteration,
+        referral_record(id, &referral.case_id),
+    );
+    referrals::get(env.db, id)?.ok_or_else(Problem::internal)
+}
+
+/// The partner's own referral package and its case, or 404 (a partner cannot tell another's from
+/// one that does not exist).
+fn own_package(
+    env: &Env<impl Sql>,
+    partner: &Principal,
+    id: &str,
+) -> Result<(serde_json::Value, String), Problem> {
+    let package = referrals::package_for(env.db, id, &partner.subject)?.ok_or_else(no_referral)?;
+    let case_id = referrals::get(env.db, id)?
+        .ok_or_else(Problem::internal)?
+        .case_id;
+    Ok((package, case_id))
+}
+
+/// A partner fetches a package addressed to it: a disclosure to that partner.
+pub fn fetch_package(
+    env: &Env<impl Sql>,
+    partner: &Principal,
+    id: &str,
+    journal: &mut impl Journal,
+) -> Result<serde_json::Value, Problem> {
+    let (package, case_id) = own_package(env, partner, id)?;
+    journal
+        .logs(Operation::Disclosure, referral_record(id, &case_id))
+        .recipient = Some(partner.subject.clone());
+    Ok(package)
+}
+
+/// A partner acknowledges a package it received.
+pub fn acknowledge(
+    env: &Env<impl Sql>,
+    partner: &Principal,
+    id: &str,
+    journal: &mut impl Journal,
+) -> Result<serde_json::Value, Problem> {
+    let by = &partner.subject;
+    match referrals::acknowledge(env.db, id, by, &env.now_text(), by)? {
+        Ok(()) => {}
+        Err(Refused::NotFound) => return Err(no_referral()),
+        Err(Refused::WrongStatus(status)) => {
+            return Err(wrong_status(&status, "sent", "acknowledged"));
+        }
+    }
+    let (package, case_id) = own_package(env, partner, id)?;
+    journal.logs(Operation::Alteration, referral_record(id, &case_id));
+    Ok(package)
+}
