@@ -3,6 +3,7 @@
 //! entries for the records touched. A component's handler parses its input, calls one of these, and
 //! shapes the reply; native tests call them directly.
 
+pub mod access;
 pub mod cases;
 pub mod risk;
 pub mod searches;

@@ -332,3 +332,56 @@ fn a_high_risk_assessment_makes_referrals_due_which_are_sent_fetched_and_acknowl
     let again = risk::acknowledge(&env, &partner("mash"), &mash, &mut log).unwrap_err();
     assert_eq!(again.status, 409);
 }
+
+#[test]
+fn a_token_is_shown_once_stored_as_a_hash_and_revoked_once() {
+    use stalking_response::services::access;
+    use stalking_response::tokens::NewToken;
+    let world = World::new();
+    let env = world.env();
+    let admin = who(Role::Admin);
+    let mut log = journal();
+    let new: NewToken =
+        serde_json::from_value(json!({ "subject": " 1234 ", "role": "officer" })).unwrap();
+    let issued = access::issue_token(&env, &admin, &new, [5; 32], &mut log).unwrap();
+    assert!(issued.token.starts_with("srt_"));
+    assert_eq!(issued.record.subject, "1234");
+    assert_eq!(issued.record.force, "CB");
+    assert_eq!(
+        issued.record.expires_at, "2027-02-27T12:00:00.000000Z",
+        "90 days"
+    );
+    let stored: String = world
+        .db
+        .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, stalking_response::auth::token_hash(&issued.token));
+    let blank: NewToken =
+        serde_json::from_value(json!({ "subject": " ", "role": "officer" })).unwrap();
+    assert_eq!(
+        access::issue_token(&env, &admin, &blank, [6; 32], &mut log)
+            .unwrap_err()
+            .status,
+        422
+    );
+
+    access::revoke_token(&env, &issued.record.id, &mut log).unwrap();
+    let again = access::revoke_token(&env, &issued.record.id, &mut log).unwrap_err();
+    assert_eq!(again.status, 404);
+    assert_eq!(
+        logged(&log),
+        [
+            (
+                Operation::Collection,
+                "token".into(),
+                issued.record.id.clone()
+            ),
+            (
+                Operation::Alteration,
+                "token".into(),
+                issued.record.id.clone()
+            ),
+        ]
+    );
+    assert_eq!(access::verify(&env).unwrap()["valid"], true);
+}

@@ -3,14 +3,13 @@
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
 use serde::Deserialize;
-use spin_adapter::context::{self, Ctx, Outcome, now};
-use spin_adapter::input::{self, Page, check};
+use spin_adapter::context::{self, Ctx, Outcome};
+use spin_adapter::input::{self, Page};
 use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
 use stalking_response::audit::{self, Filter, Operation, RecordRef, RecordType};
-use stalking_response::auth::{self, TokenRecord};
 use stalking_response::problem::Problem;
-use stalking_response::search_records;
+use stalking_response::services::access as service;
 use stalking_response::tokens::{self, NewToken};
 
 spin_adapter::routes! {
@@ -27,26 +26,9 @@ spin_adapter::routes! {
 
 fn issue_token(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewToken = call.body()?;
-    check(tokens::validate(&new))?;
-    let token = auth::format_token(&context::random());
-    let record = TokenRecord {
-        id: context::new_id(),
-        subject: new.subject.trim().into(),
-        role: new.role,
-        force: ctx.settings.force.clone(),
-        created_at: now(),
-        expires_at: context::later(new.expires_in_days * 86_400),
-        revoked_at: None,
-        created_by: call.who.subject.clone(),
-    };
-    tokens::insert(&ctx.db, &record, &auth::token_hash(&token))?;
-    call.logs(
-        Operation::Collection,
-        RecordRef::new(RecordType::Token, &record.id),
-    );
-    // The token is shown once, here; only its hash is kept.
-    let body = serde_json::json!({ "token": token, "record": record });
-    Ok(json(201, &body))
+    let random = context::random();
+    let issued = service::issue_token(&ctx.env(), &call.who, &new, random, &mut call.journal)?;
+    Ok(json(201, &issued))
 }
 
 fn list_tokens(ctx: &Ctx, _: &mut Call) -> Outcome {
@@ -58,10 +40,7 @@ fn list_tokens(ctx: &Ctx, _: &mut Call) -> Outcome {
 
 fn revoke_token(ctx: &Ctx, call: &mut Call) -> Outcome {
     let id = call.id().to_string();
-    if !tokens::revoke(&ctx.db, &id, &now())? {
-        return Err(Problem::not_found().with_detail("No active token has this id."));
-    }
-    call.logs(Operation::Alteration, RecordRef::new(RecordType::Token, id));
+    service::revoke_token(&ctx.env(), &id, &mut call.journal)?;
     Ok(Response::new(204, ()))
 }
 
@@ -159,13 +138,7 @@ fn access_log(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn verify(ctx: &Ctx, _: &mut Call) -> Outcome {
-    let verification = audit::verify(&ctx.db, &ctx.settings.checkpoints)?;
-    // The records the log vouches for (search records) must still be what it says was written.
-    let records = search_records::verify(&ctx.db)?;
-    let mut report = serde_json::to_value(&verification).expect("serialises");
-    report["valid"] = (verification.valid && records.valid).into();
-    report["records"] = serde_json::to_value(&records).expect("serialises");
-    Ok(json(200, &report))
+    Ok(json(200, &service::verify(&ctx.env())?))
 }
 
 /// A period of the log, `from` and `to` (dates, inclusive).

@@ -1,0 +1,71 @@
+//! Access control's own records: API tokens, issued (shown once, stored as a hash) and revoked, and the
+//! verification of the access log with the records it vouches for.
+
+use super::{Env, Journal};
+use crate::audit::{self, Operation, RecordRef, RecordType};
+use crate::auth::{self, Principal, TokenRecord};
+use crate::decode::check;
+use crate::problem::Problem;
+use crate::search_records;
+use crate::sql::Sql;
+use crate::tokens::{self, NewToken};
+use serde::Serialize;
+
+/// A token just issued: its text, shown this once, and its record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Issued {
+    pub token: String,
+    pub record: TokenRecord,
+}
+
+/// Issues a token for this force from 256 random bits; only its hash is kept.
+pub fn issue_token(
+    env: &Env<impl Sql>,
+    admin: &Principal,
+    new: &NewToken,
+    random: [u8; 32],
+    journal: &mut impl Journal,
+) -> Result<Issued, Problem> {
+    check(tokens::validate(new))?;
+    let token = auth::format_token(&random);
+    let record = TokenRecord {
+        id: (env.new_id)(),
+        subject: new.subject.trim().into(),
+        role: new.role,
+        force: env.settings.force.clone(),
+        created_at: env.now_text(),
+        expires_at: crate::intake::timestamp(env.now + time::Duration::days(new.expires_in_days)),
+        revoked_at: None,
+        created_by: admin.subject.clone(),
+    };
+    tokens::insert(env.db, &record, &auth::token_hash(&token))?;
+    journal.logs(
+        Operation::Collection,
+        RecordRef::new(RecordType::Token, &record.id),
+    );
+    Ok(Issued { token, record })
+}
+
+/// Revokes an active token (its sessions end with it).
+pub fn revoke_token(
+    env: &Env<impl Sql>,
+    id: &str,
+    journal: &mut impl Journal,
+) -> Result<(), Problem> {
+    if !tokens::revoke(env.db, id, &env.now_text())? {
+        return Err(Problem::not_found().with_detail("No active token has this id."));
+    }
+    journal.logs(Operation::Alteration, RecordRef::new(RecordType::Token, id));
+    Ok(())
+}
+
+/// The log's verification, with the check of the records it vouches for (search records must still
+/// be what their entries' digests say was written): `valid` only when both are.
+pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
+    let log = audit::verify(env.db, &env.settings.checkpoints)?;
+    let records = search_records::verify(env.db)?;
+    let mut report = serde_json::to_value(&log).expect("serialises");
+    report["valid"] = (log.valid && records.valid).into();
+    report["records"] = serde_json::to_value(&records).expect("serialises");
+    Ok(report)
+}
