@@ -125,8 +125,10 @@ fn transactions_commit_or_roll_back_whole() {
 
 mod cases_storage {
     use super::open;
-    use stalking_response::cases::{self, Filter, UpdateRefused};
-    use stalking_response::intake::{Classification, CrimeDecision, NewCase, NewOccurrence};
+    use stalking_response::cases::classification::Classification;
+    use stalking_response::cases::decision::CrimeDecision;
+    use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::cases::store::{self as cases, Filter, UpdateRefused};
     use stalking_response::migrations;
 
     fn report(police_id: &str) -> NewCase {
@@ -291,13 +293,15 @@ mod cases_storage {
 
 mod risk_storage {
     use super::open;
-    use stalking_response::assessments::{self, plus_hours};
-    use stalking_response::cases::{self, Case};
-    use stalking_response::intake::NewCase;
+    use stalking_response::cases::intake::NewCase;
+    use stalking_response::cases::store::{self as cases, Case};
     use stalking_response::migrations;
-    use stalking_response::referrals::{self, Refused, Sharing};
-    use stalking_response::risk::{self, Level, NewAssessment, NewReview, Policy};
+    use stalking_response::risk::referrals::{self, Sharing};
+    use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
+    use stalking_response::risk::store::assessments;
+    use stalking_response::risk::store::referrals::{self as referral_store, Refused};
     use stalking_response::sql::Sql;
+    use stalking_response::values::plus_hours;
 
     const NOW: &str = "2026-11-29T10:00:00.000000Z";
 
@@ -504,7 +508,7 @@ mod risk_storage {
             ("mash", "mash")
         );
         assert!(
-            referrals::package_for(&db, &mash.id, "mash")
+            referral_store::package_for(&db, &mash.id, "mash")
                 .unwrap()
                 .is_none(),
             "not sent yet"
@@ -517,40 +521,40 @@ mod risk_storage {
             referrals::validate_sharing(&sharing)[0].0,
             "/victim_not_aware_reason"
         );
-        let package = referrals::package(&mash, &c, &a1, &sharing, "F", "1234", NOW);
+        let package = referrals::package(&mash, &c, a1.assessed(), &sharing, "F", "1234", NOW);
         assert_eq!(package["risk"]["score"], 10);
         assert!(package.to_string().contains("Alex  Example"));
         assert!(
             !package.to_string().contains("Calls."),
             "no occurrence narrative"
         );
-        referrals::send(&db, &mash.id, &sharing, &package, NOW, "1234")
+        referral_store::send(&db, &mash.id, &sharing, &package, NOW, "1234")
             .unwrap()
             .unwrap();
         assert_eq!(
-            referrals::send(&db, &mash.id, &sharing, &package, NOW, "1234").unwrap(),
+            referral_store::send(&db, &mash.id, &sharing, &package, NOW, "1234").unwrap(),
             Err(Refused::WrongStatus("sent".into()))
         );
         assert!(
-            referrals::package_for(&db, &mash.id, "marac")
+            referral_store::package_for(&db, &mash.id, "marac")
                 .unwrap()
                 .is_none()
         );
-        let got = referrals::package_for(&db, &mash.id, "mash")
+        let got = referral_store::package_for(&db, &mash.id, "mash")
             .unwrap()
             .unwrap();
         assert_eq!(got["status"], "sent");
-        let listed = referrals::for_recipient(&db, "mash", None, None, 10).unwrap();
+        let listed = referral_store::for_recipient(&db, "mash", None, None, 10).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(
-            referrals::acknowledge(&db, &mash.id, "marac", NOW, "marac").unwrap(),
+            referral_store::acknowledge(&db, &mash.id, "marac", NOW, "marac").unwrap(),
             Err(Refused::NotFound)
         );
-        referrals::acknowledge(&db, &mash.id, "mash", NOW, "mash")
+        referral_store::acknowledge(&db, &mash.id, "mash", NOW, "mash")
             .unwrap()
             .unwrap();
         assert_eq!(
-            referrals::acknowledge(&db, &mash.id, "mash", NOW, "mash").unwrap(),
+            referral_store::acknowledge(&db, &mash.id, "mash", NOW, "mash").unwrap(),
             Err(Refused::WrongStatus("acknowledged".into()))
         );
     }
@@ -595,16 +599,17 @@ mod risk_storage {
 /// each row out on its own.
 mod pages {
     use super::open;
-    use stalking_response::assessments::{self, Assessment, Overdue, OverdueItem};
-    use stalking_response::cases::{self, LINKED_CASES_LISTED};
-    use stalking_response::intake::{
-        Classification, CrimeDecision, NewCase, NewOccurrence, timestamp,
-    };
+    use stalking_response::cases::classification::Classification;
+    use stalking_response::cases::decision::CrimeDecision;
+    use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::cases::store::{self as cases, LINKED_CASES_LISTED};
     use stalking_response::migrations;
-    use stalking_response::risk::{self, Level, NewAssessment, NewReview, Policy};
-    use stalking_response::search_records::{self, Filter, Search};
+    use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
+    use stalking_response::risk::store::assessments::{self, Assessment, Overdue, OverdueItem};
+    use stalking_response::searches::store::{self as search_records, Filter, Search};
     use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
     use stalking_response::sql::{Counting, Sql};
+    use stalking_response::values::timestamp;
     use time::OffsetDateTime;
     use time::macros::datetime;
 
@@ -1176,7 +1181,7 @@ mod pages {
                 reasons: vec![format!("Required by {} and not yet done.", s.due_at)],
             })
             .collect();
-        let referrals = stalking_response::referrals::overdue(db, now, limit as i64)
+        let referrals = stalking_response::risk::store::referrals::overdue(db, now, limit as i64)
             .unwrap()
             .into_iter()
             .map(|r| OverdueItem {

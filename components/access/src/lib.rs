@@ -7,11 +7,11 @@ use spin_adapter::context::{self, Ctx, Outcome, now};
 use spin_adapter::input::{self, Page, check};
 use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
-use stalking_response::audit::{self, Filter, Operation, RecordRef, RecordType};
-use stalking_response::auth::{self, TokenRecord};
+use stalking_response::access::audit::{self, Filter, Operation, RecordRef, RecordType};
+use stalking_response::access::auth::{self, TokenRecord};
+use stalking_response::access::tokens::{self, NewToken};
 use stalking_response::problem::Problem;
-use stalking_response::search_records;
-use stalking_response::tokens::{self, NewToken};
+use stalking_response::searches::store as search_records;
 
 spin_adapter::routes! {
     POST "/api/v1/tokens" => TokenIssue, Collection, issue_token;

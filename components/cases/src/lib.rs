@@ -8,9 +8,13 @@ use spin_adapter::context::{self, Ctx, Outcome, now};
 use spin_adapter::input::{self, Page, check, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
-use stalking_response::audit::{Operation, RecordRef, RecordType};
-use stalking_response::cases::{self, CaseView, DECISION_HOURS, Filter, UpdateRefused};
-use stalking_response::intake::{self, CrimeDecision, NewCase, NewOccurrence};
+use stalking_response::access::audit::{Operation, RecordRef, RecordType};
+use stalking_response::cases::classification::Classification;
+use stalking_response::cases::decision::{self, CrimeDecision};
+use stalking_response::cases::intake::{self, NewCase, NewOccurrence};
+use stalking_response::cases::store::{
+    self as cases, CaseView, DECISION_HOURS, Filter, UpdateRefused,
+};
 use stalking_response::pins::{self, PinDecision, PinRequest};
 use stalking_response::problem::Problem;
 
@@ -61,7 +65,7 @@ fn reference(ctx: &Ctx, format: &str, kind: &str) -> Result<String, Problem> {
     let force = &ctx.settings.force;
     let year = time::OffsetDateTime::now_utc().year();
     let number = cases::next_reference_number(&ctx.db, kind, force, year)?;
-    Ok(intake::crime_reference(format, force, year, number))
+    Ok(decision::crime_reference(format, force, year, number))
 }
 
 fn no_case() -> Problem {
@@ -150,7 +154,7 @@ fn record_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
     let decision: CrimeDecision = call.body()?;
     let id = call.id().to_string();
     let case = cases::get(&ctx.db, &id)?.ok_or_else(|| refused(UpdateRefused::NotFound))?;
-    check(intake::validate_decision(&decision, &case.suggestion))?;
+    check(decision::validate_decision(&decision, &case.suggestion))?;
     let reference = match decision {
         CrimeDecision::Recorded { .. } => Some(reference(
             ctx,
@@ -208,7 +212,7 @@ fn list_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
         },
     };
     if let Some(c) = &query.classification
-        && intake::Classification::parse(c).is_none()
+        && Classification::parse(c).is_none()
     {
         return Err(invalid_query(
             "`classification` is not a known classification.",
@@ -257,7 +261,7 @@ fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let request: PinRequest = call.body()?;
     check(pins::validate_request(&request))?;
     let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(no_case)?;
-    let pin = pins::record_request(
+    let pin = pins::store::record_request(
         &ctx.db,
         &context::new_id(),
         &case,
@@ -284,12 +288,12 @@ fn decide_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let decision: PinDecision = call.body()?;
     check(pins::validate_decision(&decision))?;
     let id = call.id().to_string();
-    match pins::decide(&ctx.db, &id, &decision, &call.who.subject, &now())? {
+    match pins::store::decide(&ctx.db, &id, &decision, &call.who.subject, &now())? {
         Some(pin) => {
             call.logs(Operation::Alteration, pin_ref(&pin));
             Ok(json(200, &pin))
         }
-        None => match pins::get(&ctx.db, &id)? {
+        None => match pins::store::get(&ctx.db, &id)? {
             None => Err(Problem::not_found().with_detail("There is no PIN request with this id.")),
             Some(pin) => Err(Problem::new(
                 409,
@@ -320,7 +324,7 @@ fn pin_register(ctx: &Ctx, call: &mut Call) -> Outcome {
             .with_detail("`status` is one of refused, pending, authorised, declined."));
     }
     let page = query.page;
-    let pins = pins::register(
+    let pins = pins::store::register(
         &ctx.db,
         query.status.as_deref(),
         page.after.as_deref(),

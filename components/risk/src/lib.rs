@@ -7,13 +7,14 @@ use spin_adapter::context::{self, Ctx, Outcome, now};
 use spin_adapter::input::{Page, check, invalid_query};
 use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
-use stalking_response::assessments::{self, Assessment};
-use stalking_response::audit::{Operation, RecordRef, RecordType};
-use stalking_response::cases;
-use stalking_response::instruments;
+use stalking_response::access::audit::{Operation, RecordRef, RecordType};
+use stalking_response::cases::store as cases;
 use stalking_response::problem::Problem;
-use stalking_response::referrals::{self, Referral, Refused, Sharing};
-use stalking_response::risk::{self, NewAssessment, NewReview};
+use stalking_response::risk::instruments;
+use stalking_response::risk::referrals::{self, Referral, Sharing};
+use stalking_response::risk::scoring::{self as risk, NewAssessment, NewReview};
+use stalking_response::risk::store::assessments::{self, Assessment};
+use stalking_response::risk::store::referrals::{self as referral_store, Refused};
 
 spin_adapter::routes! {
     GET "/api/v1/instruments" => InstrumentRead, NotPersonal, list_instruments;
@@ -234,14 +235,14 @@ fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
     {
         return Err(invalid_query("`status` is one of due, sent, acknowledged."));
     }
-    let filter = referrals::Filter {
+    let filter = referral_store::Filter {
         status: query.status,
         agency: query.agency,
         case_id: query.case_id,
         overdue: query.overdue,
     };
     let page = query.page;
-    let list = referrals::list(
+    let list = referral_store::list(
         &ctx.db,
         &filter,
         &now(),
@@ -261,7 +262,7 @@ fn no_referral() -> Problem {
 }
 
 fn read_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let referral = referrals::get(&ctx.db, call.id())?.ok_or_else(no_referral)?;
+    let referral = referral_store::get(&ctx.db, call.id())?.ok_or_else(no_referral)?;
     call.consulted([referral_ref(&referral.id, &referral.case_id)]);
     Ok(json(200, &referral))
 }
@@ -281,7 +282,7 @@ fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     let sharing: Sharing = call.body()?;
     check(referrals::validate_sharing(&sharing))?;
     let id = call.id().to_string();
-    let referral = referrals::get(&ctx.db, &id)?.ok_or_else(no_referral)?;
+    let referral = referral_store::get(&ctx.db, &id)?.ok_or_else(no_referral)?;
     if referral.status != "due" {
         return Err(wrong_status(&referral.status, "due", "sent"));
     }
@@ -292,19 +293,19 @@ fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     let package = referrals::package(
         &referral,
         &case,
-        &assessment,
+        assessment.assessed(),
         &sharing,
         &ctx.settings.force,
         &call.who.subject,
         &now,
     );
     if let Err(Refused::WrongStatus(status)) =
-        referrals::send(&ctx.db, &id, &sharing, &package, &now, &call.who.subject)?
+        referral_store::send(&ctx.db, &id, &sharing, &package, &now, &call.who.subject)?
     {
         return Err(wrong_status(&status, "due", "sent"));
     }
     call.logs(Operation::Alteration, referral_ref(&id, &referral.case_id));
-    let referral: Referral = referrals::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
+    let referral: Referral = referral_store::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
     Ok(json(200, &referral))
 }
 
@@ -323,7 +324,7 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
         return Err(invalid_query("`status` is sent or acknowledged."));
     }
     let page = query.page;
-    let list = referrals::for_recipient(
+    let list = referral_store::for_recipient(
         &ctx.db,
         &call.who.subject,
         query.status.as_deref(),
@@ -340,9 +341,9 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 /// The partner's own referral, or 404 (a partner cannot tell another's from one that does not exist).
 fn own_package(ctx: &Ctx, call: &Call) -> Result<(serde_json::Value, String), Problem> {
-    let package =
-        referrals::package_for(&ctx.db, call.id(), &call.who.subject)?.ok_or_else(no_referral)?;
-    let case_id = referrals::get(&ctx.db, call.id())?
+    let package = referral_store::package_for(&ctx.db, call.id(), &call.who.subject)?
+        .ok_or_else(no_referral)?;
+    let case_id = referral_store::get(&ctx.db, call.id())?
         .ok_or_else(Problem::internal)?
         .case_id;
     Ok((package, case_id))
@@ -361,7 +362,7 @@ fn partner_fetch(ctx: &Ctx, call: &mut Call) -> Outcome {
 fn partner_acknowledge(ctx: &Ctx, call: &mut Call) -> Outcome {
     let id = call.id().to_string();
     let partner = call.who.subject.clone();
-    match referrals::acknowledge(&ctx.db, &id, &partner, &now(), &partner)? {
+    match referral_store::acknowledge(&ctx.db, &id, &partner, &now(), &partner)? {
         Ok(()) => {}
         Err(Refused::NotFound) => return Err(no_referral()),
         Err(Refused::WrongStatus(status)) => {

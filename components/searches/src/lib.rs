@@ -7,10 +7,10 @@ use spin_adapter::context::{self, Ctx, Outcome, now};
 use spin_adapter::input::{self, Page, check, decode, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
-use stalking_response::audit::{Operation, RecordRef, RecordType};
-use stalking_response::cases::{self, UpdateRefused};
+use stalking_response::access::audit::{Operation, RecordRef, RecordType};
+use stalking_response::cases::store::{self as cases, UpdateRefused};
 use stalking_response::problem::Problem;
-use stalking_response::search_records::{self, Filter, Search};
+use stalking_response::searches::store::{self as search_records, Filter, Search};
 use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
 
 spin_adapter::routes! {
@@ -139,7 +139,7 @@ fn amend(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
     let amendment: Amendment = call.body()?;
     let mut errors = Vec::new();
-    stalking_response::intake::text(
+    stalking_response::values::text(
         &mut errors,
         "/reason",
         &amendment.reason,

@@ -4,14 +4,14 @@
 use crate::SpinSql;
 use spin_sdk::http::{Method, Request};
 use spin_sdk::{key_value, variables};
-use stalking_response::audit::{self, Access};
-use stalking_response::auth::{self, Principal, Role};
+use stalking_response::access::audit::{self, Access};
+use stalking_response::access::auth::{self, Principal, Role};
 use stalking_response::idempotency::{self, Replay};
 use stalking_response::problem::Problem;
 use stalking_response::problem::capitalise;
 use stalking_response::settings::Settings;
 use stalking_response::sql;
-use stalking_response::{migrations, tokens};
+use stalking_response::{access::tokens, migrations};
 
 /// The force's settings from its Spin variables. A variable that does not parse stops the request
 /// with a 503 naming it: nothing runs on a guessed default.
@@ -29,12 +29,12 @@ fn settings() -> Result<Settings, Problem> {
 
 /// Now, as the fixed-width RFC 3339 UTC text the records use (so text order is time order).
 pub fn now() -> String {
-    stalking_response::intake::timestamp(time::OffsetDateTime::now_utc())
+    stalking_response::values::timestamp(time::OffsetDateTime::now_utc())
 }
 
 /// `now` plus some seconds, same format.
 pub fn later(seconds: i64) -> String {
-    stalking_response::intake::timestamp(
+    stalking_response::values::timestamp(
         time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds),
     )
 }

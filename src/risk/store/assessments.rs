@@ -2,23 +2,18 @@
 //! supervisors' reviews, what is due on a case, and what is overdue across the force. An assessment
 //! and its reviews are never changed; its status (current, due for review) is worked out when read.
 
-use crate::cases::Case;
-use crate::instruments::{Instrument, Purpose};
-use crate::intake::{parse_time, timestamp};
-use crate::referrals::{self, Referral};
-use crate::risk::{
-    self, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
+use crate::cases::store::Case;
+use crate::risk::instruments::{Instrument, Purpose};
+use crate::risk::referrals::{Assessed, Referral};
+use crate::risk::scoring::{
+    self as risk, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
 };
+use crate::risk::store::referrals;
 use crate::sql::{Sql, SqlError, Value};
+use crate::values::{parse_time, plus_hours, timestamp};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
-
-/// `at` plus some hours, in the records' timestamp format.
-pub fn plus_hours(at: &str, hours: i64) -> String {
-    let start = parse_time(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    timestamp(start + Duration::hours(hours))
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
@@ -37,6 +32,18 @@ pub struct Assessment {
     pub supervisor_review: Option<SupervisorReview>,
     pub review: ReviewStatus,
     pub referrals: Vec<Referral>,
+}
+
+impl Assessment {
+    /// What a referral's package says of this assessment.
+    pub fn assessed(&self) -> Assessed<'_> {
+        Assessed {
+            instrument: &self.instrument,
+            assessed_at: &self.assessed_at,
+            level: self.level,
+            result: &self.result,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,6 +1,6 @@
 //! Stored bearer tokens: issued and revoked by an admin, looked up by hash.
 
-use crate::auth::{Role, TokenRecord};
+use crate::access::auth::{Role, TokenRecord};
 use crate::sql::{Rows, Sql, SqlError};
 use serde::Deserialize;
 

@@ -1,10 +1,11 @@
 //! Records of searches of premises: under a PHA 1997 s.2B warrant (the stalking power of entry), a PACE
 //! s.8 warrant, PACE ss.17, 18 or 32, or written consent. The record follows the search from the
 //! application to the search register (PACE ss.15–16, Code B 8.1–8.3 and 9.1), and the compliance rules
-//! say, each by name, what the record shows and what it breaks. Pure functions: storage is
-//! `search_records`.
+//! say, each by name, what the record shows and what it breaks. Pure functions: storage is `store`.
 
-use crate::intake::{FieldErrors, parse_date, parse_time, text};
+pub mod store;
+
+use crate::values::{FieldErrors, parse_date, parse_time, text};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use time::{Date, Month, OffsetDateTime};
@@ -658,7 +659,7 @@ pub fn compliance(
 /// [`compliance`], and the first day from which it may read differently as days pass (the record, the
 /// case facts and the return limit staying the same); `None` if it never will. Every comparison with
 /// today goes through `past`, which notes the day it would turn, so no rule can depend on the day
-/// without saying so: that is what lets the status be stored for lists (`search_records`).
+/// without saying so: that is what lets the status be stored for lists (`store`).
 pub fn compliance_until(
     record: &SearchRecord,
     facts: CaseFacts,

@@ -4,8 +4,8 @@
 //! dates that follow, by force policy. Pure functions over an instrument (data) and a [`Policy`]
 //! (configuration): nothing here knows a question id.
 
-use crate::instruments::{self, Instrument, Purpose};
-use crate::intake::{FieldErrors, text};
+use crate::risk::instruments::{self, Instrument, Purpose};
+use crate::values::{FieldErrors, text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -1,9 +1,9 @@
 //! Cases as courses of conduct, stored: the victim, the suspects (linked across cases), the occurrences,
 //! the crime decision and its 24-hour clock.
 
-use crate::intake::{
-    self, Behaviour, Classification, CrimeDecision, Facts, Four, NewCase, NewOccurrence, Suggestion,
-};
+use crate::cases::classification::{self, Classification, Facts, Suggestion};
+use crate::cases::decision::CrimeDecision;
+use crate::cases::intake::{self, Behaviour, Four, NewCase, NewOccurrence};
 use crate::sql::{Rows, Sql, SqlError, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -440,7 +440,7 @@ fn derive(
     principal: Option<&String>,
     included: &[String],
 ) -> (Suggestion, bool) {
-    let suggestion = intake::suggest(&Facts {
+    let suggestion = classification::suggest(&Facts {
         four,
         serious_alarm_or_distress,
         occasions,
@@ -615,7 +615,7 @@ pub fn clock(case: &Case, now: time::OffsetDateTime) -> Option<Clock> {
     if case.status != "awaiting-decision" {
         return None;
     }
-    let due = intake::parse_time(&case.decision_due_at)?;
+    let due = crate::values::parse_time(&case.decision_due_at)?;
     let minutes_left = (due - now).whole_minutes();
     Some(Clock {
         decision_due_at: case.decision_due_at.clone(),

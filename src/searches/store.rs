@@ -2,7 +2,7 @@
 //! never changed or removed; the access-log entry that wrote each version carries the same digest, so
 //! a record edited in the database no longer matches the hash-chained log. Also the compliance report.
 
-use crate::cases::{self, UpdateRefused};
+use crate::cases::store::{self as cases, UpdateRefused};
 use crate::searches::{self, CaseFacts, Compliance, Power, RuleOutcome, SearchRecord, Status};
 use crate::sql::{Sql, SqlError, Value};
 use serde::Serialize;
@@ -25,7 +25,7 @@ fn searched_on(record: &SearchRecord, now: &str) -> String {
         .map(|x| x.started_at.as_str())
         .or(record.application.as_ref().map(|a| a.applied_at.as_str()))
         .or(record.consent.as_ref().map(|c| c.given_at.as_str()))
-        .and_then(crate::intake::parse_time)
+        .and_then(crate::values::parse_time)
         .map_or_else(|| now[..10].to_string(), |t| t.date().to_string())
 }
 
