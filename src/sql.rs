@@ -88,6 +88,11 @@ impl Rows {
 }
 
 impl Rows {
+    /// The first row, read by column name, if there is one.
+    pub fn first_row(&self) -> Option<Row<'_>> {
+        self.iter().next()
+    }
+
     /// The rows, each read by column name.
     pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows.iter().map(|values| Row {
@@ -145,6 +150,60 @@ impl<'a> Row<'a> {
         match self.value(column)? {
             Value::Integer(i) => Ok(*i),
             other => Err(Self::corrupt(column, "an integer", other)),
+        }
+    }
+
+    pub fn blob(&self, column: &str) -> Result<Vec<u8>, SqlError> {
+        match self.value(column)? {
+            Value::Blob(b) => Ok(b.clone()),
+            other => Err(Self::corrupt(column, "a blob", other)),
+        }
+    }
+
+    /// An integer or NULL.
+    pub fn optional_integer(&self, column: &str) -> Result<Option<i64>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Integer(i) => Ok(Some(*i)),
+            other => Err(Self::corrupt(column, "an integer or NULL", other)),
+        }
+    }
+
+    /// A 0/1 column as a bool; any other value is corrupt.
+    pub fn flag(&self, column: &str) -> Result<bool, SqlError> {
+        match self.value(column)? {
+            Value::Integer(0) => Ok(false),
+            Value::Integer(1) => Ok(true),
+            other => Err(Self::corrupt(column, "0 or 1", other)),
+        }
+    }
+
+    /// A JSON text column, decoded.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, column: &str) -> Result<T, SqlError> {
+        let text = self.text(column)?;
+        serde_json::from_str(&text)
+            .map_err(|e| SqlError(format!("column {column}: unreadable JSON ({e})")))
+    }
+
+    /// A JSON text column or NULL, decoded.
+    pub fn optional_json<T: serde::de::DeserializeOwned>(
+        &self,
+        column: &str,
+    ) -> Result<Option<T>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            _ => self.json(column).map(Some),
+        }
+    }
+
+    /// A text column or NULL holding one of a vocabulary's words.
+    pub fn optional_parse<T: std::str::FromStr>(
+        &self,
+        column: &str,
+    ) -> Result<Option<T>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            _ => self.parse(column).map(Some),
         }
     }
 

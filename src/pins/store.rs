@@ -86,7 +86,7 @@ pub fn get(db: &impl Sql, id: &str) -> Result<Option<Pin>, SqlError> {
         &format!("SELECT {COLUMNS} FROM pins WHERE id = ?1"),
         &[id.into()],
     )?;
-    Ok(pins(&rows).into_iter().next())
+    Ok(pins(&rows)?.into_iter().next())
 }
 
 /// The register, oldest first, after a cursor (the last id's request time and id).
@@ -109,24 +109,25 @@ pub fn register(
             limit.into(),
         ],
     )?;
-    Ok(pins(&rows))
+    pins(&rows)
 }
 
-fn pins(rows: &Rows) -> Vec<Pin> {
-    rows.rows
-        .iter()
-        .map(|r| Pin {
-            id: r[0].text().unwrap_or_default(),
-            case_id: r[1].text().unwrap_or_default(),
-            requested_at: r[2].text().unwrap_or_default(),
-            requested_by: r[3].text().unwrap_or_default(),
-            grounds: r[4].text().unwrap_or_default(),
-            recipient_account: r[5].text().unwrap_or_default(),
-            status: r[6].text().unwrap_or_default(),
-            refusal_reason: r[7].text(),
-            decided_at: r[8].text(),
-            decided_by: r[9].text(),
-            rationale: r[10].text(),
+fn pins(rows: &Rows) -> Result<Vec<Pin>, SqlError> {
+    rows.iter()
+        .map(|r| {
+            Ok(Pin {
+                id: r.text("id")?,
+                case_id: r.text("case_id")?,
+                requested_at: r.text("requested_at")?,
+                requested_by: r.text("requested_by")?,
+                grounds: r.text("grounds")?,
+                recipient_account: r.text("recipient_account")?,
+                status: r.text("status")?,
+                refusal_reason: r.optional_text("refusal_reason")?,
+                decided_at: r.optional_text("decided_at")?,
+                decided_by: r.optional_text("decided_by")?,
+                rationale: r.optional_text("rationale")?,
+            })
         })
         .collect()
 }

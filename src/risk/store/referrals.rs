@@ -3,43 +3,41 @@
 
 use crate::risk::referrals::{Referral, Sharing, Summary};
 use crate::risk::scoring::{Level, Policy, ReferralNeed};
-use crate::sql::{Sql, SqlError, Value};
+use crate::sql::{Row, Sql, SqlError, Value};
 use crate::values::plus_hours;
 
 const COLUMNS: &str =
     "id, case_id, assessment_id, agency, recipient, criteria, level, status, created_at, due_at,
     sent_at, sent_by, sharing, acknowledged_at, acknowledged_by";
 
-fn assemble(r: &[Value]) -> Referral {
-    Referral {
-        id: r[0].text().unwrap_or_default(),
-        case_id: r[1].text().unwrap_or_default(),
-        assessment_id: r[2].text().unwrap_or_default(),
-        agency: r[3].text().unwrap_or_default(),
-        recipient: r[4].text().unwrap_or_default(),
-        criteria: r[5].from_json().unwrap_or_default(),
-        level: r[6].text().as_deref().and_then(Level::parse),
-        status: r[7].text().unwrap_or_default(),
-        created_at: r[8].text().unwrap_or_default(),
-        due_at: r[9].text().unwrap_or_default(),
-        sent_at: r[10].text(),
-        sent_by: r[11].text(),
-        sharing: r[12].from_json(),
-        acknowledged_at: r[13].text(),
-        acknowledged_by: r[14].text(),
-    }
+fn assemble(r: Row<'_>) -> Result<Referral, SqlError> {
+    Ok(Referral {
+        id: r.text("id")?,
+        case_id: r.text("case_id")?,
+        assessment_id: r.text("assessment_id")?,
+        agency: r.text("agency")?,
+        recipient: r.text("recipient")?,
+        criteria: r.json("criteria")?,
+        level: r.optional_parse("level")?,
+        status: r.text("status")?,
+        created_at: r.text("created_at")?,
+        due_at: r.text("due_at")?,
+        sent_at: r.optional_text("sent_at")?,
+        sent_by: r.optional_text("sent_by")?,
+        sharing: r.optional_json("sharing")?,
+        acknowledged_at: r.optional_text("acknowledged_at")?,
+        acknowledged_by: r.optional_text("acknowledged_by")?,
+    })
 }
 
 fn select(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Referral>, SqlError> {
-    Ok(db
-        .query(
-            &format!("SELECT {COLUMNS} FROM referrals WHERE {condition}"),
-            params,
-        )?
-        .rows
-        .iter()
-        .map(|r| assemble(r))
-        .collect())
+    db.query(
+        &format!("SELECT {COLUMNS} FROM referrals WHERE {condition}"),
+        params,
+    )?
+    .iter()
+    .map(assemble)
+    .collect()
 }
 
 /// Makes a referral due, unless one to the same agency is already open (due or sent) on the case.
@@ -229,12 +227,13 @@ pub fn package_for(
          WHERE id = ?1 AND recipient = ?2 AND status IN ('sent', 'acknowledged')",
         &[id.into(), recipient.into()],
     )?;
-    Ok(rows.rows.first().map(|r| {
-        let mut package: serde_json::Value = r[1].from_json().unwrap_or_default();
-        package["status"] = r[0].text().unwrap_or_default().into();
-        package["acknowledged_at"] = r[2].text().into();
-        package
-    }))
+    let Some(r) = rows.first_row() else {
+        return Ok(None);
+    };
+    let mut package: serde_json::Value = r.json("package")?;
+    package["status"] = r.text("status")?.into();
+    package["acknowledged_at"] = r.optional_text("acknowledged_at")?.into();
+    Ok(Some(package))
 }
 
 /// The receiving partner acknowledges a sent referral (once).
