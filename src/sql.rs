@@ -93,6 +93,13 @@ impl Rows {
         self.iter().next()
     }
 
+    /// The first row's integer in `column`; no row, NULL or another type is an error.
+    pub fn required_integer(&self, column: &str) -> Result<i64, SqlError> {
+        self.first_row()
+            .ok_or_else(|| SqlError(format!("no row for column {column}")))?
+            .integer(column)
+    }
+
     /// The rows, each read by column name.
     pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows.iter().map(|values| Row {
@@ -379,5 +386,32 @@ mod native {
             }
             Ok(Rows { columns, rows: out })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_value_is_an_error_never_a_default() {
+        let rows = Rows {
+            columns: vec!["flag".into(), "json".into(), "level".into(), "none".into()],
+            rows: vec![vec![
+                Value::Integer(2),
+                Value::Text("{".into()),
+                Value::Text("severe".into()),
+                Value::Null,
+            ]],
+        };
+        let row = rows.first_row().unwrap();
+        assert!(row.flag("flag").is_err());
+        assert!(row.json::<serde_json::Value>("json").is_err());
+        assert!(row.parse::<crate::risk::scoring::Level>("level").is_err());
+        assert!(row.text("none").is_err());
+        assert!(row.integer("missing").is_err());
+        assert_eq!(row.optional_text("none"), Ok(None));
+        assert_eq!(row.optional_json::<i64>("none"), Ok(None));
+        assert!(Rows::default().required_integer("n").is_err());
     }
 }
