@@ -141,8 +141,21 @@ pub fn suggest(facts: &Facts) -> Suggestion {
 }
 
 /// Crime classifications a case may be recorded with: principal and included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Classification {
     HarassmentS2,
     HarassmentS4,
@@ -175,7 +188,7 @@ impl Classification {
     }
 
     pub fn parse(text: &str) -> Option<Classification> {
-        serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
+        text.parse().ok()
     }
 
     pub fn is_stalking(self) -> bool {
@@ -293,6 +306,16 @@ mod tests {
                 suggestion.reasons
             );
             assert!(!suggestion.reasons.is_empty());
+        }
+    }
+
+    #[test]
+    fn classification_words_are_the_json_words() {
+        use strum::IntoEnumIterator;
+        for c in Classification::iter() {
+            let json = serde_json::to_value(c).unwrap();
+            assert_eq!(json, c.as_str(), "{c:?}");
+            assert_eq!(Classification::parse(c.as_str()), Some(c));
         }
     }
 

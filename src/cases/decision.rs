@@ -3,7 +3,44 @@
 
 use crate::cases::classification::{Classification, Suggestion};
 use crate::values::{FieldErrors, text};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+/// Where a case stands on its crime decision.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum CaseStatus {
+    AwaitingDecision,
+    Recorded,
+    NoCrime,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl CrimeDecision {
+    /// The status a case takes with this decision.
+    pub fn status(&self) -> CaseStatus {
+        match self {
+            CrimeDecision::Recorded { .. } => CaseStatus::Recorded,
+            CrimeDecision::NoCrime { .. } => CaseStatus::NoCrime,
+        }
+    }
+}
 
 /// The crime decision, as the API accepts it.
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +231,17 @@ mod tests {
             validate_decision(&no_crime, &suggestion(false, false))[0].0,
             "/reasons"
         );
+    }
+
+    #[test]
+    fn case_status_words_are_the_json_words() {
+        use strum::IntoEnumIterator;
+        let words: Vec<&str> = CaseStatus::iter().map(CaseStatus::as_str).collect();
+        assert_eq!(words, ["awaiting-decision", "recorded", "no-crime"]);
+        for s in CaseStatus::iter() {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.as_str().parse::<CaseStatus>(), Ok(s));
+        }
     }
 
     #[test]

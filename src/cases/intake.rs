@@ -5,8 +5,20 @@ use crate::values::{FieldErrors, parse_date, parse_time, text};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Relationship {
     CurrentPartner,
     ExPartner,
@@ -19,8 +31,20 @@ pub enum Relationship {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Channel {
     InPerson,
     Phone,
@@ -45,6 +69,18 @@ pub enum Behaviour {
     Threats,
     Abuse,
     Other,
+}
+
+impl Relationship {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 impl Behaviour {
@@ -336,6 +372,19 @@ mod tests {
             suspect_link_key(&suspect("Unknown", Some("1980-01-02"), None)),
             None
         );
+    }
+
+    #[test]
+    fn relationship_and_channel_words_are_the_json_words() {
+        use strum::IntoEnumIterator;
+        for r in Relationship::iter() {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(r.as_str().parse::<Relationship>(), Ok(r));
+        }
+        for c in Channel::iter() {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(c.as_str().parse::<Channel>(), Ok(c));
+        }
     }
 
     #[test]

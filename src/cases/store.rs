@@ -2,8 +2,8 @@
 //! the crime decision and its 24-hour clock.
 
 use crate::cases::classification::{self, Classification, Facts, Suggestion};
-use crate::cases::decision::CrimeDecision;
-use crate::cases::intake::{self, Behaviour, Four, NewCase, NewOccurrence};
+use crate::cases::decision::{CaseStatus, CrimeDecision};
+use crate::cases::intake::{self, Behaviour, Channel, Four, NewCase, NewOccurrence, Relationship};
 use crate::sql::{Row, Rows, Sql, SqlError, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ pub struct Case {
     pub incident_reference: String,
     pub reported_at: String,
     pub reported_by: String,
-    pub relationship: serde_json::Value,
+    pub relationship: Relationship,
     pub domestic_abuse: bool,
     pub victim: VictimView,
     pub suspects: Vec<SuspectView>,
@@ -32,11 +32,11 @@ pub struct Case {
     pub stalking: bool,
     pub course_of_conduct: bool,
     pub suggestion: Suggestion,
-    pub status: String,
+    pub status: CaseStatus,
     pub decision_due_at: String,
     pub crime_reference: Option<String>,
-    pub principal_classification: Option<String>,
-    pub included_classifications: Vec<String>,
+    pub principal_classification: Option<Classification>,
+    pub included_classifications: Vec<Classification>,
     pub decision_reason: Option<String>,
     pub decided_at: Option<String>,
     pub decided_by: Option<String>,
@@ -67,7 +67,7 @@ pub struct Occurrence {
     pub from: String,
     pub to: Option<String>,
     pub location: String,
-    pub channel: serde_json::Value,
+    pub channel: Channel,
     pub behaviours: Vec<Behaviour>,
     pub description: String,
     pub fear_of_violence: bool,
@@ -85,17 +85,16 @@ pub fn create(
     new: &NewCase,
 ) -> Result<(), SqlError> {
     let flag = |b: bool| Value::Integer(i64::from(b));
-    let relationship = serde_json::to_value(new.relationship).expect("serialises");
     db.run(
         "INSERT INTO cases (id, reported_at, reported_by, relationship, domestic_abuse, victim_name, victim_date_of_birth,
              four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
              incident_reference)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'awaiting-decision', ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?14)",
         &[
             id.into(),
             now.into(),
             by.into(),
-            relationship.as_str().unwrap_or_default().into(),
+            new.relationship.as_str().into(),
             flag(new.domestic_abuse),
             new.victim.name.trim().into(),
             optional(new.victim.date_of_birth.as_deref()),
@@ -106,6 +105,7 @@ pub fn create(
             flag(new.serious_alarm_or_distress),
             due_at.into(),
             incident_reference.into(),
+            CaseStatus::AwaitingDecision.as_str().into(),
         ],
     )?;
     for (position, suspect) in new.suspects.iter().enumerate() {
@@ -148,7 +148,7 @@ fn insert_occurrence(
             o.from.as_str().into(),
             optional(o.to.as_deref()),
             o.location.trim().into(),
-            serde_json::to_value(o.channel).expect("serialises").as_str().unwrap_or_default().into(),
+            o.channel.as_str().into(),
             Value::json(&o.behaviours),
             o.description.trim().into(),
             i64::from(o.fear_of_violence).into(),
@@ -235,7 +235,9 @@ pub fn record_decision(
     by: &str,
 ) -> Result<Result<(), UpdateRefused>, SqlError> {
     let status = db.query("SELECT status FROM cases WHERE id = ?1", &[id.into()])?;
-    if matches!(status.first("status"), Some(Value::Text(s)) if s != "awaiting-decision") {
+    if let Some(row) = status.first_row()
+        && row.parse::<CaseStatus>("status")? != CaseStatus::AwaitingDecision
+    {
         return Ok(Err(UpdateRefused::AlreadyDecided));
     }
     if let Err(refused) = bump_version(db, id, expected_version)? {
@@ -247,7 +249,7 @@ pub fn record_decision(
             included,
             stalking_ruled_out_reason,
         } => (
-            "recorded",
+            CaseStatus::Recorded,
             Value::from(principal.as_str()),
             Value::json(&included.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
             optional(
@@ -257,14 +259,17 @@ pub fn record_decision(
                     .filter(|r| !r.is_empty()),
             ),
         ),
-        CrimeDecision::NoCrime { reasons } => {
-            ("no-crime", Value::Null, Value::Null, reasons.trim().into())
-        }
+        CrimeDecision::NoCrime { reasons } => (
+            CaseStatus::NoCrime,
+            Value::Null,
+            Value::Null,
+            reasons.trim().into(),
+        ),
     };
     db.run(
         "UPDATE cases SET status = ?1, crime_reference = ?2, principal_classification = ?3, included_classifications = ?4,
              decision_reason = ?5, decided_at = ?6, decided_by = ?7 WHERE id = ?8",
-        &[status.into(), optional(crime_reference), principal, included, reason, now.into(), by.into(), id.into()],
+        &[status.as_str().into(), optional(crime_reference), principal, included, reason, now.into(), by.into(), id.into()],
     )?;
     Ok(Ok(()))
 }
@@ -418,8 +423,8 @@ pub fn stalking(db: &impl Sql, ids: &[&str]) -> Result<BTreeMap<String, bool>, S
                 four(r)?,
                 r.flag("serious_alarm_or_distress")?,
                 occasions,
-                r.optional_text("principal_classification")?.as_ref(),
-                &r.optional_json::<Vec<String>>("included_classifications")?
+                r.optional_parse("principal_classification")?,
+                &r.optional_json::<Vec<Classification>>("included_classifications")?
                     .unwrap_or_default(),
             );
             Ok((id, suggestion.stalking_indicated || recorded))
@@ -441,8 +446,8 @@ fn derive(
     four: Four,
     serious_alarm_or_distress: bool,
     occasions: Vec<(Vec<Behaviour>, bool)>,
-    principal: Option<&String>,
-    included: &[String],
+    principal: Option<Classification>,
+    included: &[Classification],
 ) -> (Suggestion, bool) {
     let suggestion = classification::suggest(&Facts {
         four,
@@ -451,8 +456,7 @@ fn derive(
     });
     let recorded = principal
         .into_iter()
-        .chain(included.iter())
-        .filter_map(|c| Classification::parse(c))
+        .chain(included.iter().copied())
         .any(Classification::is_stalking);
     (suggestion, recorded)
 }
@@ -464,8 +468,8 @@ fn assemble(
 ) -> Result<Case, SqlError> {
     let four = four(r)?;
     let serious_alarm_or_distress = r.flag("serious_alarm_or_distress")?;
-    let principal = r.optional_text("principal_classification")?;
-    let included: Vec<String> = r
+    let principal = r.optional_parse("principal_classification")?;
+    let included: Vec<Classification> = r
         .optional_json("included_classifications")?
         .unwrap_or_default();
     let (suggestion, stalking_recorded) = derive(
@@ -475,7 +479,7 @@ fn assemble(
             .iter()
             .map(|o| (o.behaviours.clone(), o.fear_of_violence))
             .collect(),
-        principal.as_ref(),
+        principal,
         &included,
     );
     Ok(Case {
@@ -484,7 +488,7 @@ fn assemble(
         incident_reference: r.text("incident_reference")?,
         reported_at: r.text("reported_at")?,
         reported_by: r.text("reported_by")?,
-        relationship: serde_json::Value::String(r.text("relationship")?),
+        relationship: r.parse("relationship")?,
         domestic_abuse: r.flag("domestic_abuse")?,
         victim: VictimView {
             name: r.text("victim_name")?,
@@ -499,7 +503,7 @@ fn assemble(
         occurrences,
         suggestion,
         decision_due_at: r.text("decision_due_at")?,
-        status: r.text("status")?,
+        status: r.parse("status")?,
         crime_reference: r.optional_text("crime_reference")?,
         principal_classification: principal,
         included_classifications: included,
@@ -520,7 +524,7 @@ fn to_occurrences(rows: &[Row<'_>]) -> Result<Vec<Occurrence>, SqlError> {
                 from: o.text("occurred_from")?,
                 to: o.optional_text("occurred_to")?,
                 location: o.text("location")?,
-                channel: serde_json::Value::String(o.text("channel")?),
+                channel: o.parse("channel")?,
                 behaviours: o.json("behaviours")?,
                 description: o.text("description")?,
                 fear_of_violence: o.flag("fear_of_violence")?,
@@ -623,7 +627,7 @@ pub struct Clock {
 }
 
 pub fn clock(case: &Case, now: time::OffsetDateTime) -> Option<Clock> {
-    if case.status != "awaiting-decision" {
+    if case.status != CaseStatus::AwaitingDecision {
         return None;
     }
     let due = crate::values::parse_time(&case.decision_due_at)?;

@@ -88,6 +88,37 @@ pub fn refusal(stalking: bool, course_of_conduct: bool) -> Option<&'static str> 
     }
 }
 
+/// Where a PIN request stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum PinStatus {
+    /// Blocked by the rules.
+    Refused,
+    /// Awaiting a superintendent.
+    Pending,
+    Authorised,
+    Declined,
+}
+
+impl PinStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pin {
     pub id: String,
@@ -96,8 +127,7 @@ pub struct Pin {
     pub requested_by: String,
     pub grounds: String,
     pub recipient_account: String,
-    /// `refused` (blocked by the rules), `pending` (awaiting a superintendent), `authorised`, `declined`.
-    pub status: String,
+    pub status: PinStatus,
     pub refusal_reason: Option<String>,
     pub decided_at: Option<String>,
     pub decided_by: Option<String>,
@@ -114,6 +144,17 @@ mod tests {
         assert!(refusal(false, true).unwrap().contains("course of conduct"));
         assert!(refusal(true, true).is_some());
         assert_eq!(refusal(false, false), None);
+    }
+
+    #[test]
+    fn pin_status_words_are_the_json_words() {
+        use strum::IntoEnumIterator;
+        let words: Vec<&str> = PinStatus::iter().map(PinStatus::as_str).collect();
+        assert_eq!(words, ["refused", "pending", "authorised", "declined"]);
+        for s in PinStatus::iter() {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.to_string(), s.as_str());
+        }
     }
 
     #[test]

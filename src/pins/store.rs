@@ -2,7 +2,7 @@
 //! until a superintendent decides; and the register.
 
 use crate::cases::store::Case;
-use crate::pins::{Decision, Pin, PinDecision, PinRequest, refusal};
+use crate::pins::{Decision, Pin, PinDecision, PinRequest, PinStatus, refusal};
 use crate::sql::{Rows, Sql, SqlError, Value};
 
 /// Records a request: refused at once if the rules block it, else pending.
@@ -23,11 +23,10 @@ pub fn record_request(
         grounds: request.grounds.trim().into(),
         recipient_account: request.recipient_account.trim().into(),
         status: if refused.is_some() {
-            "refused"
+            PinStatus::Refused
         } else {
-            "pending"
-        }
-        .into(),
+            PinStatus::Pending
+        },
         refusal_reason: refused.map(str::to_string),
         decided_at: None,
         decided_by: None,
@@ -59,14 +58,14 @@ pub fn decide(
     now: &str,
 ) -> Result<Option<Pin>, SqlError> {
     let status = match decision.decision {
-        Decision::Authorise => "authorised",
-        Decision::Decline => "declined",
+        Decision::Authorise => PinStatus::Authorised,
+        Decision::Decline => PinStatus::Declined,
     };
     let changed = db.query(
         "UPDATE pins SET status = ?1, decided_at = ?2, decided_by = ?3, rationale = ?4
          WHERE id = ?5 AND status = 'pending' RETURNING id",
         &[
-            status.into(),
+            status.as_str().into(),
             now.into(),
             by.into(),
             decision.rationale.trim().into(),
@@ -122,7 +121,7 @@ fn pins(rows: &Rows) -> Result<Vec<Pin>, SqlError> {
                 requested_by: r.text("requested_by")?,
                 grounds: r.text("grounds")?,
                 recipient_account: r.text("recipient_account")?,
-                status: r.text("status")?,
+                status: r.parse("status")?,
                 refusal_reason: r.optional_text("refusal_reason")?,
                 decided_at: r.optional_text("decided_at")?,
                 decided_by: r.optional_text("decided_by")?,

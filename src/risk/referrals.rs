@@ -18,8 +18,7 @@ pub struct Referral {
     pub recipient: String,
     pub criteria: Vec<String>,
     pub level: Option<Level>,
-    /// `due`, `sent` or `acknowledged`.
-    pub status: String,
+    pub status: ReferralStatus,
     pub created_at: String,
     pub due_at: String,
     pub sent_at: Option<String>,
@@ -27,6 +26,34 @@ pub struct Referral {
     pub sharing: Option<Sharing>,
     pub acknowledged_at: Option<String>,
     pub acknowledged_by: Option<String>,
+}
+
+/// Where a referral stands: due, sent (with its package), acknowledged by the partner.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum ReferralStatus {
+    Due,
+    Sent,
+    Acknowledged,
+}
+
+impl ReferralStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// The decision to share, recorded with its reasons (necessary, proportionate; consent or why not).
@@ -183,7 +210,7 @@ pub struct Summary {
     pub agency: String,
     pub criteria: Vec<String>,
     pub level: Option<Level>,
-    pub status: String,
+    pub status: ReferralStatus,
     pub sent_at: Option<String>,
     pub acknowledged_at: Option<String>,
 }

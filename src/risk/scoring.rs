@@ -832,11 +832,28 @@ pub struct NewReview {
     pub rationale: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum ReviewOutcome {
     Agreed,
     Raised,
+}
+
+impl ReviewOutcome {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Checks a review against the assessment's current level (none for a screening).

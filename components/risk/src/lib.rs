@@ -11,7 +11,7 @@ use stalking_response::access::audit::{Operation, RecordRef, RecordType};
 use stalking_response::cases::store as cases;
 use stalking_response::problem::Problem;
 use stalking_response::risk::instruments;
-use stalking_response::risk::referrals::{self, Referral, Sharing};
+use stalking_response::risk::referrals::{self, Referral, ReferralStatus, Sharing};
 use stalking_response::risk::scoring::{self as risk, NewAssessment, NewReview};
 use stalking_response::risk::store::assessments::{self, Assessment};
 use stalking_response::risk::store::referrals::{self as referral_store, Refused};
@@ -267,7 +267,7 @@ fn read_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     Ok(json(200, &referral))
 }
 
-fn wrong_status(status: &str, wanted: &str, action: &str) -> Problem {
+fn wrong_status(status: ReferralStatus, wanted: ReferralStatus, action: &str) -> Problem {
     Problem::new(
         409,
         "referral-status",
@@ -283,8 +283,8 @@ fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     check(referrals::validate_sharing(&sharing))?;
     let id = call.id().to_string();
     let referral = referral_store::get(&ctx.db, &id)?.ok_or_else(no_referral)?;
-    if referral.status != "due" {
-        return Err(wrong_status(&referral.status, "due", "sent"));
+    if referral.status != ReferralStatus::Due {
+        return Err(wrong_status(referral.status, ReferralStatus::Due, "sent"));
     }
     let now = now();
     let case = cases::get(&ctx.db, &referral.case_id)?.ok_or_else(Problem::internal)?;
@@ -302,7 +302,7 @@ fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     if let Err(Refused::WrongStatus(status)) =
         referral_store::send(&ctx.db, &id, &sharing, &package, &now, &call.who.subject)?
     {
-        return Err(wrong_status(&status, "due", "sent"));
+        return Err(wrong_status(status, ReferralStatus::Due, "sent"));
     }
     call.logs(Operation::Alteration, referral_ref(&id, &referral.case_id));
     let referral: Referral = referral_store::get(&ctx.db, &id)?.ok_or_else(Problem::internal)?;
@@ -366,7 +366,7 @@ fn partner_acknowledge(ctx: &Ctx, call: &mut Call) -> Outcome {
         Ok(()) => {}
         Err(Refused::NotFound) => return Err(no_referral()),
         Err(Refused::WrongStatus(status)) => {
-            return Err(wrong_status(&status, "sent", "acknowledged"));
+            return Err(wrong_status(status, ReferralStatus::Sent, "acknowledged"));
         }
     }
     let (package, case_id) = own_package(ctx, call)?;

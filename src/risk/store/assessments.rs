@@ -4,7 +4,7 @@
 
 use crate::cases::store::Case;
 use crate::risk::instruments::{Instrument, Purpose};
-use crate::risk::referrals::{Assessed, Referral};
+use crate::risk::referrals::{Assessed, Referral, ReferralStatus};
 use crate::risk::scoring::{
     self as risk, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
 };
@@ -51,7 +51,7 @@ pub struct Review {
     pub id: String,
     pub reviewed_at: String,
     pub reviewed_by: String,
-    pub outcome: String,
+    pub outcome: risk::ReviewOutcome,
     pub level: Option<Level>,
     pub rationale: String,
     pub next_review_by: String,
@@ -260,7 +260,7 @@ fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError
                 id: v.text("id")?,
                 reviewed_at: v.text("reviewed_at")?,
                 reviewed_by: v.text("reviewed_by")?,
-                outcome: v.text("outcome")?,
+                outcome: v.parse("outcome")?,
                 level: v.optional_parse("level")?,
                 rationale: v.text("rationale")?,
                 next_review_by: v.text("next_review_by")?,
@@ -384,11 +384,7 @@ pub fn add_review(
             assessment.id.as_str().into(),
             now.into(),
             by.into(),
-            match review.outcome {
-                risk::ReviewOutcome::Agreed => "agreed",
-                risk::ReviewOutcome::Raised => "raised",
-            }
-            .into(),
+            review.outcome.as_str().into(),
             review.level.map_or(Value::Null, |l| l.as_str().into()),
             review.rationale.trim().into(),
             plus_hours(now, days * 24).into(),
@@ -489,7 +485,7 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
     }
     for referral in referrals::open_for_case(db, &case.id)? {
         actions.push(Action {
-            code: if referral.status == "due" {
+            code: if referral.status == ReferralStatus::Due {
                 "referral-due"
             } else {
                 "referral-awaiting-acknowledgement"
@@ -497,14 +493,14 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
             text: format!(
                 "{} referral {} ({}).",
                 referral.agency.to_uppercase(),
-                if referral.status == "due" {
+                if referral.status == ReferralStatus::Due {
                     "to send"
                 } else {
                     "sent, not yet acknowledged"
                 },
                 referral.criteria.join(", ")
             ),
-            overdue: referral.status == "due" && now > referral.due_at.as_str(),
+            overdue: referral.status == ReferralStatus::Due && now > referral.due_at.as_str(),
             due_at: Some(referral.due_at.clone()),
             record: Some(referral.id),
         });

@@ -1,7 +1,7 @@
 //! Referrals, stored: made due (by an assessment, whose id they keep), sent with the sharing decision
 //! and a fixed package, and acknowledged by the partner system that receives them.
 
-use crate::risk::referrals::{Referral, Sharing, Summary};
+use crate::risk::referrals::{Referral, ReferralStatus, Sharing, Summary};
 use crate::risk::scoring::{Level, Policy, ReferralNeed};
 use crate::sql::{Row, Sql, SqlError, Value};
 use crate::values::plus_hours;
@@ -19,7 +19,7 @@ fn assemble(r: Row<'_>) -> Result<Referral, SqlError> {
         recipient: r.text("recipient")?,
         criteria: r.json("criteria")?,
         level: r.optional_parse("level")?,
-        status: r.text("status")?,
+        status: r.parse("status")?,
         created_at: r.text("created_at")?,
         due_at: r.text("due_at")?,
         sent_at: r.optional_text("sent_at")?,
@@ -155,7 +155,7 @@ fn optional(text: &Option<String>) -> Value {
 pub enum Refused {
     NotFound,
     /// Its status does not allow it: the current status.
-    WrongStatus(String),
+    WrongStatus(ReferralStatus),
 }
 
 /// Sends a due referral: records the sharing decision and fixes the package.
@@ -231,7 +231,7 @@ pub fn package_for(
         return Ok(None);
     };
     let mut package: serde_json::Value = r.json("package")?;
-    package["status"] = r.text("status")?.into();
+    package["status"] = r.parse::<ReferralStatus>("status")?.as_str().into();
     package["acknowledged_at"] = r.optional_text("acknowledged_at")?.into();
     Ok(Some(package))
 }
@@ -253,7 +253,9 @@ pub fn acknowledge(
         return Ok(Ok(()));
     }
     Ok(Err(match get(db, id)? {
-        Some(r) if r.recipient == recipient && r.status != "due" => Refused::WrongStatus(r.status),
+        Some(r) if r.recipient == recipient && r.status != ReferralStatus::Due => {
+            Refused::WrongStatus(r.status)
+        }
         _ => Refused::NotFound,
     }))
 }
