@@ -25,6 +25,18 @@ impl From<&str> for Value {
     }
 }
 
+impl From<&crate::values::Timestamp> for Value {
+    fn from(v: &crate::values::Timestamp) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<crate::values::Timestamp> for Value {
+    fn from(v: crate::values::Timestamp) -> Value {
+        Value::Text(v.into_string())
+    }
+}
+
 impl From<String> for Value {
     fn from(v: String) -> Value {
         Value::Text(v)
@@ -220,6 +232,13 @@ impl<'a> Row<'a> {
         text.parse()
             .map_err(|_| SqlError(format!("column {column}: {text:?} is not a known value")))
     }
+}
+
+/// `now` plus some hours as a stored value; a time out of range is an error, never a guess.
+pub fn hours_after(now: &crate::values::Timestamp, hours: i64) -> Result<Value, SqlError> {
+    now.plus_hours(hours)
+        .map(Value::from)
+        .ok_or_else(|| SqlError(format!("{now} plus {hours} hours is out of range")))
 }
 
 /// A failed statement. The text is the database's own and may name tables or columns: it is for

@@ -3,6 +3,11 @@
 use stalking_response::migrations::{self, Migration, MigrationError};
 use stalking_response::sql::{self, Sql, SqlError, Value};
 
+/// A test's fixed time as the storage takes it.
+fn ts(text: &str) -> stalking_response::values::Timestamp {
+    stalking_response::values::Timestamp::parse(text).expect("a test time")
+}
+
 fn open(path: &std::path::Path) -> rusqlite::Connection {
     let db = rusqlite::Connection::open(path).unwrap();
     sql::prepare_connection(&db).unwrap();
@@ -292,7 +297,7 @@ mod cases_storage {
 }
 
 mod risk_storage {
-    use super::open;
+    use super::{open, ts};
     use stalking_response::cases::intake::NewCase;
     use stalking_response::cases::store::{self as cases, Case};
     use stalking_response::migrations;
@@ -334,7 +339,8 @@ mod risk_storage {
 
     fn assess(db: &rusqlite::Connection, id: &str, case: &Case, yes: usize, now: &str) {
         let policy = Policy::from_settings(|_| None).unwrap();
-        let history = assessments::history(db, case, now, policy.escalation_window_days).unwrap();
+        let history =
+            assessments::history(db, case, &ts(now), policy.escalation_window_days).unwrap();
         let new = dash(&case.id, yes);
         let instrument = risk::resolve(&new.instrument).unwrap();
         let evaluation = risk::evaluate(instrument, &new, &history, &policy).unwrap();
@@ -350,7 +356,7 @@ mod risk_storage {
             &new,
             &evaluation,
             &policy,
-            now,
+            &ts(now),
             "1234",
             &mut ids,
         )
@@ -378,13 +384,13 @@ mod risk_storage {
             "2026-07-01T10:00:00Z",
         );
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
-        let history = assessments::history(&db, &c, NOW, 365).unwrap();
+        let history = assessments::history(&db, &c, &ts(NOW), 365).unwrap();
         assert_eq!(
             history.pair_incidents, 3,
             "a, b and c; not old, not other pairs"
         );
         assert_eq!(history.occasions, 1);
-        let short = assessments::history(&db, &c, NOW, 30).unwrap();
+        let short = assessments::history(&db, &c, &ts(NOW), 30).unwrap();
         assert_eq!(short.pair_incidents, 1);
 
         assess(&db, "x", &c, 0, NOW);
@@ -480,11 +486,20 @@ mod risk_storage {
         }))
         .unwrap();
         let mut ids = || "rv1".to_string();
-        assessments::add_review(&db, "rv1", &a2, &review, &policy, after, "5678", &mut ids)
-            .unwrap();
+        assessments::add_review(
+            &db,
+            "rv1",
+            &a2,
+            &review,
+            &policy,
+            &ts(after),
+            "5678",
+            &mut ids,
+        )
+        .unwrap();
         let a2 = assessments::get(&db, "a2", after).unwrap().unwrap();
         assert!(!a2.review.due && a2.supervisor_review.as_ref().unwrap().done);
-        assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24));
+        assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24).unwrap());
         let overdue = assessments::overdue(&db, after, 50).unwrap();
         assert!(overdue.assessments.is_empty() && overdue.reviews.is_empty());
 
@@ -598,7 +613,7 @@ mod risk_storage {
 /// shared suspects and several occurrences, searches, assessments), and the same results as working
 /// each row out on its own.
 mod pages {
-    use super::open;
+    use super::{open, ts};
     use stalking_response::cases::classification::Classification;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
@@ -815,7 +830,7 @@ mod pages {
         // The same victim and suspect across every case: the escalation history sees all 60.
         let case = cases::get(db.inner(), "case-07").unwrap().unwrap();
         let history = counted(&db, "history", || {
-            assessments::history(&db, &case, &at(minutes(N)), 3650).unwrap()
+            assessments::history(&db, &case, &ts(&at(minutes(N))), 3650).unwrap()
         });
         assert_eq!(history.pair_incidents as usize, N + N / 2);
     }
@@ -1110,7 +1125,8 @@ mod pages {
         let policy = Policy::from_settings(|_| None).unwrap();
         let db = db.inner();
         let case = cases::get(db, case).unwrap().unwrap();
-        let history = assessments::history(db, &case, now, policy.escalation_window_days).unwrap();
+        let history =
+            assessments::history(db, &case, &ts(now), policy.escalation_window_days).unwrap();
         let new: NewAssessment =
             serde_json::from_value(crate::support::dash_body(&case.id, yes)).unwrap();
         let instrument = risk::resolve(&new.instrument).unwrap();
@@ -1127,7 +1143,7 @@ mod pages {
             &new,
             &evaluation,
             &policy,
-            now,
+            &ts(now),
             "1234",
             &mut ids,
         )
@@ -1234,7 +1250,7 @@ mod pages {
                     &a,
                     &review,
                     &policy,
-                    &now,
+                    &ts(&now),
                     "5678",
                     &mut ids,
                 )

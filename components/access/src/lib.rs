@@ -34,7 +34,7 @@ fn issue_token(ctx: &Ctx, call: &mut Call) -> Outcome {
         subject: new.subject.trim().into(),
         role: new.role,
         force: ctx.settings.force.clone(),
-        created_at: now(),
+        created_at: now().into_string(),
         expires_at: context::later(new.expires_in_days * 86_400),
         revoked_at: None,
         created_by: call.who.subject.clone(),

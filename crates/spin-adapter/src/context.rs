@@ -28,8 +28,8 @@ fn settings() -> Result<Settings, Problem> {
 }
 
 /// Now, as the fixed-width RFC 3339 UTC text the records use (so text order is time order).
-pub fn now() -> String {
-    stalking_response::values::timestamp(time::OffsetDateTime::now_utc())
+pub fn now() -> stalking_response::values::Timestamp {
+    stalking_response::values::Timestamp::from_time(time::OffsetDateTime::now_utc())
 }
 
 /// `now` plus some seconds, same format.
@@ -249,7 +249,7 @@ impl Ctx {
                 "The session has ended: sign in again.",
             ));
         };
-        if stored.expires_at <= now() {
+        if stored.expires_at.as_str() <= now().as_str() {
             let _ = self.kv.delete(&key);
             return Err(Problem::unauthorized(
                 "The session has expired: sign in again.",

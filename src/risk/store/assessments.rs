@@ -9,11 +9,11 @@ use crate::risk::scoring::{
     self as risk, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
 };
 use crate::risk::store::referrals;
-use crate::sql::{Row, Sql, SqlError, Value};
-use crate::values::{parse_time, plus_hours, timestamp};
+use crate::sql::{Row, Sql, SqlError, Value, hours_after};
+use crate::values::{Timestamp, parse_time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
@@ -80,10 +80,12 @@ pub struct ReviewStatus {
 pub fn history(
     db: &impl Sql,
     case: &Case,
-    now: &str,
+    now: &Timestamp,
     window_days: i64,
 ) -> Result<History, SqlError> {
-    let since = parse_time(now).unwrap_or(OffsetDateTime::UNIX_EPOCH) - Duration::days(window_days);
+    let since = now
+        .minus_days(window_days)
+        .ok_or_else(|| SqlError(format!("{now} minus {window_days} days is out of range")))?;
     let pair = Value::json(&pair_cases(db, case)?);
     let mut occasions: Vec<OffsetDateTime> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
@@ -95,17 +97,16 @@ pub fn history(
         let from = row.text("occurred_from")?;
         let at = parse_time(&from)
             .ok_or_else(|| SqlError(format!("column occurred_from: {from:?} is not a time")))?;
-        if at >= since {
+        if at >= since.time() {
             occasions.push(at);
             recorded.push(row.text("recorded_at")?);
         }
     }
-    let since_text = timestamp(since);
     let mut repeat_referrals = BTreeSet::new();
     let rows = db.query(
         "SELECT agency, MAX(created_at) AS last FROM referrals
          WHERE case_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 GROUP BY case_id, agency",
-        &[pair, since_text.as_str().into()],
+        &[pair, (&since).into()],
     )?;
     for row in rows.iter() {
         let last = row.text("last")?;
@@ -176,7 +177,7 @@ pub fn insert(
     new: &NewAssessment,
     evaluation: &Evaluation,
     policy: &risk::Policy,
-    now: &str,
+    now: &Timestamp,
     by: &str,
     new_id: &mut dyn FnMut() -> String,
 ) -> Result<(), SqlError> {
@@ -196,10 +197,10 @@ pub fn insert(
             new.judgement.as_ref().map_or(Value::Null, Value::json),
             Value::json(evaluation),
             evaluation.level.map_or(Value::Null, |l| l.as_str().into()),
-            plus_hours(now, evaluation.review_days * 24).into(),
+            hours_after(now, evaluation.review_days * 24)?,
             evaluation
                 .supervisor_review_hours
-                .map_or(Value::Null, |h| plus_hours(now, h).into()),
+                .map_or(Ok(Value::Null), |h| hours_after(now, h))?,
         ],
     )?;
     for need in &evaluation.referrals {
@@ -366,7 +367,7 @@ pub fn add_review(
     assessment: &Assessment,
     review: &risk::NewReview,
     policy: &risk::Policy,
-    now: &str,
+    now: &Timestamp,
     by: &str,
     new_id: &mut dyn FnMut() -> String,
 ) -> Result<(), SqlError> {
@@ -387,7 +388,7 @@ pub fn add_review(
             review.outcome.as_str().into(),
             review.level.map_or(Value::Null, |l| l.as_str().into()),
             review.rationale.trim().into(),
-            plus_hours(now, days * 24).into(),
+            hours_after(now, days * 24)?,
         ],
     )?;
     // A raised level may make referrals due that the assessment's level did not.

@@ -3,8 +3,8 @@
 
 use crate::risk::referrals::{Referral, ReferralStatus, Sharing, Summary};
 use crate::risk::scoring::{Level, Policy, ReferralNeed};
-use crate::sql::{Row, Sql, SqlError, Value};
-use crate::values::plus_hours;
+use crate::sql::{Row, Sql, SqlError, Value, hours_after};
+use crate::values::Timestamp;
 
 const COLUMNS: &str =
     "id, case_id, assessment_id, agency, recipient, criteria, level, status, created_at, due_at,
@@ -49,7 +49,7 @@ pub fn make_due(
     need: &ReferralNeed,
     level: Option<Level>,
     policy: &Policy,
-    now: &str,
+    now: &Timestamp,
     new_id: &mut dyn FnMut() -> String,
 ) -> Result<(), SqlError> {
     let open = db.query(
@@ -76,7 +76,7 @@ pub fn make_due(
             Value::json(&need.criteria),
             level.map_or(Value::Null, |l| l.as_str().into()),
             now.into(),
-            plus_hours(now, policy.referral_due_hours(&need.agency, level)).into(),
+            hours_after(now, policy.referral_due_hours(&need.agency, level))?,
         ],
     )
 }
