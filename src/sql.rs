@@ -234,6 +234,14 @@ impl<'a> Row<'a> {
     }
 }
 
+/// What a write records besides its record: when, by whom, and where the ids of the records it makes
+/// come from.
+pub struct Writer<'a> {
+    pub now: &'a crate::values::Timestamp,
+    pub by: &'a str,
+    pub new_id: &'a mut dyn FnMut() -> String,
+}
+
 /// `now` plus some hours as a stored value; a time out of range is an error, never a guess.
 pub fn hours_after(now: &crate::values::Timestamp, hours: i64) -> Result<Value, SqlError> {
     now.plus_hours(hours)

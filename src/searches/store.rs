@@ -50,22 +50,43 @@ pub fn create(
             by.into(),
         ],
     )?;
-    insert_version(db, id, 1, now, by, None, None, &text, &digest)?;
+    let version = Version {
+        id,
+        version: 1,
+        now,
+        by,
+        reason: None,
+        changes: None,
+        text: &text,
+        digest: &digest,
+    };
+    insert_version(db, &version)?;
     Ok(digest)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert_version(
-    db: &impl Sql,
-    id: &str,
+/// One version of a record as it is written.
+struct Version<'a> {
+    id: &'a str,
     version: i64,
-    now: &str,
-    by: &str,
-    reason: Option<&str>,
-    changes: Option<&serde_json::Value>,
-    text: &str,
-    digest: &str,
-) -> Result<(), SqlError> {
+    now: &'a str,
+    by: &'a str,
+    reason: Option<&'a str>,
+    changes: Option<&'a serde_json::Value>,
+    text: &'a str,
+    digest: &'a str,
+}
+
+fn insert_version(db: &impl Sql, v: &Version<'_>) -> Result<(), SqlError> {
+    let Version {
+        id,
+        version,
+        now,
+        by,
+        reason,
+        changes,
+        text,
+        digest,
+    } = *v;
     db.run(
         "INSERT INTO search_versions (search_id, version, at, by, reason, changes, document, digest)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -82,19 +103,28 @@ fn insert_version(
     )
 }
 
-/// Adds an amendment made against `expected_version`: the new whole document, the change and why.
-/// Returns the new version and its digest.
-#[allow(clippy::too_many_arguments)]
+/// An amendment: the new whole document, the change (a JSON merge patch) and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Amendment<'a> {
+    pub record: &'a SearchRecord,
+    pub changes: &'a serde_json::Value,
+    pub reason: &'a str,
+}
+
+/// Adds an amendment made against `expected_version`. Returns the new version and its digest.
 pub fn amend(
     db: &impl Sql,
     id: &str,
     expected_version: i64,
-    record: &SearchRecord,
-    changes: &serde_json::Value,
-    reason: &str,
+    amendment: &Amendment<'_>,
     now: &str,
     by: &str,
 ) -> Result<Result<(i64, String), UpdateRefused>, SqlError> {
+    let Amendment {
+        record,
+        changes,
+        reason,
+    } = *amendment;
     let bumped = db.query(
         "UPDATE searches SET version = version + 1, case_id = ?3, power = ?4, searched_on = ?5
          WHERE id = ?1 AND version = ?2 RETURNING version",
@@ -114,17 +144,17 @@ pub fn amend(
         }));
     };
     let (text, digest) = encode(record);
-    insert_version(
-        db,
+    let version_row = Version {
         id,
         version,
         now,
         by,
-        Some(reason.trim()),
-        Some(changes),
-        &text,
-        &digest,
-    )?;
+        reason: Some(reason.trim()),
+        changes: Some(changes),
+        text: &text,
+        digest: &digest,
+    };
+    insert_version(db, &version_row)?;
     Ok(Ok((version, digest)))
 }
 
@@ -315,16 +345,22 @@ pub fn select_checked(
 /// only those at that status. Paged in SQL: three statements, and one more with `status` (which first
 /// brings the stored statuses of the filter's searches up to date: two more when any has to be worked
 /// out again).
-#[allow(clippy::too_many_arguments)]
+/// A page of a list: after a cursor (the last id of the previous page), at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    pub after: Option<&'a str>,
+    pub limit: i64,
+}
+
 pub fn list(
     db: &impl Sql,
     filter: &Filter,
     status: Option<Status>,
-    after: Option<&str>,
-    limit: i64,
+    page: Page<'_>,
     return_days: i64,
     now: OffsetDateTime,
 ) -> Result<Vec<(Search, Compliance)>, SqlError> {
+    let Page { after, limit } = page;
     if status.is_some() {
         refresh_compliance(db, filter, return_days, now)?;
     }

@@ -305,7 +305,7 @@ mod risk_storage {
     use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
     use stalking_response::risk::store::assessments;
     use stalking_response::risk::store::referrals::{self as referral_store, Refused};
-    use stalking_response::sql::Sql;
+    use stalking_response::sql::{Sql, Writer};
     use stalking_response::values::plus_hours;
 
     const NOW: &str = "2026-11-29T10:00:00.000000Z";
@@ -356,9 +356,11 @@ mod risk_storage {
             &new,
             &evaluation,
             &policy,
-            &ts(now),
-            "1234",
-            &mut ids,
+            &mut Writer {
+                now: &ts(now),
+                by: "1234",
+                new_id: &mut ids,
+            },
         )
         .unwrap();
     }
@@ -492,9 +494,11 @@ mod risk_storage {
             &a2,
             &review,
             &policy,
-            &ts(after),
-            "5678",
-            &mut ids,
+            &mut Writer {
+                now: &ts(after),
+                by: "5678",
+                new_id: &mut ids,
+            },
         )
         .unwrap();
         let a2 = assessments::get(&db, "a2", after).unwrap().unwrap();
@@ -623,7 +627,7 @@ mod pages {
     use stalking_response::risk::store::assessments::{self, Assessment, Overdue, OverdueItem};
     use stalking_response::searches::store::{self as search_records, Filter, Search};
     use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
-    use stalking_response::sql::{Counting, Sql};
+    use stalking_response::sql::{Counting, Sql, Writer};
     use stalking_response::values::timestamp;
     use time::OffsetDateTime;
     use time::macros::datetime;
@@ -944,9 +948,11 @@ mod pages {
             &db,
             "s-05",
             1,
-            &amended,
-            &serde_json::json!({ "premises": { "address": "2 Example Street, Northtown" } }),
-            "The right address.",
+            &search_records::Amendment {
+                record: &amended,
+                changes: &serde_json::json!({ "premises": { "address": "2 Example Street, Northtown" } }),
+                reason: "The right address.",
+            },
             &at(minutes(3 * N)),
             "1234",
         )
@@ -991,8 +997,10 @@ mod pages {
                                 &db,
                                 &filter,
                                 status,
-                                after.as_deref(),
-                                PAGE,
+                                search_records::Page {
+                                    after: after.as_deref(),
+                                    limit: PAGE,
+                                },
                                 7,
                                 now,
                             )
@@ -1033,9 +1041,19 @@ mod pages {
                 ..Filter::default()
             };
             assert!(
-                search_records::list(&db, &other_case, None, Some("s-08"), PAGE, 7, now)
-                    .unwrap()
-                    .is_empty()
+                search_records::list(
+                    &db,
+                    &other_case,
+                    None,
+                    search_records::Page {
+                        after: Some("s-08"),
+                        limit: PAGE,
+                    },
+                    7,
+                    now,
+                )
+                .unwrap()
+                .is_empty()
             );
             // The report: the period's searches, each checked.
             let period = Filter {
@@ -1105,9 +1123,11 @@ mod pages {
             &db,
             "s-03",
             1,
-            &refused,
-            &serde_json::json!({ "power": "pace-s8-warrant" }),
-            "Wrong power.",
+            &search_records::Amendment {
+                record: &refused,
+                changes: &serde_json::json!({ "power": "pace-s8-warrant" }),
+                reason: "Wrong power.",
+            },
             &at(now),
             "1234",
         )
@@ -1116,7 +1136,18 @@ mod pages {
         check(now, "after changes");
         // Another return limit: every status is worked out again.
         let page = counted(&db, "searches, another return limit", || {
-            search_records::list(&db, &all, Some(Status::NonCompliant), None, PAGE, 3, now).unwrap()
+            search_records::list(
+                &db,
+                &all,
+                Some(Status::NonCompliant),
+                search_records::Page {
+                    after: None,
+                    limit: PAGE,
+                },
+                3,
+                now,
+            )
+            .unwrap()
         });
         assert!(page.iter().all(|(_, c)| c.status == Status::NonCompliant));
     }
@@ -1143,9 +1174,11 @@ mod pages {
             &new,
             &evaluation,
             &policy,
-            &ts(now),
-            "1234",
-            &mut ids,
+            &mut Writer {
+                now: &ts(now),
+                by: "1234",
+                new_id: &mut ids,
+            },
         )
         .unwrap();
     }
@@ -1250,9 +1283,11 @@ mod pages {
                     &a,
                     &review,
                     &policy,
-                    &ts(&now),
-                    "5678",
-                    &mut ids,
+                    &mut Writer {
+                        now: &ts(&now),
+                        by: "5678",
+                        new_id: &mut ids,
+                    },
                 )
                 .unwrap();
             }

@@ -15,6 +15,7 @@ use stalking_response::risk::referrals::{self, Referral, ReferralStatus, Sharing
 use stalking_response::risk::scoring::{self as risk, NewAssessment, NewReview};
 use stalking_response::risk::store::assessments::{self, Assessment};
 use stalking_response::risk::store::referrals::{self as referral_store, Refused};
+use stalking_response::sql::Writer;
 
 spin_adapter::routes! {
     GET "/api/v1/instruments" => InstrumentRead, NotPersonal, list_instruments;
@@ -97,6 +98,11 @@ fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
         })?;
         let id = context::new_id();
         let mut new_id = context::new_id;
+        let mut writer = Writer {
+            now: &now,
+            by: &officer.subject,
+            new_id: &mut new_id,
+        };
         assessments::insert(
             &ctx.db,
             &id,
@@ -104,9 +110,7 @@ fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
             &new,
             &evaluation,
             policy,
-            &now,
-            &officer.subject,
-            &mut new_id,
+            &mut writer,
         )?;
         let assessment = assessments::get(&ctx.db, &id, &now)?.ok_or_else(Problem::internal)?;
         call.logs(Operation::Collection, assessment_ref(&assessment));
@@ -180,18 +184,22 @@ fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
     }
     check(risk::validate_review(&new, assessment.level))?;
     let mut new_id = context::new_id;
+    let now = now();
+    let mut writer = Writer {
+        now: &now,
+        by: &call.who.subject,
+        new_id: &mut new_id,
+    };
     assessments::add_review(
         &ctx.db,
         &context::new_id(),
         &assessment,
         &new,
         &ctx.settings.risk,
-        &now(),
-        &call.who.subject,
-        &mut new_id,
+        &mut writer,
     )?;
     call.logs(Operation::Alteration, assessment_ref(&assessment));
-    let assessment = assessments::get(&ctx.db, &id, &now())?.ok_or_else(Problem::internal)?;
+    let assessment = assessments::get(&ctx.db, &id, &now)?.ok_or_else(Problem::internal)?;
     Ok(json(201, &assessment))
 }
 

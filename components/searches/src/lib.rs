@@ -178,16 +178,12 @@ fn amend(ctx: &Ctx, call: &mut Call) -> Outcome {
             )])
         })?;
     }
-    let amended = search_records::amend(
-        &ctx.db,
-        &id,
-        version,
-        &record,
-        &amendment.changes,
-        &amendment.reason,
-        &now(),
-        &call.who.subject,
-    )?;
+    let change = search_records::Amendment {
+        record: &record,
+        changes: &amendment.changes,
+        reason: &amendment.reason,
+    };
+    let amended = search_records::amend(&ctx.db, &id, version, &change, &now(), &call.who.subject)?;
     let (_, digest) = match amended {
         Ok(done) => done,
         Err(UpdateRefused::VersionMismatch(current)) => {
@@ -258,8 +254,10 @@ fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
         &ctx.db,
         &filter,
         status,
-        page.after.as_deref(),
-        page.limit.0,
+        search_records::Page {
+            after: page.after.as_deref(),
+            limit: page.limit.0,
+        },
         ctx.settings.search_return_days,
         time::OffsetDateTime::now_utc(),
     )?;

@@ -8,8 +8,8 @@ use crate::risk::referrals::{Assessed, Referral, ReferralStatus};
 use crate::risk::scoring::{
     self as risk, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
 };
-use crate::risk::store::referrals;
-use crate::sql::{Row, Sql, SqlError, Value, hours_after};
+use crate::risk::store::referrals::{self, Due};
+use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
 use crate::values::{Timestamp, parse_time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -169,7 +169,6 @@ fn victim_key(name: &str, date_of_birth: Option<&str>) -> Option<String> {
 }
 
 /// Stores a scored assessment and the referrals it makes due.
-#[allow(clippy::too_many_arguments)]
 pub fn insert(
     db: &impl Sql,
     id: &str,
@@ -177,10 +176,9 @@ pub fn insert(
     new: &NewAssessment,
     evaluation: &Evaluation,
     policy: &risk::Policy,
-    now: &Timestamp,
-    by: &str,
-    new_id: &mut dyn FnMut() -> String,
+    writer: &mut Writer<'_>,
 ) -> Result<(), SqlError> {
+    let (now, by) = (writer.now, writer.by);
     db.run(
         "INSERT INTO risk_assessments (id, case_id, instrument_id, instrument_version, purpose, assessed_at, assessed_by,
              answers, judgement, evaluation, level, review_by, supervisor_review_due_at)
@@ -204,16 +202,13 @@ pub fn insert(
         ],
     )?;
     for need in &evaluation.referrals {
-        referrals::make_due(
-            db,
-            &new.case_id,
-            id,
+        let due = Due {
+            case_id: &new.case_id,
+            assessment_id: id,
             need,
-            evaluation.level,
-            policy,
-            now,
-            new_id,
-        )?;
+            level: evaluation.level,
+        };
+        referrals::make_due(db, &due, policy, writer)?;
     }
     Ok(())
 }
@@ -281,16 +276,15 @@ fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError
             due_at,
         }
     });
-    let review = review_status(
-        db,
-        &id,
-        &case_id,
+    let review_by = r.text("review_by")?;
+    let subject = Reviewed {
+        id: &id,
+        case_id: &case_id,
         purpose,
-        &assessed_at,
-        &r.text("review_by")?,
-        &reviews,
-        now,
-    )?;
+        assessed_at: &assessed_at,
+        review_by: &review_by,
+    };
+    let review = review_status(db, &subject, &reviews, now)?;
     Ok(Assessment {
         referrals: referrals::for_assessment(db, &id)?,
         instrument: InstrumentRef {
@@ -312,19 +306,31 @@ fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError
     })
 }
 
+/// What the review status of an assessment is worked out from.
+#[derive(Clone, Copy)]
+struct Reviewed<'a> {
+    id: &'a str,
+    case_id: &'a str,
+    purpose: Purpose,
+    assessed_at: &'a str,
+    review_by: &'a str,
+}
+
 /// Whether an assessment is current and due for review: its review date has passed, or the case has
 /// an occurrence recorded since it (or since its last review).
-#[allow(clippy::too_many_arguments)]
 fn review_status(
     db: &impl Sql,
-    id: &str,
-    case_id: &str,
-    purpose: Purpose,
-    assessed_at: &str,
-    review_by: &str,
+    subject: &Reviewed<'_>,
     reviews: &[Review],
     now: &str,
 ) -> Result<ReviewStatus, SqlError> {
+    let Reviewed {
+        id,
+        case_id,
+        purpose,
+        assessed_at,
+        review_by,
+    } = *subject;
     let newer = db.query(
         "SELECT COUNT(*) AS n FROM risk_assessments WHERE case_id = ?1 AND purpose = ?2 AND id != ?3
            AND (assessed_at > ?4 OR (assessed_at = ?4 AND id > ?3))",
@@ -360,17 +366,15 @@ fn review_status(
 }
 
 /// Records a supervisor's review (validated against the assessment's level by the caller).
-#[allow(clippy::too_many_arguments)]
 pub fn add_review(
     db: &impl Sql,
     id: &str,
     assessment: &Assessment,
     review: &risk::NewReview,
     policy: &risk::Policy,
-    now: &Timestamp,
-    by: &str,
-    new_id: &mut dyn FnMut() -> String,
+    writer: &mut Writer<'_>,
 ) -> Result<(), SqlError> {
+    let (now, by) = (writer.now, writer.by);
     let level = review.level.or(assessment.level);
     let days = policy
         .review_days
@@ -402,16 +406,13 @@ pub fn add_review(
                         "professional-judgement".into(),
                     ],
                 };
-                referrals::make_due(
-                    db,
-                    &assessment.case_id,
-                    &assessment.id,
-                    &need,
-                    Some(raised),
-                    policy,
-                    now,
-                    new_id,
-                )?;
+                let due = Due {
+                    case_id: &assessment.case_id,
+                    assessment_id: &assessment.id,
+                    need: &need,
+                    level: Some(raised),
+                };
+                referrals::make_due(db, &due, policy, writer)?;
             }
         }
     }

@@ -3,8 +3,7 @@
 
 use crate::risk::referrals::{Referral, ReferralStatus, Sharing, Summary};
 use crate::risk::scoring::{Level, Policy, ReferralNeed};
-use crate::sql::{Row, Sql, SqlError, Value, hours_after};
-use crate::values::Timestamp;
+use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
 
 const COLUMNS: &str =
     "id, case_id, assessment_id, agency, recipient, criteria, level, status, created_at, due_at,
@@ -40,18 +39,30 @@ fn select(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Referr
     .collect()
 }
 
+/// A referral an assessment (or a review that raised its level) makes due.
+#[derive(Debug, Clone, Copy)]
+pub struct Due<'a> {
+    pub case_id: &'a str,
+    pub assessment_id: &'a str,
+    pub need: &'a ReferralNeed,
+    pub level: Option<Level>,
+}
+
 /// Makes a referral due, unless one to the same agency is already open (due or sent) on the case.
-#[allow(clippy::too_many_arguments)]
 pub fn make_due(
     db: &impl Sql,
-    case_id: &str,
-    assessment_id: &str,
-    need: &ReferralNeed,
-    level: Option<Level>,
+    due: &Due<'_>,
     policy: &Policy,
-    now: &Timestamp,
-    new_id: &mut dyn FnMut() -> String,
+    writer: &mut Writer<'_>,
 ) -> Result<(), SqlError> {
+    let Due {
+        case_id,
+        assessment_id,
+        need,
+        level,
+    } = *due;
+    let now = writer.now;
+    let new_id = &mut writer.new_id;
     let open = db.query(
         "SELECT 1 FROM referrals WHERE case_id = ?1 AND agency = ?2 AND status IN ('due', 'sent')",
         &[case_id.into(), need.agency.as_str().into()],
