@@ -35,19 +35,17 @@ pub fn lookup(db: &impl Sql, principal: &str, key: &str, hash: &str) -> Result<R
         "SELECT request_hash, status, response FROM idempotency_keys WHERE principal = ?1 AND key = ?2",
         &[principal.into(), key.into()],
     )?;
-    Ok(match rows.rows.first().map(Vec::as_slice) {
-        None => Replay::New,
-        Some(
-            [
-                Value::Text(stored),
-                Value::Integer(status),
-                Value::Blob(body),
-            ],
-        ) if stored == hash => Replay::Same {
-            status: u16::try_from(*status).unwrap_or(200),
-            body: body.clone(),
-        },
-        Some(_) => Replay::Mismatch,
+    let Some(row) = rows.first_row() else {
+        return Ok(Replay::New);
+    };
+    if row.text("request_hash")? != hash {
+        return Ok(Replay::Mismatch);
+    }
+    let status = row.integer("status")?;
+    Ok(Replay::Same {
+        status: u16::try_from(status)
+            .map_err(|_| SqlError(format!("column status: {status} is not an HTTP status")))?,
+        body: row.blob("response")?,
     })
 }
 

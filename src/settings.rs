@@ -3,8 +3,8 @@
 //! defaults here, and that component does not use them.) An invalid value is refused with the variable's name — the app then answers 503 and
 //! records nothing — and never replaced by a default: a misconfigured force must not run on guesses.
 
-use crate::audit::Checkpoints;
-use crate::risk::{POLICY_VARIABLES, Policy};
+use crate::access::audit::Checkpoints;
+use crate::risk::scoring::{POLICY_VARIABLES, Policy};
 
 /// Every variable the app reads, with the default it has when the deployment does not set it (the same
 /// defaults as `spin.toml`'s `[variables]`, which a test keeps in step).

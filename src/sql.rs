@@ -25,6 +25,18 @@ impl From<&str> for Value {
     }
 }
 
+impl From<&crate::values::Timestamp> for Value {
+    fn from(v: &crate::values::Timestamp) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<crate::values::Timestamp> for Value {
+    fn from(v: crate::values::Timestamp) -> Value {
+        Value::Text(v.into_string())
+    }
+}
+
 impl From<String> for Value {
     fn from(v: String) -> Value {
         Value::Text(v)
@@ -88,6 +100,18 @@ impl Rows {
 }
 
 impl Rows {
+    /// The first row, read by column name, if there is one.
+    pub fn first_row(&self) -> Option<Row<'_>> {
+        self.iter().next()
+    }
+
+    /// The first row's integer in `column`; no row, NULL or another type is an error.
+    pub fn required_integer(&self, column: &str) -> Result<i64, SqlError> {
+        self.first_row()
+            .ok_or_else(|| SqlError(format!("no row for column {column}")))?
+            .integer(column)
+    }
+
     /// The rows, each read by column name.
     pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows.iter().map(|values| Row {
@@ -148,12 +172,81 @@ impl<'a> Row<'a> {
         }
     }
 
+    pub fn blob(&self, column: &str) -> Result<Vec<u8>, SqlError> {
+        match self.value(column)? {
+            Value::Blob(b) => Ok(b.clone()),
+            other => Err(Self::corrupt(column, "a blob", other)),
+        }
+    }
+
+    /// An integer or NULL.
+    pub fn optional_integer(&self, column: &str) -> Result<Option<i64>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Integer(i) => Ok(Some(*i)),
+            other => Err(Self::corrupt(column, "an integer or NULL", other)),
+        }
+    }
+
+    /// A 0/1 column as a bool; any other value is corrupt.
+    pub fn flag(&self, column: &str) -> Result<bool, SqlError> {
+        match self.value(column)? {
+            Value::Integer(0) => Ok(false),
+            Value::Integer(1) => Ok(true),
+            other => Err(Self::corrupt(column, "0 or 1", other)),
+        }
+    }
+
+    /// A JSON text column, decoded.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, column: &str) -> Result<T, SqlError> {
+        let text = self.text(column)?;
+        serde_json::from_str(&text)
+            .map_err(|e| SqlError(format!("column {column}: unreadable JSON ({e})")))
+    }
+
+    /// A JSON text column or NULL, decoded.
+    pub fn optional_json<T: serde::de::DeserializeOwned>(
+        &self,
+        column: &str,
+    ) -> Result<Option<T>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            _ => self.json(column).map(Some),
+        }
+    }
+
+    /// A text column or NULL holding one of a vocabulary's words.
+    pub fn optional_parse<T: std::str::FromStr>(
+        &self,
+        column: &str,
+    ) -> Result<Option<T>, SqlError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            _ => self.parse(column).map(Some),
+        }
+    }
+
     /// A text column holding one of a vocabulary's words (an enum's `FromStr`).
     pub fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<T, SqlError> {
         let text = self.text(column)?;
         text.parse()
             .map_err(|_| SqlError(format!("column {column}: {text:?} is not a known value")))
     }
+}
+
+/// What a write records besides its record: when, by whom, and where the ids of the records it makes
+/// come from.
+pub struct Writer<'a> {
+    pub now: &'a crate::values::Timestamp,
+    pub by: &'a str,
+    pub new_id: &'a mut dyn FnMut() -> String,
+}
+
+/// `now` plus some hours as a stored value; a time out of range is an error, never a guess.
+pub fn hours_after(now: &crate::values::Timestamp, hours: i64) -> Result<Value, SqlError> {
+    now.plus_hours(hours)
+        .map(Value::from)
+        .ok_or_else(|| SqlError(format!("{now} plus {hours} hours is out of range")))
 }
 
 /// A failed statement. The text is the database's own and may name tables or columns: it is for
@@ -320,5 +413,32 @@ mod native {
             }
             Ok(Rows { columns, rows: out })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_value_is_an_error_never_a_default() {
+        let rows = Rows {
+            columns: vec!["flag".into(), "json".into(), "level".into(), "none".into()],
+            rows: vec![vec![
+                Value::Integer(2),
+                Value::Text("{".into()),
+                Value::Text("severe".into()),
+                Value::Null,
+            ]],
+        };
+        let row = rows.first_row().unwrap();
+        assert!(row.flag("flag").is_err());
+        assert!(row.json::<serde_json::Value>("json").is_err());
+        assert!(row.parse::<crate::risk::scoring::Level>("level").is_err());
+        assert!(row.text("none").is_err());
+        assert!(row.integer("missing").is_err());
+        assert_eq!(row.optional_text("none"), Ok(None));
+        assert_eq!(row.optional_json::<i64>("none"), Ok(None));
+        assert!(Rows::default().required_integer("n").is_err());
     }
 }

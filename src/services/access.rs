@@ -2,13 +2,13 @@
 //! verification of the access log with the records it vouches for.
 
 use super::{Env, Journal};
-use crate::audit::{self, Operation, RecordRef, RecordType};
-use crate::auth::{self, Principal, TokenRecord};
+use crate::access::audit::{self, Operation, RecordRef, RecordType};
+use crate::access::auth::{self, Principal, TokenRecord};
+use crate::access::tokens::{self, NewToken};
 use crate::decode::check;
 use crate::problem::Problem;
-use crate::search_records;
+use crate::searches::store as search_records;
 use crate::sql::Sql;
-use crate::tokens::{self, NewToken};
 use serde::Serialize;
 
 /// A token just issued: its text, shown this once, and its record.
@@ -33,8 +33,8 @@ pub fn issue_token(
         subject: new.subject.trim().into(),
         role: new.role,
         force: env.settings.force.clone(),
-        created_at: env.now_text(),
-        expires_at: crate::intake::timestamp(env.now + time::Duration::days(new.expires_in_days)),
+        created_at: env.now_text().into_string(),
+        expires_at: crate::values::timestamp(env.now + time::Duration::days(new.expires_in_days)),
         revoked_at: None,
         created_by: admin.subject.clone(),
     };

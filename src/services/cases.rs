@@ -2,11 +2,13 @@
 //! what it touched to the journal.
 
 use super::{Env, Journal};
-use crate::audit::{Operation, RecordRef, RecordType};
-use crate::auth::Principal;
-use crate::cases::{self, Case, DECISION_HOURS, UpdateRefused};
+use crate::access::audit::{Operation, RecordRef, RecordType};
+use crate::access::auth::Principal;
+use crate::cases::decision::{self, CrimeDecision};
+use crate::cases::intake::{self, NewCase, NewOccurrence};
+use crate::cases::store::{self as cases, Case, DECISION_HOURS, UpdateRefused};
 use crate::decode::check;
-use crate::intake::{self, CrimeDecision, NewCase, NewOccurrence};
+use crate::pins::store as pin_store;
 use crate::pins::{self, Pin, PinDecision, PinRequest};
 use crate::problem::Problem;
 use crate::sql::Sql;
@@ -40,7 +42,7 @@ fn next_reference(env: &Env<impl Sql>, format: &str, kind: &str) -> Result<Strin
     let force = &env.settings.force;
     let year = env.now.year();
     let number = cases::next_reference_number(env.db, kind, force, year)?;
-    Ok(intake::crime_reference(format, force, year, number))
+    Ok(decision::crime_reference(format, force, year, number))
 }
 
 /// Records a report as a new case, with its incident reference and the 24-hour decision clock.
@@ -53,7 +55,7 @@ pub fn create(
     check(intake::validate_case(new, env.now))?;
     let id = (env.new_id)();
     let incident = next_reference(env, &env.settings.incident_reference_format, "incident")?;
-    let due = intake::timestamp(env.now + time::Duration::hours(DECISION_HOURS));
+    let due = crate::values::timestamp(env.now + time::Duration::hours(DECISION_HOURS));
     cases::create(
         env.db,
         &id,
@@ -114,7 +116,7 @@ pub fn decide(
     journal: &mut impl Journal,
 ) -> Result<Case, Problem> {
     let case = cases::get(env.db, id)?.ok_or_else(no_case)?;
-    check(intake::validate_decision(decision, &case.suggestion))?;
+    check(decision::validate_decision(decision, &case.suggestion))?;
     let reference = match decision {
         CrimeDecision::Recorded { .. } => Some(next_reference(
             env,
@@ -153,7 +155,8 @@ pub fn request_pin(
     check(pins::validate_request(request))?;
     let case = cases::get(env.db, case_id)?.ok_or_else(no_case)?;
     let id = (env.new_id)();
-    let pin = pins::record_request(env.db, &id, &case, request, &who.subject, &env.now_text())?;
+    let pin =
+        pin_store::record_request(env.db, &id, &case, request, &who.subject, &env.now_text())?;
     journal.logs(Operation::Collection, pin_record(&pin));
     Ok(pin)
 }
@@ -167,11 +170,11 @@ pub fn decide_pin(
     journal: &mut impl Journal,
 ) -> Result<Pin, Problem> {
     check(pins::validate_decision(decision))?;
-    if let Some(pin) = pins::decide(env.db, id, decision, &who.subject, &env.now_text())? {
+    if let Some(pin) = pin_store::decide(env.db, id, decision, &who.subject, &env.now_text())? {
         journal.logs(Operation::Alteration, pin_record(&pin));
         return Ok(pin);
     }
-    match pins::get(env.db, id)? {
+    match pin_store::get(env.db, id)? {
         None => Err(Problem::not_found().with_detail("There is no PIN request with this id.")),
         Some(pin) => Err(Problem::new(
             409,

@@ -8,8 +8,8 @@ pub mod cases;
 pub mod risk;
 pub mod searches;
 
-use crate::audit::{Access, Actor, Operation, RecordRef};
-use crate::auth::AccessReason;
+use crate::access::audit::{Access, Actor, Operation, RecordRef};
+use crate::access::auth::AccessReason;
 use crate::settings::Settings;
 use crate::sql::Sql;
 use time::OffsetDateTime;
@@ -24,9 +24,9 @@ pub struct Env<'a, D: Sql> {
 }
 
 impl<D: Sql> Env<'_, D> {
-    /// Now, as the records' fixed-width RFC 3339 text.
-    pub fn now_text(&self) -> String {
-        crate::intake::timestamp(self.now)
+    /// Now, as the records' fixed-width RFC 3339 timestamp.
+    pub fn now_text(&self) -> crate::values::Timestamp {
+        crate::values::Timestamp::from_time(self.now)
     }
 }
 

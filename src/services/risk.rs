@@ -2,15 +2,16 @@
 //! and referrals — sent with a sharing decision, then fetched and acknowledged by their partner.
 
 use super::{Env, Journal};
-use crate::assessments::{self, Assessment};
-use crate::audit::{Operation, RecordRef, RecordType};
-use crate::auth::Principal;
-use crate::cases;
+use crate::access::audit::{Operation, RecordRef, RecordType};
+use crate::access::auth::Principal;
+use crate::cases::store as cases;
 use crate::decode::check;
 use crate::problem::Problem;
-use crate::referrals::{self, Referral, Refused, Sharing};
-use crate::risk::{self, NewAssessment, NewReview};
-use crate::sql::Sql;
+use crate::risk::referrals::{self, Referral, ReferralStatus, Sharing};
+use crate::risk::scoring::{self as risk, NewAssessment, NewReview};
+use crate::risk::store::assessments::{self, Assessment};
+use crate::risk::store::referrals::{self as referral_store, Refused};
+use crate::sql::{Sql, Writer};
 
 pub fn assessment_record(a: &Assessment) -> RecordRef {
     RecordRef::of_case(RecordType::RiskAssessment, &a.id, &a.case_id)
@@ -69,6 +70,11 @@ pub fn assess(
     })?;
     let id = (env.new_id)();
     let mut new_id = || (env.new_id)();
+    let mut writer = Writer {
+        now: &now,
+        by: &who.subject,
+        new_id: &mut new_id,
+    };
     assessments::insert(
         env.db,
         &id,
@@ -76,9 +82,7 @@ pub fn assess(
         new,
         &evaluation,
         policy,
-        &now,
-        &who.subject,
-        &mut new_id,
+        &mut writer,
     )?;
     let assessment = assessments::get(env.db, &id, &now)?.ok_or_else(Problem::internal)?;
     journal.logs(Operation::Collection, assessment_record(&assessment));
@@ -116,21 +120,25 @@ pub fn review(
     }
     check(risk::validate_review(new, assessment.level))?;
     let mut new_id = || (env.new_id)();
+    let mut writer = Writer {
+        now: &now,
+        by: &who.subject,
+        new_id: &mut new_id,
+    };
+    let review_id = (env.new_id)();
     assessments::add_review(
         env.db,
-        &(env.new_id)(),
+        &review_id,
         &assessment,
         new,
         &env.settings.risk,
-        &now,
-        &who.subject,
-        &mut new_id,
+        &mut writer,
     )?;
     journal.logs(Operation::Alteration, assessment_record(&assessment));
     assessments::get(env.db, id, &now)?.ok_or_else(Problem::internal)
 }
 
-fn wrong_status(status: &str, wanted: &str, action: &str) -> Problem {
+fn wrong_status(status: ReferralStatus, wanted: ReferralStatus, action: &str) -> Problem {
     Problem::new(
         409,
         "referral-status",
@@ -147,7 +155,7 @@ pub fn consult_referral(
     id: &str,
     journal: &mut impl Journal,
 ) -> Result<Referral, Problem> {
-    let referral = referrals::get(env.db, id)?.ok_or_else(no_referral)?;
+    let referral = referral_store::get(env.db, id)?.ok_or_else(no_referral)?;
     journal.logs(
         Operation::Consultation,
         referral_record(&referral.id, &referral.case_id),
@@ -165,9 +173,9 @@ pub fn send_referral(
     journal: &mut impl Journal,
 ) -> Result<Referral, Problem> {
     check(referrals::validate_sharing(sharing))?;
-    let referral = referrals::get(env.db, id)?.ok_or_else(no_referral)?;
-    if referral.status != "due" {
-        return Err(wrong_status(&referral.status, "due", "sent"));
+    let referral = referral_store::get(env.db, id)?.ok_or_else(no_referral)?;
+    if referral.status != ReferralStatus::Due {
+        return Err(wrong_status(referral.status, ReferralStatus::Due, "sent"));
     }
     let now = env.now_text();
     let case = cases::get(env.db, &referral.case_id)?.ok_or_else(Problem::internal)?;
@@ -176,22 +184,22 @@ pub fn send_referral(
     let package = referrals::package(
         &referral,
         &case,
-        &assessment,
+        assessment.assessed(),
         sharing,
         &env.settings.force,
         &who.subject,
         &now,
     );
     if let Err(Refused::WrongStatus(status)) =
-        referrals::send(env.db, id, sharing, &package, &now, &who.subject)?
+        referral_store::send(env.db, id, sharing, &package, &now, &who.subject)?
     {
-        return Err(wrong_status(&status, "due", "sent"));
+        return Err(wrong_status(status, ReferralStatus::Due, "sent"));
     }
     journal.logs(
         Operation::Alteration,
         referral_record(id, &referral.case_id),
     );
-    referrals::get(env.db, id)?.ok_or_else(Problem::internal)
+    referral_store::get(env.db, id)?.ok_or_else(Problem::internal)
 }
 
 /// The partner's own referral package and its case, or 404 (a partner cannot tell another's from
@@ -201,8 +209,9 @@ fn own_package(
     partner: &Principal,
     id: &str,
 ) -> Result<(serde_json::Value, String), Problem> {
-    let package = referrals::package_for(env.db, id, &partner.subject)?.ok_or_else(no_referral)?;
-    let case_id = referrals::get(env.db, id)?
+    let package =
+        referral_store::package_for(env.db, id, &partner.subject)?.ok_or_else(no_referral)?;
+    let case_id = referral_store::get(env.db, id)?
         .ok_or_else(Problem::internal)?
         .case_id;
     Ok((package, case_id))
@@ -230,11 +239,11 @@ pub fn acknowledge(
     journal: &mut impl Journal,
 ) -> Result<serde_json::Value, Problem> {
     let by = &partner.subject;
-    match referrals::acknowledge(env.db, id, by, &env.now_text(), by)? {
+    match referral_store::acknowledge(env.db, id, by, &env.now_text(), by)? {
         Ok(()) => {}
         Err(Refused::NotFound) => return Err(no_referral()),
         Err(Refused::WrongStatus(status)) => {
-            return Err(wrong_status(&status, "sent", "acknowledged"));
+            return Err(wrong_status(status, ReferralStatus::Sent, "acknowledged"));
         }
     }
     let (package, case_id) = own_package(env, partner, id)?;

@@ -2,12 +2,12 @@
 //! its access-log entry; and each view carries its compliance as of now.
 
 use super::{Env, Journal};
-use crate::audit::{Operation, RecordRef, RecordType};
-use crate::auth::Principal;
-use crate::cases::{self, UpdateRefused};
+use crate::access::audit::{Operation, RecordRef, RecordType};
+use crate::access::auth::Principal;
+use crate::cases::store::{self as cases, UpdateRefused};
 use crate::decode::{check, decode};
 use crate::problem::Problem;
-use crate::search_records::{self, Search, VersionInfo};
+use crate::searches::store::{self as search_records, Search, VersionInfo};
 use crate::searches::{self, CaseFacts, Compliance, SearchRecord};
 use crate::sql::Sql;
 use serde::{Deserialize, Serialize};
@@ -112,7 +112,7 @@ pub fn amend(
     journal: &mut impl Journal,
 ) -> Result<View, Problem> {
     let mut errors = Vec::new();
-    crate::intake::text(
+    crate::values::text(
         &mut errors,
         "/reason",
         &amendment.reason,
@@ -145,16 +145,13 @@ pub fn amend(
     if record.case_id != current.record.case_id {
         case_exists(env, &record, "/changes/case_id")?;
     }
-    let amended = search_records::amend(
-        env.db,
-        id,
-        version,
-        &record,
-        &amendment.changes,
-        &amendment.reason,
-        &env.now_text(),
-        &who.subject,
-    )?;
+    let change = search_records::Amendment {
+        record: &record,
+        changes: &amendment.changes,
+        reason: &amendment.reason,
+    };
+    let amended =
+        search_records::amend(env.db, id, version, &change, &env.now_text(), &who.subject)?;
     let (_, digest) = match amended {
         Ok(done) => done,
         Err(UpdateRefused::VersionMismatch(current)) => {

@@ -231,7 +231,7 @@ fn missing_malformed_unknown_tampered_expired_revoked_and_foreign_credentials_ge
         db.execute(
             "INSERT INTO api_tokens (id, token_hash, subject, role, force, created_at, expires_at, created_by)
              VALUES (?1, ?2, 'x', 'officer', ?3, '2000-01-01T00:00:00.000000Z', ?4, 'test')",
-            rusqlite::params![id, stalking_response::auth::token_hash(&secret), force, expires],
+            rusqlite::params![id, stalking_response::access::auth::token_hash(&secret), force, expires],
         )
         .unwrap();
         unauthorised(app.call("GET", "/api/v1/cases", &secret, None), id);
@@ -277,7 +277,7 @@ fn tokens_are_stored_only_as_hashes() {
     let stored: String = db
         .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(stored, stalking_response::auth::token_hash(&token));
+    assert_eq!(stored, stalking_response::access::auth::token_hash(&token));
     let listing = app.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None).body;
     assert!(!listing.contains(&token) && !listing.contains(&stored));
 }
@@ -603,7 +603,7 @@ fn altering_deleting_or_reordering_a_log_row_is_caught() {
 
 #[test]
 fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() {
-    use stalking_response::audit::{Access, GENESIS, Operation, entry_hash};
+    use stalking_response::access::audit::{Access, GENESIS, Operation, entry_hash};
     let (app, _) = app_with_entries(12);
     let db = app.database();
     drop_triggers(&db);

@@ -1,10 +1,11 @@
 //! Authentication natively: the rules of `stalking_response::authentication` over rusqlite and an
 //! in-memory key-value store, with the time as an input.
 
-use stalking_response::auth::{Role, TokenRecord, format_token, token_hash};
-use stalking_response::authentication::{Authenticator, Credentials, MemoryKeyValue};
+use stalking_response::access::auth::{Role, TokenRecord, format_token, token_hash};
+use stalking_response::access::authentication::{Authenticator, Credentials, MemoryKeyValue};
+use stalking_response::access::tokens;
+use stalking_response::migrations;
 use stalking_response::settings::Settings;
-use stalking_response::{migrations, tokens};
 use time::OffsetDateTime;
 use time::macros::datetime;
 

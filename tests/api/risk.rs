@@ -720,7 +720,7 @@ fn every_role_gets_exactly_the_risk_endpoints_the_table_gives_it() {
 fn the_manifest_repeats_the_policy_defaults_and_a_broken_policy_is_refused_clearly() {
     let manifest: toml::Value =
         toml::from_str(&std::fs::read_to_string(repo().join("spin.toml")).unwrap()).unwrap();
-    for (name, default) in stalking_response::risk::POLICY_VARIABLES {
+    for (name, default) in stalking_response::risk::scoring::POLICY_VARIABLES {
         assert_eq!(
             manifest["variables"][name]["default"].as_str(),
             Some(*default),

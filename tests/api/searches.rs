@@ -10,7 +10,7 @@ const REASON: (&str, &str) = ("x-access-reason", "audit");
 
 /// A time `days` ago, RFC 3339.
 fn ago(days: i64) -> String {
-    stalking_response::intake::timestamp(OffsetDateTime::now_utc() - time::Duration::days(days))
+    stalking_response::values::timestamp(OffsetDateTime::now_utc() - time::Duration::days(days))
 }
 
 fn date_ago(days: i64) -> String {

@@ -2,11 +2,13 @@
 //! and a journal that keeps its entries — no host, no HTTP.
 
 use serde_json::json;
-use stalking_response::audit::{Actor, Operation};
-use stalking_response::auth::{AccessReason, Principal, Role};
+use stalking_response::access::audit::{Actor, Operation};
+use stalking_response::access::auth::{AccessReason, Principal, Role};
+use stalking_response::migrations;
+use stalking_response::pins::{self, PinStatus};
+use stalking_response::risk::referrals::ReferralStatus;
 use stalking_response::services::{Entries, Env, cases as service};
 use stalking_response::settings::Settings;
-use stalking_response::{migrations, pins};
 use std::cell::Cell;
 use time::macros::datetime;
 
@@ -139,13 +141,13 @@ fn a_pin_on_a_stalking_case_is_refused_and_registered_and_others_wait_for_a_supe
     let stalking = serde_json::from_value(crate::support::case_body(true)).unwrap();
     let case = service::create(&env, &officer, &stalking, &mut log).unwrap();
     let refused = service::request_pin(&env, &officer, &case.id, &request, &mut log).unwrap();
-    assert_eq!(refused.status, "refused");
+    assert_eq!(refused.status, PinStatus::Refused);
     assert!(refused.refusal_reason.is_some());
 
     let other = serde_json::from_value(crate::support::case_body(false)).unwrap();
     let case = service::create(&env, &officer, &other, &mut log).unwrap();
     let pending = service::request_pin(&env, &officer, &case.id, &request, &mut log).unwrap();
-    assert_eq!(pending.status, "pending");
+    assert_eq!(pending.status, PinStatus::Pending);
     let entry = log.entries.last().unwrap();
     assert_eq!(
         (entry.record_type.as_str(), entry.case_id.as_deref()),
@@ -159,7 +161,7 @@ fn a_pin_on_a_stalking_case_is_refused_and_registered_and_others_wait_for_a_supe
     let superintendent = who(Role::Superintendent);
     let decided =
         service::decide_pin(&env, &superintendent, &pending.id, &decision, &mut log).unwrap();
-    assert_eq!(decided.status, "authorised");
+    assert_eq!(decided.status, PinStatus::Authorised);
     let twice = service::decide_pin(&env, &superintendent, &pending.id, &decision, &mut log);
     assert_eq!(twice.unwrap_err().status, 409);
     let nowhere = service::request_pin(&env, &officer, "nothing", &request, &mut log);
@@ -304,7 +306,7 @@ fn a_high_risk_assessment_makes_referrals_due_which_are_sent_fetched_and_acknowl
     }))
     .unwrap();
     let sent = risk::send_referral(&env, &officer, &mash, &sharing, &mut log).unwrap();
-    assert_eq!(sent.status, "sent");
+    assert_eq!(sent.status, ReferralStatus::Sent);
     let twice = risk::send_referral(&env, &officer, &mash, &sharing, &mut log).unwrap_err();
     assert_eq!(twice.status, 409);
 
@@ -335,8 +337,8 @@ fn a_high_risk_assessment_makes_referrals_due_which_are_sent_fetched_and_acknowl
 
 #[test]
 fn a_token_is_shown_once_stored_as_a_hash_and_revoked_once() {
+    use stalking_response::access::tokens::NewToken;
     use stalking_response::services::access;
-    use stalking_response::tokens::NewToken;
     let world = World::new();
     let env = world.env();
     let admin = who(Role::Admin);
@@ -355,7 +357,10 @@ fn a_token_is_shown_once_stored_as_a_hash_and_revoked_once() {
         .db
         .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(stored, stalking_response::auth::token_hash(&issued.token));
+    assert_eq!(
+        stored,
+        stalking_response::access::auth::token_hash(&issued.token)
+    );
     let blank: NewToken =
         serde_json::from_value(json!({ "subject": " ", "role": "officer" })).unwrap();
     assert_eq!(

@@ -3,6 +3,11 @@
 use stalking_response::migrations::{self, Migration, MigrationError};
 use stalking_response::sql::{self, Sql, SqlError, Value};
 
+/// A test's fixed time as the storage takes it.
+fn ts(text: &str) -> stalking_response::values::Timestamp {
+    stalking_response::values::Timestamp::parse(text).expect("a test time")
+}
+
 fn open(path: &std::path::Path) -> rusqlite::Connection {
     let db = rusqlite::Connection::open(path).unwrap();
     sql::prepare_connection(&db).unwrap();
@@ -125,8 +130,10 @@ fn transactions_commit_or_roll_back_whole() {
 
 mod cases_storage {
     use super::open;
-    use stalking_response::cases::{self, Filter, UpdateRefused};
-    use stalking_response::intake::{Classification, CrimeDecision, NewCase, NewOccurrence};
+    use stalking_response::cases::classification::Classification;
+    use stalking_response::cases::decision::CrimeDecision;
+    use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::cases::store::{self as cases, Filter, UpdateRefused};
     use stalking_response::migrations;
 
     fn report(police_id: &str) -> NewCase {
@@ -209,7 +216,7 @@ mod cases_storage {
         let case = cases::get(&db, "c1").unwrap().unwrap();
         assert_eq!(case.crime_reference.as_deref(), Some("F/2026/000001"));
         assert_eq!(
-            case.principal_classification.as_deref(),
+            case.principal_classification.map(Classification::as_str),
             Some("stalking-s4a")
         );
     }
@@ -290,14 +297,16 @@ mod cases_storage {
 }
 
 mod risk_storage {
-    use super::open;
-    use stalking_response::assessments::{self, plus_hours};
-    use stalking_response::cases::{self, Case};
-    use stalking_response::intake::NewCase;
+    use super::{open, ts};
+    use stalking_response::cases::intake::NewCase;
+    use stalking_response::cases::store::{self as cases, Case};
     use stalking_response::migrations;
-    use stalking_response::referrals::{self, Refused, Sharing};
-    use stalking_response::risk::{self, Level, NewAssessment, NewReview, Policy};
-    use stalking_response::sql::Sql;
+    use stalking_response::risk::referrals::{self, ReferralStatus, Sharing};
+    use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
+    use stalking_response::risk::store::assessments;
+    use stalking_response::risk::store::referrals::{self as referral_store, Refused};
+    use stalking_response::sql::{Sql, Writer};
+    use stalking_response::values::plus_hours;
 
     const NOW: &str = "2026-11-29T10:00:00.000000Z";
 
@@ -330,7 +339,8 @@ mod risk_storage {
 
     fn assess(db: &rusqlite::Connection, id: &str, case: &Case, yes: usize, now: &str) {
         let policy = Policy::from_settings(|_| None).unwrap();
-        let history = assessments::history(db, case, now, policy.escalation_window_days).unwrap();
+        let history =
+            assessments::history(db, case, &ts(now), policy.escalation_window_days).unwrap();
         let new = dash(&case.id, yes);
         let instrument = risk::resolve(&new.instrument).unwrap();
         let evaluation = risk::evaluate(instrument, &new, &history, &policy).unwrap();
@@ -346,9 +356,11 @@ mod risk_storage {
             &new,
             &evaluation,
             &policy,
-            now,
-            "1234",
-            &mut ids,
+            &mut Writer {
+                now: &ts(now),
+                by: "1234",
+                new_id: &mut ids,
+            },
         )
         .unwrap();
     }
@@ -374,13 +386,13 @@ mod risk_storage {
             "2026-07-01T10:00:00Z",
         );
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
-        let history = assessments::history(&db, &c, NOW, 365).unwrap();
+        let history = assessments::history(&db, &c, &ts(NOW), 365).unwrap();
         assert_eq!(
             history.pair_incidents, 3,
             "a, b and c; not old, not other pairs"
         );
         assert_eq!(history.occasions, 1);
-        let short = assessments::history(&db, &c, NOW, 30).unwrap();
+        let short = assessments::history(&db, &c, &ts(NOW), 30).unwrap();
         assert_eq!(short.pair_incidents, 1);
 
         assess(&db, "x", &c, 0, NOW);
@@ -476,11 +488,22 @@ mod risk_storage {
         }))
         .unwrap();
         let mut ids = || "rv1".to_string();
-        assessments::add_review(&db, "rv1", &a2, &review, &policy, after, "5678", &mut ids)
-            .unwrap();
+        assessments::add_review(
+            &db,
+            "rv1",
+            &a2,
+            &review,
+            &policy,
+            &mut Writer {
+                now: &ts(after),
+                by: "5678",
+                new_id: &mut ids,
+            },
+        )
+        .unwrap();
         let a2 = assessments::get(&db, "a2", after).unwrap().unwrap();
         assert!(!a2.review.due && a2.supervisor_review.as_ref().unwrap().done);
-        assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24));
+        assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24).unwrap());
         let overdue = assessments::overdue(&db, after, 50).unwrap();
         assert!(overdue.assessments.is_empty() && overdue.reviews.is_empty());
 
@@ -504,7 +527,7 @@ mod risk_storage {
             ("mash", "mash")
         );
         assert!(
-            referrals::package_for(&db, &mash.id, "mash")
+            referral_store::package_for(&db, &mash.id, "mash")
                 .unwrap()
                 .is_none(),
             "not sent yet"
@@ -517,41 +540,41 @@ mod risk_storage {
             referrals::validate_sharing(&sharing)[0].0,
             "/victim_not_aware_reason"
         );
-        let package = referrals::package(&mash, &c, &a1, &sharing, "F", "1234", NOW);
+        let package = referrals::package(&mash, &c, a1.assessed(), &sharing, "F", "1234", NOW);
         assert_eq!(package["risk"]["score"], 10);
         assert!(package.to_string().contains("Alex  Example"));
         assert!(
             !package.to_string().contains("Calls."),
             "no occurrence narrative"
         );
-        referrals::send(&db, &mash.id, &sharing, &package, NOW, "1234")
+        referral_store::send(&db, &mash.id, &sharing, &package, NOW, "1234")
             .unwrap()
             .unwrap();
         assert_eq!(
-            referrals::send(&db, &mash.id, &sharing, &package, NOW, "1234").unwrap(),
-            Err(Refused::WrongStatus("sent".into()))
+            referral_store::send(&db, &mash.id, &sharing, &package, NOW, "1234").unwrap(),
+            Err(Refused::WrongStatus(ReferralStatus::Sent))
         );
         assert!(
-            referrals::package_for(&db, &mash.id, "marac")
+            referral_store::package_for(&db, &mash.id, "marac")
                 .unwrap()
                 .is_none()
         );
-        let got = referrals::package_for(&db, &mash.id, "mash")
+        let got = referral_store::package_for(&db, &mash.id, "mash")
             .unwrap()
             .unwrap();
         assert_eq!(got["status"], "sent");
-        let listed = referrals::for_recipient(&db, "mash", None, None, 10).unwrap();
+        let listed = referral_store::for_recipient(&db, "mash", None, None, 10).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(
-            referrals::acknowledge(&db, &mash.id, "marac", NOW, "marac").unwrap(),
+            referral_store::acknowledge(&db, &mash.id, "marac", NOW, "marac").unwrap(),
             Err(Refused::NotFound)
         );
-        referrals::acknowledge(&db, &mash.id, "mash", NOW, "mash")
+        referral_store::acknowledge(&db, &mash.id, "mash", NOW, "mash")
             .unwrap()
             .unwrap();
         assert_eq!(
-            referrals::acknowledge(&db, &mash.id, "mash", NOW, "mash").unwrap(),
-            Err(Refused::WrongStatus("acknowledged".into()))
+            referral_store::acknowledge(&db, &mash.id, "mash", NOW, "mash").unwrap(),
+            Err(Refused::WrongStatus(ReferralStatus::Acknowledged))
         );
     }
 
@@ -594,17 +617,18 @@ mod risk_storage {
 /// shared suspects and several occurrences, searches, assessments), and the same results as working
 /// each row out on its own.
 mod pages {
-    use super::open;
-    use stalking_response::assessments::{self, Assessment, Overdue, OverdueItem};
-    use stalking_response::cases::{self, LINKED_CASES_LISTED};
-    use stalking_response::intake::{
-        Classification, CrimeDecision, NewCase, NewOccurrence, timestamp,
-    };
+    use super::{open, ts};
+    use stalking_response::cases::classification::Classification;
+    use stalking_response::cases::decision::CrimeDecision;
+    use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::cases::store::{self as cases, LINKED_CASES_LISTED};
     use stalking_response::migrations;
-    use stalking_response::risk::{self, Level, NewAssessment, NewReview, Policy};
-    use stalking_response::search_records::{self, Filter, Search};
+    use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
+    use stalking_response::risk::store::assessments::{self, Assessment, Overdue, OverdueItem};
+    use stalking_response::searches::store::{self as search_records, Filter, Search};
     use stalking_response::searches::{self, CaseFacts, Compliance, Power, SearchRecord, Status};
-    use stalking_response::sql::{Counting, Sql};
+    use stalking_response::sql::{Counting, Sql, Writer};
+    use stalking_response::values::timestamp;
     use time::OffsetDateTime;
     use time::macros::datetime;
 
@@ -770,7 +794,7 @@ mod pages {
             assert_eq!(Some(&case.stalking), stalking.get(&case.id), "{}", case.id);
             assert_eq!(case.stalking, i.is_multiple_of(3), "{}", case.id);
             assert_eq!(
-                case.status,
+                case.status.as_str(),
                 if i.is_multiple_of(4) {
                     "recorded"
                 } else {
@@ -810,7 +834,7 @@ mod pages {
         // The same victim and suspect across every case: the escalation history sees all 60.
         let case = cases::get(db.inner(), "case-07").unwrap().unwrap();
         let history = counted(&db, "history", || {
-            assessments::history(&db, &case, &at(minutes(N)), 3650).unwrap()
+            assessments::history(&db, &case, &ts(&at(minutes(N))), 3650).unwrap()
         });
         assert_eq!(history.pair_incidents as usize, N + N / 2);
     }
@@ -924,9 +948,11 @@ mod pages {
             &db,
             "s-05",
             1,
-            &amended,
-            &serde_json::json!({ "premises": { "address": "2 Example Street, Northtown" } }),
-            "The right address.",
+            &search_records::Amendment {
+                record: &amended,
+                changes: &serde_json::json!({ "premises": { "address": "2 Example Street, Northtown" } }),
+                reason: "The right address.",
+            },
             &at(minutes(3 * N)),
             "1234",
         )
@@ -971,8 +997,10 @@ mod pages {
                                 &db,
                                 &filter,
                                 status,
-                                after.as_deref(),
-                                PAGE,
+                                search_records::Page {
+                                    after: after.as_deref(),
+                                    limit: PAGE,
+                                },
                                 7,
                                 now,
                             )
@@ -1013,9 +1041,19 @@ mod pages {
                 ..Filter::default()
             };
             assert!(
-                search_records::list(&db, &other_case, None, Some("s-08"), PAGE, 7, now)
-                    .unwrap()
-                    .is_empty()
+                search_records::list(
+                    &db,
+                    &other_case,
+                    None,
+                    search_records::Page {
+                        after: Some("s-08"),
+                        limit: PAGE,
+                    },
+                    7,
+                    now,
+                )
+                .unwrap()
+                .is_empty()
             );
             // The report: the period's searches, each checked.
             let period = Filter {
@@ -1085,9 +1123,11 @@ mod pages {
             &db,
             "s-03",
             1,
-            &refused,
-            &serde_json::json!({ "power": "pace-s8-warrant" }),
-            "Wrong power.",
+            &search_records::Amendment {
+                record: &refused,
+                changes: &serde_json::json!({ "power": "pace-s8-warrant" }),
+                reason: "Wrong power.",
+            },
             &at(now),
             "1234",
         )
@@ -1096,7 +1136,18 @@ mod pages {
         check(now, "after changes");
         // Another return limit: every status is worked out again.
         let page = counted(&db, "searches, another return limit", || {
-            search_records::list(&db, &all, Some(Status::NonCompliant), None, PAGE, 3, now).unwrap()
+            search_records::list(
+                &db,
+                &all,
+                Some(Status::NonCompliant),
+                search_records::Page {
+                    after: None,
+                    limit: PAGE,
+                },
+                3,
+                now,
+            )
+            .unwrap()
         });
         assert!(page.iter().all(|(_, c)| c.status == Status::NonCompliant));
     }
@@ -1105,7 +1156,8 @@ mod pages {
         let policy = Policy::from_settings(|_| None).unwrap();
         let db = db.inner();
         let case = cases::get(db, case).unwrap().unwrap();
-        let history = assessments::history(db, &case, now, policy.escalation_window_days).unwrap();
+        let history =
+            assessments::history(db, &case, &ts(now), policy.escalation_window_days).unwrap();
         let new: NewAssessment =
             serde_json::from_value(crate::support::dash_body(&case.id, yes)).unwrap();
         let instrument = risk::resolve(&new.instrument).unwrap();
@@ -1122,9 +1174,11 @@ mod pages {
             &new,
             &evaluation,
             &policy,
-            now,
-            "1234",
-            &mut ids,
+            &mut Writer {
+                now: &ts(now),
+                by: "1234",
+                new_id: &mut ids,
+            },
         )
         .unwrap();
     }
@@ -1176,7 +1230,7 @@ mod pages {
                 reasons: vec![format!("Required by {} and not yet done.", s.due_at)],
             })
             .collect();
-        let referrals = stalking_response::referrals::overdue(db, now, limit as i64)
+        let referrals = stalking_response::risk::store::referrals::overdue(db, now, limit as i64)
             .unwrap()
             .into_iter()
             .map(|r| OverdueItem {
@@ -1229,9 +1283,11 @@ mod pages {
                     &a,
                     &review,
                     &policy,
-                    &now,
-                    "5678",
-                    &mut ids,
+                    &mut Writer {
+                        now: &ts(&now),
+                        by: "5678",
+                        new_id: &mut ids,
+                    },
                 )
                 .unwrap();
             }

@@ -7,10 +7,10 @@ use spin_adapter::context::{self, Ctx, Outcome};
 use spin_adapter::input::{self, Page};
 use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
-use stalking_response::audit::{self, Filter, Operation, RecordRef, RecordType};
+use stalking_response::access::audit::{self, Filter, Operation, RecordRef, RecordType};
+use stalking_response::access::tokens::{self, NewToken};
 use stalking_response::problem::Problem;
 use stalking_response::services::access as service;
-use stalking_response::tokens::{self, NewToken};
 
 spin_adapter::routes! {
     POST "/api/v1/tokens" => TokenIssue, Collection, issue_token;

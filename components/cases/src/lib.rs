@@ -8,9 +8,11 @@ use spin_adapter::context::{self, Ctx, Outcome, now};
 use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, created, json, json_with};
 use spin_sdk::http::Response;
-use stalking_response::audit::RecordRef;
-use stalking_response::cases::{self, CaseView, DECISION_HOURS, Filter};
-use stalking_response::intake::{self, CrimeDecision, NewCase, NewOccurrence};
+use stalking_response::access::audit::RecordRef;
+use stalking_response::cases::classification::Classification;
+use stalking_response::cases::decision::CrimeDecision;
+use stalking_response::cases::intake::{NewCase, NewOccurrence};
+use stalking_response::cases::store::{self as cases, CaseView, DECISION_HOURS, Filter};
 use stalking_response::pins::{self, PinDecision, PinRequest};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases as service;
@@ -124,7 +126,7 @@ fn list_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
         },
     };
     if let Some(c) = &query.classification
-        && intake::Classification::parse(c).is_none()
+        && Classification::parse(c).is_none()
     {
         return Err(invalid_query(
             "`classification` is not a known classification.",
@@ -206,7 +208,7 @@ fn pin_register(ctx: &Ctx, call: &mut Call) -> Outcome {
             .with_detail("`status` is one of refused, pending, authorised, declined."));
     }
     let page = query.page;
-    let pins = pins::register(
+    let pins = pins::store::register(
         &ctx.db,
         query.status.as_deref(),
         page.after.as_deref(),

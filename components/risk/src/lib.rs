@@ -6,13 +6,14 @@ use serde::Deserialize;
 use spin_adapter::context::{Ctx, Outcome, now};
 use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
-use stalking_response::assessments;
-use stalking_response::audit::{RecordRef, RecordType};
-use stalking_response::cases;
-use stalking_response::instruments;
+use stalking_response::access::audit::{RecordRef, RecordType};
+use stalking_response::cases::store as cases;
 use stalking_response::problem::Problem;
-use stalking_response::referrals::{self, Sharing};
-use stalking_response::risk::{NewAssessment, NewReview};
+use stalking_response::risk::instruments;
+use stalking_response::risk::referrals::Sharing;
+use stalking_response::risk::scoring::{NewAssessment, NewReview};
+use stalking_response::risk::store::assessments;
+use stalking_response::risk::store::referrals as referral_store;
 use stalking_response::services::risk as service;
 
 spin_adapter::routes! {
@@ -153,14 +154,14 @@ fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
     {
         return Err(invalid_query("`status` is one of due, sent, acknowledged."));
     }
-    let filter = referrals::Filter {
+    let filter = referral_store::Filter {
         status: query.status,
         agency: query.agency,
         case_id: query.case_id,
         overdue: query.overdue,
     };
     let page = query.page;
-    let list = referrals::list(
+    let list = referral_store::list(
         &ctx.db,
         &filter,
         &now(),
@@ -206,7 +207,7 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
         return Err(invalid_query("`status` is sent or acknowledged."));
     }
     let page = query.page;
-    let list = referrals::for_recipient(
+    let list = referral_store::for_recipient(
         &ctx.db,
         &call.who.subject,
         query.status.as_deref(),

@@ -8,7 +8,7 @@ use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
 use stalking_response::problem::Problem;
-use stalking_response::search_records::{self, Filter, Search};
+use stalking_response::searches::store::{self as search_records, Filter, Search};
 use stalking_response::searches::{Compliance, Power, SearchRecord, Status};
 use stalking_response::services::searches as service;
 
@@ -123,8 +123,10 @@ fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
         &ctx.db,
         &filter,
         status,
-        page.after.as_deref(),
-        page.limit.0,
+        search_records::Page {
+            after: page.after.as_deref(),
+            limit: page.limit.0,
+        },
         ctx.settings.search_return_days,
         time::OffsetDateTime::now_utc(),
     )?;

@@ -4,9 +4,9 @@
 use crate::SpinSql;
 use spin_sdk::http::{Method, Request};
 use spin_sdk::{key_value, variables};
-use stalking_response::audit::{self, Access};
-use stalking_response::auth::{self, Principal};
-use stalking_response::authentication::{
+use stalking_response::access::audit::{self, Access};
+use stalking_response::access::auth::{self, Principal};
+use stalking_response::access::authentication::{
     Authenticator, Credentials, KeyValue, KeyValueError, NewSession,
 };
 use stalking_response::idempotency::{self, Replay};
@@ -31,13 +31,13 @@ fn settings() -> Result<Settings, Problem> {
 }
 
 /// Now, as the fixed-width RFC 3339 UTC text the records use (so text order is time order).
-pub fn now() -> String {
-    stalking_response::intake::timestamp(time::OffsetDateTime::now_utc())
+pub fn now() -> stalking_response::values::Timestamp {
+    stalking_response::values::Timestamp::from_time(time::OffsetDateTime::now_utc())
 }
 
 /// `now` plus some seconds, same format.
 pub fn later(seconds: i64) -> String {
-    stalking_response::intake::timestamp(
+    stalking_response::values::timestamp(
         time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds),
     )
 }

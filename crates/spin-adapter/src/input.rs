@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use spin_sdk::http::Request;
-use stalking_response::auth::{self, AccessReason};
+use stalking_response::access::auth::{self, AccessReason};
 use stalking_response::decode::{describe, field_problem, pointer};
 use stalking_response::problem::Problem;
 
@@ -173,7 +173,7 @@ pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 /// A date, `YYYY-MM-DD`, in a query.
 pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let text = String::deserialize(d)?;
-    match stalking_response::intake::parse_date(&text) {
+    match stalking_response::values::parse_date(&text) {
         Some(_) => Ok(text),
         None => Err(serde::de::Error::custom("is a date, YYYY-MM-DD.")),
     }

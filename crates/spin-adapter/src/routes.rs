@@ -7,8 +7,8 @@ use crate::context::{Ctx, Outcome, internal, now};
 use crate::input;
 use serde::de::DeserializeOwned;
 use spin_sdk::http::{Method, Request, Response};
-use stalking_response::audit::{Access, Actor, Operation, RecordRef};
-use stalking_response::auth::{self, AccessReason, Action, Principal};
+use stalking_response::access::audit::{Access, Actor, Operation, RecordRef};
+use stalking_response::access::auth::{self, AccessReason, Action, Principal};
 use stalking_response::problem::Problem;
 use stalking_response::services::{Entries, Journal};
 
@@ -67,7 +67,7 @@ macro_rules! routes {
             $crate::routes::Route::new(
                 $crate::routes::method!($method),
                 $path,
-                ::stalking_response::auth::Action::$action,
+                ::stalking_response::access::auth::Action::$action,
                 $crate::routes::Reason::$reason,
                 $handler,
             ),
@@ -259,7 +259,7 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
         who,
         params,
         journal: Entries {
-            at: now(),
+            at: now().into_string(),
             actor,
             reason,
             entries: Vec::new(),

@@ -5,7 +5,7 @@ use serde_json::Value;
 /// A complete assessment for `case_id` on an instrument: the first `yes` counted questions answered
 /// "yes", everything else "no" (multi-part questions part by part).
 pub fn assessment_body(case_id: &str, instrument: &str, version: &str, yes: usize) -> Value {
-    let instrument = stalking_response::instruments::find(instrument, version).unwrap();
+    let instrument = stalking_response::risk::instruments::find(instrument, version).unwrap();
     let mut answers = serde_json::Map::new();
     let mut counted = 0;
     for q in &instrument.questions {

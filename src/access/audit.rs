@@ -153,7 +153,7 @@ impl Access {
         actor: &Actor,
         operation: Operation,
         record: &RecordRef,
-        reason: &crate::auth::AccessReason,
+        reason: &crate::access::auth::AccessReason,
     ) -> Access {
         Access {
             at: at.into(),

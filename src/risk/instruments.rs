@@ -28,6 +28,17 @@ impl Purpose {
     }
 }
 
+impl std::str::FromStr for Purpose {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Purpose, ()> {
+        [Purpose::Risk, Purpose::StalkingScreening]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+            .ok_or(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Instrument {

@@ -1,10 +1,10 @@
 //! Cases as courses of conduct, stored: the victim, the suspects (linked across cases), the occurrences,
 //! the crime decision and its 24-hour clock.
 
-use crate::intake::{
-    self, Behaviour, Classification, CrimeDecision, Facts, Four, NewCase, NewOccurrence, Suggestion,
-};
-use crate::sql::{Rows, Sql, SqlError, Value};
+use crate::cases::classification::{self, Classification, Facts, Suggestion};
+use crate::cases::decision::{CaseStatus, CrimeDecision};
+use crate::cases::intake::{self, Behaviour, Channel, Four, NewCase, NewOccurrence, Relationship};
+use crate::sql::{Row, Rows, Sql, SqlError, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ pub struct Case {
     pub incident_reference: String,
     pub reported_at: String,
     pub reported_by: String,
-    pub relationship: serde_json::Value,
+    pub relationship: Relationship,
     pub domestic_abuse: bool,
     pub victim: VictimView,
     pub suspects: Vec<SuspectView>,
@@ -32,11 +32,11 @@ pub struct Case {
     pub stalking: bool,
     pub course_of_conduct: bool,
     pub suggestion: Suggestion,
-    pub status: String,
+    pub status: CaseStatus,
     pub decision_due_at: String,
     pub crime_reference: Option<String>,
-    pub principal_classification: Option<String>,
-    pub included_classifications: Vec<String>,
+    pub principal_classification: Option<Classification>,
+    pub included_classifications: Vec<Classification>,
     pub decision_reason: Option<String>,
     pub decided_at: Option<String>,
     pub decided_by: Option<String>,
@@ -67,7 +67,7 @@ pub struct Occurrence {
     pub from: String,
     pub to: Option<String>,
     pub location: String,
-    pub channel: serde_json::Value,
+    pub channel: Channel,
     pub behaviours: Vec<Behaviour>,
     pub description: String,
     pub fear_of_violence: bool,
@@ -85,17 +85,16 @@ pub fn create(
     new: &NewCase,
 ) -> Result<(), SqlError> {
     let flag = |b: bool| Value::Integer(i64::from(b));
-    let relationship = serde_json::to_value(new.relationship).expect("serialises");
     db.run(
         "INSERT INTO cases (id, reported_at, reported_by, relationship, domestic_abuse, victim_name, victim_date_of_birth,
              four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
              incident_reference)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'awaiting-decision', ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?14)",
         &[
             id.into(),
             now.into(),
             by.into(),
-            relationship.as_str().unwrap_or_default().into(),
+            new.relationship.as_str().into(),
             flag(new.domestic_abuse),
             new.victim.name.trim().into(),
             optional(new.victim.date_of_birth.as_deref()),
@@ -106,6 +105,7 @@ pub fn create(
             flag(new.serious_alarm_or_distress),
             due_at.into(),
             incident_reference.into(),
+            CaseStatus::AwaitingDecision.as_str().into(),
         ],
     )?;
     for (position, suspect) in new.suspects.iter().enumerate() {
@@ -148,7 +148,7 @@ fn insert_occurrence(
             o.from.as_str().into(),
             optional(o.to.as_deref()),
             o.location.trim().into(),
-            serde_json::to_value(o.channel).expect("serialises").as_str().unwrap_or_default().into(),
+            o.channel.as_str().into(),
             Value::json(&o.behaviours),
             o.description.trim().into(),
             i64::from(o.fear_of_violence).into(),
@@ -204,8 +204,7 @@ pub fn add_occurrence(
             "SELECT COALESCE(MAX(number), 0) + 1 AS next FROM occurrences WHERE case_id = ?1",
             &[id.into()],
         )?
-        .first_integer("next")
-        .unwrap_or(1);
+        .required_integer("next")?;
     insert_occurrence(db, id, next, now, by, occurrence)?;
     Ok(Ok(()))
 }
@@ -222,7 +221,7 @@ pub fn next_reference_number(
          ON CONFLICT (kind, force, year) DO UPDATE SET last = last + 1 RETURNING last",
         &[kind.into(), force.into(), i64::from(year).into()],
     )?;
-    Ok(rows.first_integer("last").unwrap_or(1))
+    rows.required_integer("last")
 }
 
 /// Records the crime decision (once). `crime_reference` is for a recorded crime.
@@ -236,7 +235,9 @@ pub fn record_decision(
     by: &str,
 ) -> Result<Result<(), UpdateRefused>, SqlError> {
     let status = db.query("SELECT status FROM cases WHERE id = ?1", &[id.into()])?;
-    if matches!(status.first("status"), Some(Value::Text(s)) if s != "awaiting-decision") {
+    if let Some(row) = status.first_row()
+        && row.parse::<CaseStatus>("status")? != CaseStatus::AwaitingDecision
+    {
         return Ok(Err(UpdateRefused::AlreadyDecided));
     }
     if let Err(refused) = bump_version(db, id, expected_version)? {
@@ -248,7 +249,7 @@ pub fn record_decision(
             included,
             stalking_ruled_out_reason,
         } => (
-            "recorded",
+            CaseStatus::Recorded,
             Value::from(principal.as_str()),
             Value::json(&included.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
             optional(
@@ -258,14 +259,17 @@ pub fn record_decision(
                     .filter(|r| !r.is_empty()),
             ),
         ),
-        CrimeDecision::NoCrime { reasons } => {
-            ("no-crime", Value::Null, Value::Null, reasons.trim().into())
-        }
+        CrimeDecision::NoCrime { reasons } => (
+            CaseStatus::NoCrime,
+            Value::Null,
+            Value::Null,
+            reasons.trim().into(),
+        ),
     };
     db.run(
         "UPDATE cases SET status = ?1, crime_reference = ?2, principal_classification = ?3, included_classifications = ?4,
              decision_reason = ?5, decided_at = ?6, decided_by = ?7 WHERE id = ?8",
-        &[status.into(), optional(crime_reference), principal, included, reason, now.into(), by.into(), id.into()],
+        &[status.as_str().into(), optional(crime_reference), principal, included, reason, now.into(), by.into(), id.into()],
     )?;
     Ok(Ok(()))
 }
@@ -290,26 +294,22 @@ pub const LINKED_CASES_LISTED: usize = 20;
 
 /// The ids of `rows` (each starting with a case id) as one JSON array, for `IN (SELECT value FROM
 /// json_each(?))`: one statement for any number of rows.
-fn id_array(rows: &Rows) -> Value {
-    Value::json(
+fn id_array(rows: &Rows) -> Result<Value, SqlError> {
+    Ok(Value::json(
         &rows
-            .rows
             .iter()
-            .map(|r| r[0].text().unwrap_or_default())
-            .collect::<Vec<_>>(),
-    )
+            .map(|r| r.text("id"))
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }
 
-/// Child rows grouped by the case id in their first column, in the order the statement gave them.
-fn by_case(rows: Rows) -> BTreeMap<String, Vec<Vec<Value>>> {
-    let mut grouped: BTreeMap<String, Vec<Vec<Value>>> = BTreeMap::new();
-    for row in rows.rows {
-        grouped
-            .entry(row[0].text().unwrap_or_default())
-            .or_default()
-            .push(row);
+/// Rows grouped by the case id in `column`, in the order the statement gave them.
+fn by_case<'a>(rows: &'a Rows, column: &str) -> Result<BTreeMap<String, Vec<Row<'a>>>, SqlError> {
+    let mut grouped: BTreeMap<String, Vec<Row<'a>>> = BTreeMap::new();
+    for row in rows.iter() {
+        grouped.entry(row.text(column)?).or_default().push(row);
     }
-    grouped
+    Ok(grouped)
 }
 
 /// Assembles the cases of `rows` (`SELECT {CASE_COLUMNS}`), in their order, with a constant number of
@@ -318,16 +318,20 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
     if rows.rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = id_array(rows);
-    let suspects = by_case(db.query(
+    let ids = id_array(rows)?;
+    let suspect_rows = db.query(
         "SELECT case_id, name, date_of_birth, police_id, link_key FROM suspects
          WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, position",
         std::slice::from_ref(&ids),
-    )?);
+    )?;
+    let suspects = by_case(&suspect_rows, "case_id")?;
     // For each link key on these suspects: how many cases share it, and the first few by id (one more
     // than are listed, since one of them is the reading case itself).
     let mut links: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
-    if suspects.values().flatten().any(|s| s[4] != Value::Null) {
+    if suspect_rows
+        .iter()
+        .any(|s| !matches!(s.value("link_key"), Ok(Value::Null)))
+    {
         let rows = db.query(
             "WITH keys AS (
                  SELECT DISTINCT link_key FROM suspects
@@ -342,29 +346,29 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
              SELECT link_key, case_id, total FROM ranked WHERE n <= ?2 ORDER BY link_key, case_id",
             &[ids.clone(), (LINKED_CASES_LISTED as i64 + 1).into()],
         )?;
-        for row in rows.rows {
-            let entry = links.entry(row[0].text().unwrap_or_default()).or_default();
-            entry.0 = row[2].integer().unwrap_or(0);
-            entry.1.push(row[1].text().unwrap_or_default());
+        for row in rows.iter() {
+            let entry = links.entry(row.text("link_key")?).or_default();
+            entry.0 = row.integer("total")?;
+            entry.1.push(row.text("case_id")?);
         }
     }
-    let mut occurrences = by_case(db.query(
+    let occurrence_rows = db.query(
         "SELECT case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours,
                 description, fear_of_violence, breach_of_order
          FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, number",
         &[ids],
-    )?);
-    Ok(rows
-        .rows
-        .iter()
+    )?;
+    let mut occurrences = by_case(&occurrence_rows, "case_id")?;
+    rows.iter()
         .map(|r| {
-            let id = r[0].text().unwrap_or_default();
+            let id = r.text("id")?;
             let suspects = suspects
                 .get(&id)
                 .into_iter()
                 .flatten()
                 .map(|s| {
-                    let (count, linked_cases) = match s[4].text().and_then(|key| links.get(&key)) {
+                    let key = s.optional_text("link_key")?;
+                    let (count, linked_cases) = match key.and_then(|key| links.get(&key)) {
                         // Every case sharing the key but this one (which has it too).
                         Some((total, first)) => (
                             total - 1,
@@ -377,59 +381,64 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
                         ),
                         None => (0, Vec::new()),
                     };
-                    SuspectView {
-                        name: s[1].text().unwrap_or_default(),
-                        date_of_birth: s[2].text(),
-                        police_id: s[3].text(),
+                    Ok(SuspectView {
+                        name: s.text("name")?,
+                        date_of_birth: s.optional_text("date_of_birth")?,
+                        police_id: s.optional_text("police_id")?,
                         linked_cases,
                         linked_case_count: count,
-                    }
+                    })
                 })
-                .collect();
+                .collect::<Result<_, SqlError>>()?;
             let occurrences = occurrences.remove(&id).unwrap_or_default();
-            assemble(r, suspects, to_occurrences(&occurrences))
+            assemble(r, suspects, to_occurrences(&occurrences)?)
         })
-        .collect())
+        .collect()
 }
 
 /// Whether each case indicates or records stalking (as [`Case::stalking`]), in one statement; a case
 /// that does not exist is absent.
 pub fn stalking(db: &impl Sql, ids: &[&str]) -> Result<BTreeMap<String, bool>, SqlError> {
     let rows = db.query(
-        "SELECT c.id, c.four_fixated, c.four_obsessive, c.four_unwanted, c.four_repeated, c.serious_alarm_or_distress,
-                c.principal_classification, c.included_classifications, o.number, o.behaviours, o.fear_of_violence
+        "SELECT c.id AS id, c.four_fixated AS four_fixated, c.four_obsessive AS four_obsessive,
+                c.four_unwanted AS four_unwanted, c.four_repeated AS four_repeated,
+                c.serious_alarm_or_distress AS serious_alarm_or_distress,
+                c.principal_classification AS principal_classification,
+                c.included_classifications AS included_classifications, o.number AS number,
+                o.behaviours AS behaviours, o.fear_of_violence AS fear_of_violence
          FROM cases c LEFT JOIN occurrences o ON o.case_id = c.id
          WHERE c.id IN (SELECT value FROM json_each(?1)) ORDER BY c.id, o.number",
         &[Value::json(&ids)],
     )?;
-    Ok(by_case(rows)
+    by_case(&rows, "id")?
         .into_iter()
         .map(|(id, rows)| {
-            let r = &rows[0];
+            let r = rows[0];
             let occasions = rows
                 .iter()
-                .filter(|o| o[8] != Value::Null)
-                .map(|o| (o[9].from_json().unwrap_or_default(), o[10].flag()))
-                .collect();
+                .filter(|o| !matches!(o.value("number"), Ok(Value::Null)))
+                .map(|o| Ok((o.json("behaviours")?, o.flag("fear_of_violence")?)))
+                .collect::<Result<_, SqlError>>()?;
             let (suggestion, recorded) = derive(
-                four(&r[1..5]),
-                r[5].flag(),
+                four(r)?,
+                r.flag("serious_alarm_or_distress")?,
                 occasions,
-                r[6].text().as_ref(),
-                &r[7].from_json::<Vec<String>>().unwrap_or_default(),
+                r.optional_parse("principal_classification")?,
+                &r.optional_json::<Vec<Classification>>("included_classifications")?
+                    .unwrap_or_default(),
             );
-            (id, suggestion.stalking_indicated || recorded)
+            Ok((id, suggestion.stalking_indicated || recorded))
         })
-        .collect())
+        .collect()
 }
 
-fn four(flags: &[Value]) -> Four {
-    Four {
-        fixated: flags[0].flag(),
-        obsessive: flags[1].flag(),
-        unwanted: flags[2].flag(),
-        repeated: flags[3].flag(),
-    }
+fn four(r: Row<'_>) -> Result<Four, SqlError> {
+    Ok(Four {
+        fixated: r.flag("four_fixated")?,
+        obsessive: r.flag("four_obsessive")?,
+        unwanted: r.flag("four_unwanted")?,
+        repeated: r.flag("four_repeated")?,
+    })
 }
 
 /// What the facts suggest, and whether a stalking classification is recorded.
@@ -437,28 +446,32 @@ fn derive(
     four: Four,
     serious_alarm_or_distress: bool,
     occasions: Vec<(Vec<Behaviour>, bool)>,
-    principal: Option<&String>,
-    included: &[String],
+    principal: Option<Classification>,
+    included: &[Classification],
 ) -> (Suggestion, bool) {
-    let suggestion = intake::suggest(&Facts {
+    let suggestion = classification::suggest(&Facts {
         four,
         serious_alarm_or_distress,
         occasions,
     });
     let recorded = principal
         .into_iter()
-        .chain(included.iter())
-        .filter_map(|c| Classification::parse(c))
+        .chain(included.iter().copied())
         .any(Classification::is_stalking);
     (suggestion, recorded)
 }
 
-fn assemble(r: &[Value], suspects: Vec<SuspectView>, occurrences: Vec<Occurrence>) -> Case {
-    let id = r[0].text().unwrap_or_default();
-    let four = four(&r[9..13]);
-    let serious_alarm_or_distress = r[13].flag();
-    let principal = r[17].text();
-    let included: Vec<String> = r[18].from_json().unwrap_or_default();
+fn assemble(
+    r: Row<'_>,
+    suspects: Vec<SuspectView>,
+    occurrences: Vec<Occurrence>,
+) -> Result<Case, SqlError> {
+    let four = four(r)?;
+    let serious_alarm_or_distress = r.flag("serious_alarm_or_distress")?;
+    let principal = r.optional_parse("principal_classification")?;
+    let included: Vec<Classification> = r
+        .optional_json("included_classifications")?
+        .unwrap_or_default();
     let (suggestion, stalking_recorded) = derive(
         four,
         serious_alarm_or_distress,
@@ -466,19 +479,20 @@ fn assemble(r: &[Value], suspects: Vec<SuspectView>, occurrences: Vec<Occurrence
             .iter()
             .map(|o| (o.behaviours.clone(), o.fear_of_violence))
             .collect(),
-        principal.as_ref(),
+        principal,
         &included,
     );
-    Case {
-        version: r[1].integer().unwrap_or(0),
-        incident_reference: r[2].text().unwrap_or_default(),
-        reported_at: r[3].text().unwrap_or_default(),
-        reported_by: r[4].text().unwrap_or_default(),
-        relationship: serde_json::Value::String(r[5].text().unwrap_or_default()),
-        domestic_abuse: r[6].flag(),
+    Ok(Case {
+        id: r.text("id")?,
+        version: r.integer("version")?,
+        incident_reference: r.text("incident_reference")?,
+        reported_at: r.text("reported_at")?,
+        reported_by: r.text("reported_by")?,
+        relationship: r.parse("relationship")?,
+        domestic_abuse: r.flag("domestic_abuse")?,
         victim: VictimView {
-            name: r[7].text().unwrap_or_default(),
-            date_of_birth: r[8].text(),
+            name: r.text("victim_name")?,
+            date_of_birth: r.optional_text("victim_date_of_birth")?,
         },
         linked_suspect: suspects.iter().any(|s| s.linked_case_count > 0),
         suspects,
@@ -488,33 +502,34 @@ fn assemble(r: &[Value], suspects: Vec<SuspectView>, occurrences: Vec<Occurrence
         course_of_conduct: suggestion.course_of_conduct,
         occurrences,
         suggestion,
-        decision_due_at: r[14].text().unwrap_or_default(),
-        status: r[15].text().unwrap_or_default(),
-        crime_reference: r[16].text(),
+        decision_due_at: r.text("decision_due_at")?,
+        status: r.parse("status")?,
+        crime_reference: r.optional_text("crime_reference")?,
         principal_classification: principal,
         included_classifications: included,
-        decision_reason: r[19].text(),
-        decided_at: r[20].text(),
-        decided_by: r[21].text(),
-        id,
-    }
+        decision_reason: r.optional_text("decision_reason")?,
+        decided_at: r.optional_text("decided_at")?,
+        decided_by: r.optional_text("decided_by")?,
+    })
 }
 
 /// Rows of `SELECT case_id, number, recorded_at, …` as occurrences.
-fn to_occurrences(rows: &[Vec<Value>]) -> Vec<Occurrence> {
+fn to_occurrences(rows: &[Row<'_>]) -> Result<Vec<Occurrence>, SqlError> {
     rows.iter()
-        .map(|o| Occurrence {
-            number: o[1].integer().unwrap_or(0),
-            recorded_at: o[2].text().unwrap_or_default(),
-            recorded_by: o[3].text().unwrap_or_default(),
-            from: o[4].text().unwrap_or_default(),
-            to: o[5].text(),
-            location: o[6].text().unwrap_or_default(),
-            channel: serde_json::Value::String(o[7].text().unwrap_or_default()),
-            behaviours: o[8].from_json().unwrap_or_default(),
-            description: o[9].text().unwrap_or_default(),
-            fear_of_violence: o[10].flag(),
-            breach_of_order: o[11].flag(),
+        .map(|o| {
+            Ok(Occurrence {
+                number: o.integer("number")?,
+                recorded_at: o.text("recorded_at")?,
+                recorded_by: o.text("recorded_by")?,
+                from: o.text("occurred_from")?,
+                to: o.optional_text("occurred_to")?,
+                location: o.text("location")?,
+                channel: o.parse("channel")?,
+                behaviours: o.json("behaviours")?,
+                description: o.text("description")?,
+                fear_of_violence: o.flag("fear_of_violence")?,
+                breach_of_order: o.flag("breach_of_order")?,
+            })
         })
         .collect()
 }
@@ -592,13 +607,13 @@ pub fn stats(db: &impl Sql) -> Result<Stats, SqlError> {
          FROM cases",
         &[],
     )?;
-    let n = |c: &str| rows.first_integer(c).unwrap_or(0);
+    let n = |c: &str| rows.required_integer(c);
     Ok(Stats {
-        cases: n("cases"),
-        awaiting_decision: n("awaiting"),
-        recorded: n("recorded"),
-        no_crime: n("no_crime"),
-        recorded_as_stalking: n("stalking"),
+        cases: n("cases")?,
+        awaiting_decision: n("awaiting")?,
+        recorded: n("recorded")?,
+        no_crime: n("no_crime")?,
+        recorded_as_stalking: n("stalking")?,
     })
 }
 
@@ -612,10 +627,10 @@ pub struct Clock {
 }
 
 pub fn clock(case: &Case, now: time::OffsetDateTime) -> Option<Clock> {
-    if case.status != "awaiting-decision" {
+    if case.status != CaseStatus::AwaitingDecision {
         return None;
     }
-    let due = intake::parse_time(&case.decision_due_at)?;
+    let due = crate::values::parse_time(&case.decision_due_at)?;
     let minutes_left = (due - now).whole_minutes();
     Some(Clock {
         decision_due_at: case.decision_due_at.clone(),

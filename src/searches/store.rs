@@ -2,9 +2,9 @@
 //! never changed or removed; the access-log entry that wrote each version carries the same digest, so
 //! a record edited in the database no longer matches the hash-chained log. Also the compliance report.
 
-use crate::cases::{self, UpdateRefused};
+use crate::cases::store::{self as cases, UpdateRefused};
 use crate::searches::{self, CaseFacts, Compliance, Power, RuleOutcome, SearchRecord, Status};
-use crate::sql::{Sql, SqlError, Value};
+use crate::sql::{Row, Sql, SqlError, Value};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ fn searched_on(record: &SearchRecord, now: &str) -> String {
         .map(|x| x.started_at.as_str())
         .or(record.application.as_ref().map(|a| a.applied_at.as_str()))
         .or(record.consent.as_ref().map(|c| c.given_at.as_str()))
-        .and_then(crate::intake::parse_time)
+        .and_then(crate::values::parse_time)
         .map_or_else(|| now[..10].to_string(), |t| t.date().to_string())
 }
 
@@ -50,22 +50,43 @@ pub fn create(
             by.into(),
         ],
     )?;
-    insert_version(db, id, 1, now, by, None, None, &text, &digest)?;
+    let version = Version {
+        id,
+        version: 1,
+        now,
+        by,
+        reason: None,
+        changes: None,
+        text: &text,
+        digest: &digest,
+    };
+    insert_version(db, &version)?;
     Ok(digest)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert_version(
-    db: &impl Sql,
-    id: &str,
+/// One version of a record as it is written.
+struct Version<'a> {
+    id: &'a str,
     version: i64,
-    now: &str,
-    by: &str,
-    reason: Option<&str>,
-    changes: Option<&serde_json::Value>,
-    text: &str,
-    digest: &str,
-) -> Result<(), SqlError> {
+    now: &'a str,
+    by: &'a str,
+    reason: Option<&'a str>,
+    changes: Option<&'a serde_json::Value>,
+    text: &'a str,
+    digest: &'a str,
+}
+
+fn insert_version(db: &impl Sql, v: &Version<'_>) -> Result<(), SqlError> {
+    let Version {
+        id,
+        version,
+        now,
+        by,
+        reason,
+        changes,
+        text,
+        digest,
+    } = *v;
     db.run(
         "INSERT INTO search_versions (search_id, version, at, by, reason, changes, document, digest)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -82,19 +103,28 @@ fn insert_version(
     )
 }
 
-/// Adds an amendment made against `expected_version`: the new whole document, the change and why.
-/// Returns the new version and its digest.
-#[allow(clippy::too_many_arguments)]
+/// An amendment: the new whole document, the change (a JSON merge patch) and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Amendment<'a> {
+    pub record: &'a SearchRecord,
+    pub changes: &'a serde_json::Value,
+    pub reason: &'a str,
+}
+
+/// Adds an amendment made against `expected_version`. Returns the new version and its digest.
 pub fn amend(
     db: &impl Sql,
     id: &str,
     expected_version: i64,
-    record: &SearchRecord,
-    changes: &serde_json::Value,
-    reason: &str,
+    amendment: &Amendment<'_>,
     now: &str,
     by: &str,
 ) -> Result<Result<(i64, String), UpdateRefused>, SqlError> {
+    let Amendment {
+        record,
+        changes,
+        reason,
+    } = *amendment;
     let bumped = db.query(
         "UPDATE searches SET version = version + 1, case_id = ?3, power = ?4, searched_on = ?5
          WHERE id = ?1 AND version = ?2 RETURNING version",
@@ -114,17 +144,17 @@ pub fn amend(
         }));
     };
     let (text, digest) = encode(record);
-    insert_version(
-        db,
+    let version_row = Version {
         id,
         version,
         now,
         by,
-        Some(reason.trim()),
-        Some(changes),
-        &text,
-        &digest,
-    )?;
+        reason: Some(reason.trim()),
+        changes: Some(changes),
+        text: &text,
+        digest: &digest,
+    };
+    insert_version(db, &version_row)?;
     Ok(Ok((version, digest)))
 }
 
@@ -159,7 +189,8 @@ pub fn get(db: &impl Sql, id: &str) -> Result<Option<Search>, SqlError> {
 
 /// The columns of a search row and its latest version's document.
 const SEARCH_COLUMNS: &str =
-    "s.id, s.version, s.searched_on, s.created_at, s.created_by, v.document
+    "s.id AS id, s.version AS version, s.searched_on AS searched_on, s.created_at AS created_at,
+     s.created_by AS created_by, v.document AS document
     FROM searches s LEFT JOIN search_versions v ON v.search_id = s.id
      AND v.version = (SELECT MAX(version) FROM search_versions WHERE search_id = s.id)";
 
@@ -174,37 +205,30 @@ fn load(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Search>,
         return Ok(Vec::new());
     }
     let ids: Vec<String> = rows
-        .rows
         .iter()
-        .map(|r| r[0].text().unwrap_or_default())
-        .collect();
+        .map(|r| r.text("id"))
+        .collect::<Result<_, _>>()?;
     let mut versions: BTreeMap<String, Vec<VersionInfo>> = BTreeMap::new();
-    for v in db
-        .query(
-            "SELECT version, at, by, reason, changes, digest, search_id FROM search_versions
-             WHERE search_id IN (SELECT value FROM json_each(?1)) ORDER BY search_id, version",
-            &[Value::json(&ids)],
-        )?
-        .rows
-    {
+    let version_rows = db.query(
+        "SELECT version, at, by, reason, changes, digest, search_id FROM search_versions
+         WHERE search_id IN (SELECT value FROM json_each(?1)) ORDER BY search_id, version",
+        &[Value::json(&ids)],
+    )?;
+    for v in version_rows.iter() {
         versions
-            .entry(v[6].text().unwrap_or_default())
+            .entry(v.text("search_id")?)
             .or_default()
-            .push(version_info(&v));
+            .push(version_info(v)?);
     }
-    rows.rows
-        .into_iter()
+    rows.iter()
         .zip(ids)
         .map(|(row, id)| {
-            let record = row[5]
-                .from_json::<SearchRecord>()
-                .ok_or_else(|| SqlError(format!("search {id} has no readable version")))?;
             Ok(Search {
-                version: row[1].integer().unwrap_or(0),
-                searched_on: row[2].text().unwrap_or_default(),
-                created_at: row[3].text().unwrap_or_default(),
-                created_by: row[4].text().unwrap_or_default(),
-                record,
+                version: row.integer("version")?,
+                searched_on: row.text("searched_on")?,
+                created_at: row.text("created_at")?,
+                created_by: row.text("created_by")?,
+                record: row.json("document")?,
                 versions: versions.remove(&id).unwrap_or_default(),
                 id,
             })
@@ -213,15 +237,15 @@ fn load(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Search>,
 }
 
 /// A row of `SELECT version, at, by, reason, changes, digest, …` as version metadata.
-fn version_info(v: &[Value]) -> VersionInfo {
-    VersionInfo {
-        version: v[0].integer().unwrap_or(0),
-        at: v[1].text().unwrap_or_default(),
-        by: v[2].text().unwrap_or_default(),
-        reason: v[3].text(),
-        changes: v[4].from_json(),
-        digest: v[5].text().unwrap_or_default(),
-    }
+fn version_info(v: Row<'_>) -> Result<VersionInfo, SqlError> {
+    Ok(VersionInfo {
+        version: v.integer("version")?,
+        at: v.text("at")?,
+        by: v.text("by")?,
+        reason: v.optional_text("reason")?,
+        changes: v.optional_json("changes")?,
+        digest: v.text("digest")?,
+    })
 }
 
 /// One version as it was written: the original stays readable after any amendment.
@@ -235,10 +259,9 @@ pub fn version(
          WHERE search_id = ?1 AND version = ?2",
         &[id.into(), number.into()],
     )?;
-    Ok(rows.rows.first().and_then(|v| {
-        let record = v[6].from_json()?;
-        Some((version_info(v), record))
-    }))
+    rows.first_row()
+        .map(|v| Ok((version_info(v)?, v.json("document")?)))
+        .transpose()
 }
 
 /// Which searches to list or report on.
@@ -322,16 +345,22 @@ pub fn select_checked(
 /// only those at that status. Paged in SQL: three statements, and one more with `status` (which first
 /// brings the stored statuses of the filter's searches up to date: two more when any has to be worked
 /// out again).
-#[allow(clippy::too_many_arguments)]
+/// A page of a list: after a cursor (the last id of the previous page), at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    pub after: Option<&'a str>,
+    pub limit: i64,
+}
+
 pub fn list(
     db: &impl Sql,
     filter: &Filter,
     status: Option<Status>,
-    after: Option<&str>,
-    limit: i64,
+    page: Page<'_>,
     return_days: i64,
     now: OffsetDateTime,
 ) -> Result<Vec<(Search, Compliance)>, SqlError> {
+    let Page { after, limit } = page;
     if status.is_some() {
         refresh_compliance(db, filter, return_days, now)?;
     }
@@ -412,15 +441,8 @@ fn load_latest(
         &format!("SELECT {SEARCH_COLUMNS} WHERE {condition}"),
         params,
     )?
-    .rows
     .iter()
-    .map(|row| {
-        let id = row[0].text().unwrap_or_default();
-        let record = row[5]
-            .from_json()
-            .ok_or_else(|| SqlError(format!("search {id} has no readable version")))?;
-        Ok((id, record))
-    })
+    .map(|row| Ok((row.text("id")?, row.json("document")?)))
     .collect()
 }
 
@@ -614,29 +636,21 @@ pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
         &[],
     )?;
     let mut vouched: BTreeMap<(String, String), bool> = logged
-        .rows
         .iter()
-        .map(|r| {
-            (
-                (
-                    r[0].text().unwrap_or_default(),
-                    r[1].text().unwrap_or_default(),
-                ),
-                false,
-            )
-        })
-        .collect();
+        .map(|r| Ok(((r.text("record_id")?, r.text("digest")?), false)))
+        .collect::<Result<_, SqlError>>()?;
     let versions = db.query(
-        "SELECT v.search_id, v.version, v.document, v.digest, s.version, s.case_id, s.power
+        "SELECT v.search_id AS search_id, v.version AS number, v.document AS document, v.digest AS digest,
+                s.version AS latest, s.case_id AS case_id, s.power AS power
          FROM search_versions v LEFT JOIN searches s ON s.id = v.search_id ORDER BY v.search_id, v.version",
         &[],
     )?;
-    for row in &versions.rows {
+    for row in versions.iter() {
         check.versions += 1;
-        let id = row[0].text().unwrap_or_default();
-        let number = row[1].integer().unwrap_or(0);
-        let text = row[2].text().unwrap_or_default();
-        let stored = row[3].text().unwrap_or_default();
+        let id = row.text("search_id")?;
+        let number = row.integer("number")?;
+        let text = row.text("document")?;
+        let stored = row.text("digest")?;
         let actual = hex::encode(Sha256::digest(text.as_bytes()));
         let at = format!("search {id} version {number}");
         if actual != stored {
@@ -650,11 +664,14 @@ pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
                 "{at}: no access-log entry wrote this content (altered or inserted outside the app)"
             )),
         }
-        if row[4].integer() == Some(number) {
-            let record: Option<SearchRecord> = row[2].from_json();
+        if row.optional_integer("latest")? == Some(number) {
+            // A document that no longer parses is reported as disagreeing, not an error: finding
+            // such records is what this check is for.
+            let record: Option<SearchRecord> = serde_json::from_str(&text).ok();
+            let case_id = row.optional_text("case_id")?;
+            let power = row.optional_text("power")?;
             let agrees = record.is_some_and(|r| {
-                Some(r.case_id) == row[5].text()
-                    && Some(r.power.as_str().to_string()) == row[6].text()
+                Some(r.case_id) == case_id && Some(r.power.as_str().to_string()) == power
             });
             if !agrees {
                 check

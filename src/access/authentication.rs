@@ -3,11 +3,11 @@
 //! key-value store (sessions, failure counters) — with the time and the client's address as inputs,
 //! so every rule here is tested natively.
 
-use crate::auth::{self, Principal, Role};
+use crate::access::auth::{self, Principal, Role};
+use crate::access::tokens;
 use crate::problem::{Problem, capitalise};
 use crate::settings::Settings;
 use crate::sql::Sql;
-use crate::tokens;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -107,7 +107,7 @@ pub struct Authenticator<'a, D: Sql, K: KeyValue> {
 
 impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
     fn now_text(&self) -> String {
-        crate::intake::timestamp(self.now)
+        crate::values::timestamp(self.now)
     }
 
     /// The caller; repeated failures from one address are throttled (429 with `Retry-After`).
@@ -252,7 +252,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         let session = NewSession {
             id: auth::format_token(&random()),
             csrf: auth::format_token(&random()),
-            expires_at: crate::intake::timestamp(
+            expires_at: crate::values::timestamp(
                 self.now + time::Duration::hours(self.settings.session_hours),
             ),
         };

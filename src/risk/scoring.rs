@@ -4,8 +4,8 @@
 //! dates that follow, by force policy. Pure functions over an instrument (data) and a [`Policy`]
 //! (configuration): nothing here knows a question id.
 
-use crate::instruments::{self, Instrument, Purpose};
-use crate::intake::{FieldErrors, text};
+use crate::risk::instruments::{self, Instrument, Purpose};
+use crate::values::{FieldErrors, text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,6 +30,14 @@ impl Level {
 
     pub fn parse(text: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|l| l.as_str() == text)
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Level, ()> {
+        Level::parse(text).ok_or(())
     }
 }
 
@@ -563,11 +571,67 @@ pub fn evaluate(
     history: &History,
     policy: &Policy,
 ) -> Result<Evaluation, FieldErrors> {
-    let mut rules = Vec::new();
-    let mut yes_items = Vec::new();
-    let mut dont_know_items = Vec::new();
-    let mut screening_triggers = Vec::new();
-    let mut score = 0;
+    let count = count(instrument, new);
+    let out_of = instrument.scored_questions() as u32;
+    let mut rules = vec![format!(
+        "{} of {out_of} counted questions were answered yes{}.",
+        count.score,
+        match count.dont_know_items.len() {
+            0 => String::new(),
+            n => format!(" ({n} \"don't know\", which never count)"),
+        }
+    )];
+    let standing = match instrument.purpose {
+        Purpose::Risk => risk_level(instrument, new, history, policy, count.score, &mut rules)?,
+        Purpose::StalkingScreening => screening(policy, &count, &mut rules),
+    };
+    let referrals = referrals_due(instrument, history, policy, &standing, &mut rules);
+    let level = standing.level;
+    let review_key = level.map_or("screening", Level::as_str);
+    let review_days = policy.review_days.get(review_key).copied().unwrap_or(28);
+    rules.push(format!("Review within {review_days} days."));
+    let supervisor_review_hours =
+        level.and_then(|l| policy.supervisor_review_hours.get(&l).copied());
+    if let Some(hours) = supervisor_review_hours {
+        rules.push(format!(
+            "A supervisor must review this {} assessment within {hours} hours.",
+            level.map_or("", Level::as_str)
+        ));
+    }
+    Ok(Evaluation {
+        score: count.score,
+        out_of,
+        yes_items: count.yes_items,
+        dont_know_items: count.dont_know_items,
+        computed_level: standing.computed_level,
+        level,
+        escalation_incidents: history.pair_incidents,
+        escalation: standing.escalation,
+        rules,
+        referrals,
+        prompts: prompts(history),
+        screening_triggers: count.screening_triggers,
+        review_days,
+        supervisor_review_hours,
+    })
+}
+
+/// The answers, counted: the score, the items answered yes and "don't know", and the answers that
+/// call for the stalking screening.
+struct Count {
+    score: u32,
+    yes_items: Vec<String>,
+    dont_know_items: Vec<String>,
+    screening_triggers: Vec<String>,
+}
+
+fn count(instrument: &Instrument, new: &NewAssessment) -> Count {
+    let mut count = Count {
+        score: 0,
+        yes_items: Vec::new(),
+        dont_know_items: Vec::new(),
+        screening_triggers: Vec::new(),
+    };
     for question in &instrument.questions {
         let Some(given) = new.answers.get(&question.id) else {
             continue;
@@ -588,128 +652,161 @@ pub fn evaluate(
             }
         };
         if question.scored && given.is(Answer::Yes) {
-            score += 1;
-            yes_items.push(question.id.clone());
+            count.score += 1;
+            count.yes_items.push(question.id.clone());
         } else if !question.scored {
-            yes_items.extend(items(Answer::Yes));
+            count.yes_items.extend(items(Answer::Yes));
         }
-        dont_know_items.extend(items(Answer::DontKnow));
+        count.dont_know_items.extend(items(Answer::DontKnow));
         if question.yes_requires == Some(Purpose::StalkingScreening) && given.is(Answer::Yes) {
-            screening_triggers.push(format!(
+            count.screening_triggers.push(format!(
                 "Question {} was answered yes: {}",
                 question.number, question.text
             ));
         }
     }
-    let out_of = instrument.scored_questions() as u32;
-    rules.push(format!(
-        "{score} of {out_of} counted questions were answered yes{}.",
-        match dont_know_items.len() {
-            0 => String::new(),
-            n => format!(" ({n} \"don't know\", which never count)"),
-        }
-    ));
+    count
+}
 
-    let escalation_by_history = history.pair_incidents >= policy.escalation_incidents;
-    let mut escalation = false;
-    let (computed_level, level) = match instrument.purpose {
-        Purpose::Risk => {
-            let Some(bands) = policy.bands.get(&instrument.id) else {
-                // A configuration gap, not the caller's mistake: the handler answers 503.
-                return Err(vec![(
-                    "/instrument/id".into(),
-                    format!("no risk bands are configured for {}", instrument.id),
-                )]);
-            };
-            let computed = bands.level(score);
-            rules.push(format!(
-                "A score of {score} is in the {} band ({}), by this force's thresholds.",
-                computed.as_str(),
-                bands.describe(computed)
-            ));
-            let level = match &new.judgement {
-                Some(j) if j.level < computed => {
-                    return Err(vec![(
-                        "/judgement/level".into(),
-                        format!(
-                            "Professional judgement may raise the level but never lower it: the score gives {}, so judge {} or higher.",
-                            computed.as_str(),
-                            computed.as_str()
-                        ),
-                    )]);
-                }
-                Some(j) if j.level > computed => {
-                    rules.push(format!(
-                        "Professional judgement raised the level from {} to {}: {}",
-                        computed.as_str(),
-                        j.level.as_str(),
-                        j.rationale.trim()
-                    ));
-                    j.level
-                }
-                Some(j) => {
-                    rules.push(format!(
-                        "Professional judgement agreed with the {} level: {}",
-                        computed.as_str(),
-                        j.rationale.trim()
-                    ));
-                    computed
-                }
-                None => computed,
-            };
-            if escalation_by_history {
-                escalation = true;
-                rules.push(format!(
-                    "Potential escalation: {} incidents for this victim and suspect in the last {} days (the threshold is {}).",
-                    history.pair_incidents, policy.escalation_window_days, policy.escalation_incidents
-                ));
-            }
-            for agency in &history.repeat_referrals {
-                rules.push(format!(
-                    "Repeat: this victim and suspect were referred to {} in the last {} days, and there has been an incident since.",
-                    agency.to_uppercase(),
-                    policy.escalation_window_days
-                ));
-            }
-            (Some(computed), Some(level))
-        }
-        Purpose::StalkingScreening => {
-            rules.push(
-                "There is no national cut-off for this screening: more \"yes\" answers mean more risk, weighed by professional judgement."
-                    .into(),
-            );
-            if let Some(rule) = &policy.screening_rule {
-                let hits: Vec<&String> = rule
-                    .any_of
-                    .iter()
-                    .filter(|i| yes_items.contains(i))
-                    .collect();
-                let by_count = rule.at_least.is_some_and(|n| score >= n);
-                if !hits.is_empty() || by_count {
-                    escalation = true;
-                    let why = if hits.is_empty() {
-                        format!(
-                            "{score} \"yes\" answers (at least {})",
-                            rule.at_least.unwrap_or(0)
-                        )
-                    } else {
-                        format!(
-                            "\"yes\" to {}",
-                            hits.iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    };
-                    rules.push(format!(
-                        "Local policy (this force's rule, not a national threshold): escalation on {why}."
-                    ));
-                }
-            }
-            (None, None)
-        }
+/// Where an assessment leaves the case: the level the score gives, the level after judgement, and
+/// whether there is potential escalation.
+struct Standing {
+    computed_level: Option<Level>,
+    level: Option<Level>,
+    escalation: bool,
+}
+
+/// A risk instrument: the score banded by the force's thresholds, professional judgement (which may
+/// raise the level, never lower it), and escalation and repeats from the pair's history.
+fn risk_level(
+    instrument: &Instrument,
+    new: &NewAssessment,
+    history: &History,
+    policy: &Policy,
+    score: u32,
+    rules: &mut Vec<String>,
+) -> Result<Standing, FieldErrors> {
+    let Some(bands) = policy.bands.get(&instrument.id) else {
+        // A configuration gap, not the caller's mistake: the handler answers 503.
+        return Err(vec![(
+            "/instrument/id".into(),
+            format!("no risk bands are configured for {}", instrument.id),
+        )]);
     };
+    let computed = bands.level(score);
+    rules.push(format!(
+        "A score of {score} is in the {} band ({}), by this force's thresholds.",
+        computed.as_str(),
+        bands.describe(computed)
+    ));
+    let level = match &new.judgement {
+        Some(j) if j.level < computed => {
+            return Err(vec![(
+                "/judgement/level".into(),
+                format!(
+                    "Professional judgement may raise the level but never lower it: the score gives {}, so judge {} or higher.",
+                    computed.as_str(),
+                    computed.as_str()
+                ),
+            )]);
+        }
+        Some(j) if j.level > computed => {
+            rules.push(format!(
+                "Professional judgement raised the level from {} to {}: {}",
+                computed.as_str(),
+                j.level.as_str(),
+                j.rationale.trim()
+            ));
+            j.level
+        }
+        Some(j) => {
+            rules.push(format!(
+                "Professional judgement agreed with the {} level: {}",
+                computed.as_str(),
+                j.rationale.trim()
+            ));
+            computed
+        }
+        None => computed,
+    };
+    let escalation = history.pair_incidents >= policy.escalation_incidents;
+    if escalation {
+        rules.push(format!(
+            "Potential escalation: {} incidents for this victim and suspect in the last {} days (the threshold is {}).",
+            history.pair_incidents, policy.escalation_window_days, policy.escalation_incidents
+        ));
+    }
+    for agency in &history.repeat_referrals {
+        rules.push(format!(
+            "Repeat: this victim and suspect were referred to {} in the last {} days, and there has been an incident since.",
+            agency.to_uppercase(),
+            policy.escalation_window_days
+        ));
+    }
+    Ok(Standing {
+        computed_level: Some(computed),
+        level: Some(level),
+        escalation,
+    })
+}
 
+/// A stalking screening: no level (there is no national cut-off), escalation only by the force's own
+/// rule.
+fn screening(policy: &Policy, count: &Count, rules: &mut Vec<String>) -> Standing {
+    rules.push(
+        "There is no national cut-off for this screening: more \"yes\" answers mean more risk, weighed by professional judgement."
+            .into(),
+    );
+    let mut escalation = false;
+    if let Some(rule) = &policy.screening_rule {
+        let score = count.score;
+        let hits: Vec<&String> = rule
+            .any_of
+            .iter()
+            .filter(|i| count.yes_items.contains(i))
+            .collect();
+        let by_count = rule.at_least.is_some_and(|n| score >= n);
+        if !hits.is_empty() || by_count {
+            escalation = true;
+            let why = if hits.is_empty() {
+                format!(
+                    "{score} \"yes\" answers (at least {})",
+                    rule.at_least.unwrap_or(0)
+                )
+            } else {
+                format!(
+                    "\"yes\" to {}",
+                    hits.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            rules.push(format!(
+                "Local policy (this force's rule, not a national threshold): escalation on {why}."
+            ));
+        }
+    }
+    Standing {
+        computed_level: None,
+        level: None,
+        escalation,
+    }
+}
+
+/// The referrals the force's policy makes due, each with the criteria it met.
+fn referrals_due(
+    instrument: &Instrument,
+    history: &History,
+    policy: &Policy,
+    standing: &Standing,
+    rules: &mut Vec<String>,
+) -> Vec<ReferralNeed> {
+    let Standing {
+        computed_level,
+        level,
+        escalation,
+    } = *standing;
     let mut referrals = Vec::new();
     for (agency, triggers) in &policy.referrals {
         let met: Vec<Trigger> = triggers
@@ -752,47 +849,26 @@ pub fn evaluate(
             criteria,
         });
     }
+    referrals
+}
 
-    let mut prompts = Vec::new();
-    if history.stalking {
-        prompts.push(Prompt {
+/// What a stalking case prompts the officer to consider.
+fn prompts(history: &History) -> Vec<Prompt> {
+    if !history.stalking {
+        return Vec::new();
+    }
+    vec![
+        Prompt {
             code: "consider-spo".into(),
             text:
                 "Consider applying for a Stalking Protection Order (Stalking Protection Act 2019)."
                     .into(),
-        });
-        prompts.push(Prompt {
+        },
+        Prompt {
             code: "safety-plan".into(),
             text: "Agree a safety plan with the victim, informed by these answers.".into(),
-        });
-    }
-    let review_key = level.map_or("screening", Level::as_str);
-    let review_days = policy.review_days.get(review_key).copied().unwrap_or(28);
-    rules.push(format!("Review within {review_days} days."));
-    let supervisor_review_hours =
-        level.and_then(|l| policy.supervisor_review_hours.get(&l).copied());
-    if let Some(hours) = supervisor_review_hours {
-        rules.push(format!(
-            "A supervisor must review this {} assessment within {hours} hours.",
-            level.map_or("", Level::as_str)
-        ));
-    }
-    Ok(Evaluation {
-        score,
-        out_of,
-        yes_items,
-        dont_know_items,
-        computed_level,
-        level,
-        escalation_incidents: history.pair_incidents,
-        escalation,
-        rules,
-        referrals,
-        prompts,
-        screening_triggers,
-        review_days,
-        supervisor_review_hours,
-    })
+        },
+    ]
 }
 
 /// Why the stalking screening is due on a case: the case's own triggers plus those from the latest
@@ -824,11 +900,28 @@ pub struct NewReview {
     pub rationale: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum ReviewOutcome {
     Agreed,
     Raised,
+}
+
+impl ReviewOutcome {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Checks a review against the assessment's current level (none for a screening).

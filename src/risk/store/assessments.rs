@@ -2,23 +2,18 @@
 //! supervisors' reviews, what is due on a case, and what is overdue across the force. An assessment
 //! and its reviews are never changed; its status (current, due for review) is worked out when read.
 
-use crate::cases::Case;
-use crate::instruments::{Instrument, Purpose};
-use crate::intake::{parse_time, timestamp};
-use crate::referrals::{self, Referral};
-use crate::risk::{
-    self, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
+use crate::cases::store::Case;
+use crate::risk::instruments::{Instrument, Purpose};
+use crate::risk::referrals::{Assessed, Referral, ReferralStatus};
+use crate::risk::scoring::{
+    self as risk, Evaluation, Given, History, InstrumentRef, Judgement, Level, NewAssessment,
 };
-use crate::sql::{Sql, SqlError, Value};
+use crate::risk::store::referrals::{self, Due};
+use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
+use crate::values::{Timestamp, parse_time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use time::{Duration, OffsetDateTime};
-
-/// `at` plus some hours, in the records' timestamp format.
-pub fn plus_hours(at: &str, hours: i64) -> String {
-    let start = parse_time(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    timestamp(start + Duration::hours(hours))
-}
+use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
@@ -39,12 +34,24 @@ pub struct Assessment {
     pub referrals: Vec<Referral>,
 }
 
+impl Assessment {
+    /// What a referral's package says of this assessment.
+    pub fn assessed(&self) -> Assessed<'_> {
+        Assessed {
+            instrument: &self.instrument,
+            assessed_at: &self.assessed_at,
+            level: self.level,
+            result: &self.result,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Review {
     pub id: String,
     pub reviewed_at: String,
     pub reviewed_by: String,
-    pub outcome: String,
+    pub outcome: risk::ReviewOutcome,
     pub level: Option<Level>,
     pub rationale: String,
     pub next_review_by: String,
@@ -73,10 +80,12 @@ pub struct ReviewStatus {
 pub fn history(
     db: &impl Sql,
     case: &Case,
-    now: &str,
+    now: &Timestamp,
     window_days: i64,
 ) -> Result<History, SqlError> {
-    let since = parse_time(now).unwrap_or(OffsetDateTime::UNIX_EPOCH) - Duration::days(window_days);
+    let since = now
+        .minus_days(window_days)
+        .ok_or_else(|| SqlError(format!("{now} minus {window_days} days is out of range")))?;
     let pair = Value::json(&pair_cases(db, case)?);
     let mut occasions: Vec<OffsetDateTime> = Vec::new();
     let mut recorded: Vec<String> = Vec::new();
@@ -84,26 +93,26 @@ pub fn history(
         "SELECT occurred_from, recorded_at FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1))",
         std::slice::from_ref(&pair),
     )?;
-    for row in &rows.rows {
-        if let Some(at) = row[0].text().as_deref().and_then(parse_time)
-            && at >= since
-        {
+    for row in rows.iter() {
+        let from = row.text("occurred_from")?;
+        let at = parse_time(&from)
+            .ok_or_else(|| SqlError(format!("column occurred_from: {from:?} is not a time")))?;
+        if at >= since.time() {
             occasions.push(at);
-            recorded.push(row[1].text().unwrap_or_default());
+            recorded.push(row.text("recorded_at")?);
         }
     }
-    let since_text = timestamp(since);
     let mut repeat_referrals = BTreeSet::new();
     let rows = db.query(
-        "SELECT agency, MAX(created_at) FROM referrals
+        "SELECT agency, MAX(created_at) AS last FROM referrals
          WHERE case_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 GROUP BY case_id, agency",
-        &[pair, since_text.as_str().into()],
+        &[pair, (&since).into()],
     )?;
-    for row in &rows.rows {
-        let last = row[1].text().unwrap_or_default();
+    for row in rows.iter() {
+        let last = row.text("last")?;
         // SafeLives' repeat: any incident for the pair after the last referral.
         if recorded.iter().any(|r| *r > last) {
-            repeat_referrals.insert(row[0].text().unwrap_or_default());
+            repeat_referrals.insert(row.text("agency")?);
         }
     }
     Ok(History {
@@ -122,7 +131,8 @@ fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<String>, SqlError> {
         return Ok(cases);
     };
     let rows = db.query(
-        "SELECT DISTINCT c.id, c.victim_name, c.victim_date_of_birth FROM suspects mine
+        "SELECT DISTINCT c.id AS id, c.victim_name AS victim_name, c.victim_date_of_birth AS victim_date_of_birth
+         FROM suspects mine
          JOIN suspects other ON other.link_key = mine.link_key AND other.case_id != mine.case_id
          JOIN cases c ON c.id = other.case_id
          WHERE mine.case_id = ?1 AND c.victim_date_of_birth = ?2 ORDER BY c.id",
@@ -135,11 +145,13 @@ fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<String>, SqlError> {
                 .into(),
         ],
     )?;
-    for row in &rows.rows {
-        if victim_key(&row[1].text().unwrap_or_default(), row[2].text().as_deref()).as_ref()
-            == Some(&victim)
-        {
-            cases.push(row[0].text().unwrap_or_default());
+    for row in rows.iter() {
+        let key = victim_key(
+            &row.text("victim_name")?,
+            row.optional_text("victim_date_of_birth")?.as_deref(),
+        );
+        if key.as_ref() == Some(&victim) {
+            cases.push(row.text("id")?);
         }
     }
     Ok(cases)
@@ -157,7 +169,6 @@ fn victim_key(name: &str, date_of_birth: Option<&str>) -> Option<String> {
 }
 
 /// Stores a scored assessment and the referrals it makes due.
-#[allow(clippy::too_many_arguments)]
 pub fn insert(
     db: &impl Sql,
     id: &str,
@@ -165,10 +176,9 @@ pub fn insert(
     new: &NewAssessment,
     evaluation: &Evaluation,
     policy: &risk::Policy,
-    now: &str,
-    by: &str,
-    new_id: &mut dyn FnMut() -> String,
+    writer: &mut Writer<'_>,
 ) -> Result<(), SqlError> {
+    let (now, by) = (writer.now, writer.by);
     db.run(
         "INSERT INTO risk_assessments (id, case_id, instrument_id, instrument_version, purpose, assessed_at, assessed_by,
              answers, judgement, evaluation, level, review_by, supervisor_review_due_at)
@@ -185,23 +195,20 @@ pub fn insert(
             new.judgement.as_ref().map_or(Value::Null, Value::json),
             Value::json(evaluation),
             evaluation.level.map_or(Value::Null, |l| l.as_str().into()),
-            plus_hours(now, evaluation.review_days * 24).into(),
+            hours_after(now, evaluation.review_days * 24)?,
             evaluation
                 .supervisor_review_hours
-                .map_or(Value::Null, |h| plus_hours(now, h).into()),
+                .map_or(Ok(Value::Null), |h| hours_after(now, h))?,
         ],
     )?;
     for need in &evaluation.referrals {
-        referrals::make_due(
-            db,
-            &new.case_id,
-            id,
+        let due = Due {
+            case_id: &new.case_id,
+            assessment_id: id,
             need,
-            evaluation.level,
-            policy,
-            now,
-            new_id,
-        )?;
+            level: evaluation.level,
+        };
+        referrals::make_due(db, &due, policy, writer)?;
     }
     Ok(())
 }
@@ -215,10 +222,9 @@ pub fn get(db: &impl Sql, id: &str, now: &str) -> Result<Option<Assessment>, Sql
         &format!("SELECT {COLUMNS} FROM risk_assessments WHERE id = ?1"),
         &[id.into()],
     )?;
-    match rows.rows.first() {
-        Some(row) => Ok(Some(assemble(db, row, now)?)),
-        None => Ok(None),
-    }
+    rows.first_row()
+        .map(|row| assemble(db, row, now))
+        .transpose()
 }
 
 /// Every assessment on a case, newest first.
@@ -229,47 +235,40 @@ pub fn for_case(db: &impl Sql, case_id: &str, now: &str) -> Result<Vec<Assessmen
         ),
         &[case_id.into()],
     )?;
-    rows.rows.iter().map(|row| assemble(db, row, now)).collect()
+    rows.iter().map(|row| assemble(db, row, now)).collect()
 }
 
-fn assemble(db: &impl Sql, r: &[Value], now: &str) -> Result<Assessment, SqlError> {
-    let id = r[0].text().unwrap_or_default();
-    let case_id = r[1].text().unwrap_or_default();
-    let purpose = if r[4].text().as_deref() == Some("risk") {
-        Purpose::Risk
-    } else {
-        Purpose::StalkingScreening
-    };
-    let assessed_at = r[5].text().unwrap_or_default();
-    let result: Evaluation = r[9]
-        .from_json()
-        .ok_or_else(|| SqlError(format!("assessment {id}: unreadable result")))?;
+fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError> {
+    let id = r.text("id")?;
+    let case_id = r.text("case_id")?;
+    let purpose: Purpose = r.parse("purpose")?;
+    let assessed_at = r.text("assessed_at")?;
+    let result: Evaluation = r.json("evaluation")?;
     let reviews: Vec<Review> = db
         .query(
             "SELECT id, reviewed_at, reviewed_by, outcome, level, rationale, next_review_by FROM risk_reviews
              WHERE assessment_id = ?1 ORDER BY reviewed_at, id",
             &[id.as_str().into()],
         )?
-        .rows
         .iter()
-        .map(|v| Review {
-            id: v[0].text().unwrap_or_default(),
-            reviewed_at: v[1].text().unwrap_or_default(),
-            reviewed_by: v[2].text().unwrap_or_default(),
-            outcome: v[3].text().unwrap_or_default(),
-            level: v[4].text().as_deref().and_then(Level::parse),
-            rationale: v[5].text().unwrap_or_default(),
-            next_review_by: v[6].text().unwrap_or_default(),
+        .map(|v| {
+            Ok(Review {
+                id: v.text("id")?,
+                reviewed_at: v.text("reviewed_at")?,
+                reviewed_by: v.text("reviewed_by")?,
+                outcome: v.parse("outcome")?,
+                level: v.optional_parse("level")?,
+                rationale: v.text("rationale")?,
+                next_review_by: v.text("next_review_by")?,
+            })
         })
-        .collect();
-    let level = r[10]
-        .text()
-        .as_deref()
-        .and_then(Level::parse)
+        .collect::<Result<_, SqlError>>()?;
+    let level = r
+        .optional_parse::<Level>("level")?
         .into_iter()
         .chain(reviews.iter().filter_map(|r| r.level))
         .max();
-    let supervisor_review = r[12].text().map(|due_at| {
+    let supervisor_review = r.optional_text("supervisor_review_due_at")?.map(|due_at| {
         let done = !reviews.is_empty();
         SupervisorReview {
             overdue: !done && now > due_at.as_str(),
@@ -277,26 +276,25 @@ fn assemble(db: &impl Sql, r: &[Value], now: &str) -> Result<Assessment, SqlErro
             due_at,
         }
     });
-    let review = review_status(
-        db,
-        &id,
-        &case_id,
+    let review_by = r.text("review_by")?;
+    let subject = Reviewed {
+        id: &id,
+        case_id: &case_id,
         purpose,
-        &assessed_at,
-        &r[11].text().unwrap_or_default(),
-        &reviews,
-        now,
-    )?;
+        assessed_at: &assessed_at,
+        review_by: &review_by,
+    };
+    let review = review_status(db, &subject, &reviews, now)?;
     Ok(Assessment {
         referrals: referrals::for_assessment(db, &id)?,
         instrument: InstrumentRef {
-            id: r[2].text().unwrap_or_default(),
-            version: r[3].text().unwrap_or_default(),
+            id: r.text("instrument_id")?,
+            version: r.text("instrument_version")?,
         },
         purpose,
-        assessed_by: r[6].text().unwrap_or_default(),
-        answers: r[7].from_json().unwrap_or_default(),
-        judgement: r[8].from_json(),
+        assessed_by: r.text("assessed_by")?,
+        answers: r.json("answers")?,
+        judgement: r.optional_json("judgement")?,
         result,
         level,
         reviews,
@@ -308,25 +306,37 @@ fn assemble(db: &impl Sql, r: &[Value], now: &str) -> Result<Assessment, SqlErro
     })
 }
 
+/// What the review status of an assessment is worked out from.
+#[derive(Clone, Copy)]
+struct Reviewed<'a> {
+    id: &'a str,
+    case_id: &'a str,
+    purpose: Purpose,
+    assessed_at: &'a str,
+    review_by: &'a str,
+}
+
 /// Whether an assessment is current and due for review: its review date has passed, or the case has
 /// an occurrence recorded since it (or since its last review).
-#[allow(clippy::too_many_arguments)]
 fn review_status(
     db: &impl Sql,
-    id: &str,
-    case_id: &str,
-    purpose: Purpose,
-    assessed_at: &str,
-    review_by: &str,
+    subject: &Reviewed<'_>,
     reviews: &[Review],
     now: &str,
 ) -> Result<ReviewStatus, SqlError> {
+    let Reviewed {
+        id,
+        case_id,
+        purpose,
+        assessed_at,
+        review_by,
+    } = *subject;
     let newer = db.query(
         "SELECT COUNT(*) AS n FROM risk_assessments WHERE case_id = ?1 AND purpose = ?2 AND id != ?3
            AND (assessed_at > ?4 OR (assessed_at = ?4 AND id > ?3))",
         &[case_id.into(), purpose.as_str().into(), id.into(), assessed_at.into()],
     )?;
-    let current = newer.first_integer("n") == Some(0);
+    let current = newer.required_integer("n")? == 0;
     let (since, review_by) = reviews.last().map_or((assessed_at, review_by), |r| {
         (r.reviewed_at.as_str(), r.next_review_by.as_str())
     });
@@ -339,11 +349,11 @@ fn review_status(
             "SELECT number, recorded_at FROM occurrences WHERE case_id = ?1 AND recorded_at > ?2 ORDER BY number",
             &[case_id.into(), since.into()],
         )?;
-        for row in &later.rows {
+        for row in later.iter() {
             reasons.push(format!(
                 "Occurrence {} was recorded at {}, after this assessment was made or last reviewed.",
-                row[0].integer().unwrap_or(0),
-                row[1].text().unwrap_or_default()
+                row.integer("number")?,
+                row.text("recorded_at")?
             ));
         }
     }
@@ -356,17 +366,15 @@ fn review_status(
 }
 
 /// Records a supervisor's review (validated against the assessment's level by the caller).
-#[allow(clippy::too_many_arguments)]
 pub fn add_review(
     db: &impl Sql,
     id: &str,
     assessment: &Assessment,
     review: &risk::NewReview,
     policy: &risk::Policy,
-    now: &str,
-    by: &str,
-    new_id: &mut dyn FnMut() -> String,
+    writer: &mut Writer<'_>,
 ) -> Result<(), SqlError> {
+    let (now, by) = (writer.now, writer.by);
     let level = review.level.or(assessment.level);
     let days = policy
         .review_days
@@ -381,14 +389,10 @@ pub fn add_review(
             assessment.id.as_str().into(),
             now.into(),
             by.into(),
-            match review.outcome {
-                risk::ReviewOutcome::Agreed => "agreed",
-                risk::ReviewOutcome::Raised => "raised",
-            }
-            .into(),
+            review.outcome.as_str().into(),
             review.level.map_or(Value::Null, |l| l.as_str().into()),
             review.rationale.trim().into(),
-            plus_hours(now, days * 24).into(),
+            hours_after(now, days * 24)?,
         ],
     )?;
     // A raised level may make referrals due that the assessment's level did not.
@@ -402,16 +406,13 @@ pub fn add_review(
                         "professional-judgement".into(),
                     ],
                 };
-                referrals::make_due(
-                    db,
-                    &assessment.case_id,
-                    &assessment.id,
-                    &need,
-                    Some(raised),
-                    policy,
-                    now,
-                    new_id,
-                )?;
+                let due = Due {
+                    case_id: &assessment.case_id,
+                    assessment_id: &assessment.id,
+                    need: &need,
+                    level: Some(raised),
+                };
+                referrals::make_due(db, &due, policy, writer)?;
             }
         }
     }
@@ -486,7 +487,7 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
     }
     for referral in referrals::open_for_case(db, &case.id)? {
         actions.push(Action {
-            code: if referral.status == "due" {
+            code: if referral.status == ReferralStatus::Due {
                 "referral-due"
             } else {
                 "referral-awaiting-acknowledgement"
@@ -494,14 +495,14 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
             text: format!(
                 "{} referral {} ({}).",
                 referral.agency.to_uppercase(),
-                if referral.status == "due" {
+                if referral.status == ReferralStatus::Due {
                     "to send"
                 } else {
                     "sent, not yet acknowledged"
                 },
                 referral.criteria.join(", ")
             ),
-            overdue: referral.status == "due" && now > referral.due_at.as_str(),
+            overdue: referral.status == ReferralStatus::Due && now > referral.due_at.as_str(),
             due_at: Some(referral.due_at.clone()),
             record: Some(referral.id),
         });
@@ -613,86 +614,77 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
     )?;
     // The occurrences recorded since, for the reasons: one statement for the page.
     let since: Vec<(String, String)> = due
-        .rows
         .iter()
-        .map(|r| {
-            (
-                r[1].text().unwrap_or_default(),
-                r[4].text().unwrap_or_default(),
-            )
-        })
-        .collect();
+        .map(|r| Ok((r.text("case_id")?, r.text("since")?)))
+        .collect::<Result<_, SqlError>>()?;
     let mut later: Vec<Vec<String>> = vec![Vec::new(); since.len()];
     if !since.is_empty() {
         let rows = db.query(
-            "SELECT p.key, o.number, o.recorded_at FROM json_each(?1) p
+            "SELECT p.key AS key, o.number AS number, o.recorded_at AS recorded_at FROM json_each(?1) p
              JOIN occurrences o ON o.case_id = json_extract(p.value, '$[0]') AND o.recorded_at > json_extract(p.value, '$[1]')
              ORDER BY p.key, o.number",
             &[Value::json(&since)],
         )?;
-        for row in &rows.rows {
-            if let Some(reasons) = row[0]
-                .integer()
-                .and_then(|i| later.get_mut(usize::try_from(i).ok()?))
-            {
-                reasons.push(format!(
-                    "Occurrence {} was recorded at {}, after this assessment was made or last reviewed.",
-                    row[1].integer().unwrap_or(0),
-                    row[2].text().unwrap_or_default()
-                ));
-            }
+        for row in rows.iter() {
+            let key = row.integer("key")?;
+            let reasons = usize::try_from(key)
+                .ok()
+                .and_then(|i| later.get_mut(i))
+                .ok_or_else(|| SqlError(format!("column key: {key} is out of range")))?;
+            reasons.push(format!(
+                "Occurrence {} was recorded at {}, after this assessment was made or last reviewed.",
+                row.integer("number")?,
+                row.text("recorded_at")?
+            ));
         }
     }
     let assessments = due
-        .rows
         .iter()
         .zip(later)
         .map(|(r, later)| {
-            let due_by = r[3].text().unwrap_or_default();
+            let due_by = r.text("due_by")?;
             let mut reasons = Vec::new();
             if now > due_by.as_str() {
                 reasons.push(format!("The review date ({due_by}) has passed."));
             }
             reasons.extend(later);
-            OverdueItem {
-                id: r[0].text().unwrap_or_default(),
-                case_id: r[1].text().unwrap_or_default(),
-                what: format!("{} review", r[2].text().unwrap_or_default()),
+            Ok(OverdueItem {
+                id: r.text("id")?,
+                case_id: r.text("case_id")?,
+                what: format!("{} review", r.text("instrument_id")?),
                 due_at: due_by,
                 reasons,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, SqlError>>()?;
     // Current assessments whose supervisor's review is past due and not done (no review yet).
     let reviews = db
         .query(
             &format!(
-                "SELECT a.id, a.case_id, a.level, a.supervisor_review_due_at FROM risk_assessments a
+                "SELECT a.id AS id, a.case_id AS case_id, a.level AS level,
+                        a.supervisor_review_due_at AS supervisor_review_due_at FROM risk_assessments a
                  WHERE a.supervisor_review_due_at IS NOT NULL AND ?1 > a.supervisor_review_due_at
                    AND NOT EXISTS (SELECT 1 FROM risk_reviews r WHERE r.assessment_id = a.id) AND {CURRENT}
                  ORDER BY a.review_by, a.rowid LIMIT ?2"
             ),
             &[now.into(), limit.into()],
         )?
-        .rows
         .iter()
         .map(|r| {
-            let due_at = r[3].text().unwrap_or_default();
-            OverdueItem {
-                id: r[0].text().unwrap_or_default(),
-                case_id: r[1].text().unwrap_or_default(),
+            let due_at = r.text("supervisor_review_due_at")?;
+            Ok(OverdueItem {
+                id: r.text("id")?,
+                case_id: r.text("case_id")?,
                 what: format!(
                     "supervisor's review of a {} assessment",
-                    r[2].text()
-                        .as_deref()
-                        .and_then(Level::parse)
+                    r.optional_parse::<Level>("level")?
                         .map_or("", Level::as_str)
                 ),
                 reasons: vec![format!("Required by {due_at} and not yet done.")],
                 due_at,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, SqlError>>()?;
     let referrals = referrals::overdue(db, now, limit)?
         .into_iter()
         .map(|r| OverdueItem {

@@ -1,10 +1,11 @@
 //! Records of searches of premises: under a PHA 1997 s.2B warrant (the stalking power of entry), a PACE
 //! s.8 warrant, PACE ss.17, 18 or 32, or written consent. The record follows the search from the
 //! application to the search register (PACE ss.15–16, Code B 8.1–8.3 and 9.1), and the compliance rules
-//! say, each by name, what the record shows and what it breaks. Pure functions: storage is
-//! `search_records`.
+//! say, each by name, what the record shows and what it breaks. Pure functions: storage is `store`.
 
-use crate::intake::{FieldErrors, parse_date, parse_time, text};
+pub mod store;
+
+use crate::values::{FieldErrors, parse_date, parse_time, text};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use time::{Date, Month, OffsetDateTime};
@@ -281,22 +282,69 @@ pub fn validate(record: &SearchRecord, now: OffsetDateTime) -> FieldErrors {
         500,
     );
     let latest = now + time::Duration::minutes(CLOCK_SKEW_MINUTES);
-    let time = |e: &mut FieldErrors, pointer: &str, value: &str| -> Option<OffsetDateTime> {
-        match parse_time(value) {
-            None => {
-                e.push((
-                    pointer.into(),
-                    "Give a date and time in RFC 3339, e.g. 2026-11-29T10:00:00Z.".into(),
-                ));
-                None
-            }
-            Some(t) if t > latest => {
-                e.push((pointer.into(), "This time is in the future.".into()));
-                None
-            }
-            Some(t) => Some(t),
+    stages(e, record);
+    let applied = record
+        .application
+        .as_ref()
+        .and_then(|a| application(e, a, latest));
+    if let Some(d) = &record.decision {
+        decision(e, d, applied, latest);
+    }
+    if let Some(w) = &record.warrant {
+        warrant(e, w);
+    }
+    if let Some(a) = &record.authority {
+        text(
+            e,
+            "/authority/grounds",
+            &a.grounds,
+            "the grounds for using the power",
+            MAX_TEXT,
+        );
+    }
+    if let Some(c) = &record.consent {
+        text(
+            e,
+            "/consent/given_by",
+            &c.given_by,
+            "who gave consent",
+            MAX_SHORT,
+        );
+        time(e, latest, "/consent/given_at", &c.given_at);
+    }
+    if let Some(x) = &record.execution {
+        execution(e, x, record.consent.as_ref(), latest);
+    }
+    after_the_search(e, record, latest);
+    errors
+}
+
+/// A time given in the record: RFC 3339, and not in the future (beyond `latest`).
+fn time(
+    e: &mut FieldErrors,
+    latest: OffsetDateTime,
+    pointer: &str,
+    value: &str,
+) -> Option<OffsetDateTime> {
+    match parse_time(value) {
+        None => {
+            e.push((
+                pointer.into(),
+                "Give a date and time in RFC 3339, e.g. 2026-11-29T10:00:00Z.".into(),
+            ));
+            None
         }
-    };
+        Some(t) if t > latest => {
+            e.push((pointer.into(), "This time is in the future.".into()));
+            None
+        }
+        Some(t) => Some(t),
+    }
+}
+
+/// The stages a record may have under its power: no warrant stages without a warrant, consent only
+/// for a search by consent, grounds under `authority` only for ss.17, 18 and 32.
+fn stages(e: &mut FieldErrors, record: &SearchRecord) {
     let warrant_stages = [
         ("/application", record.application.is_some()),
         ("/decision", record.decision.is_some()),
@@ -326,174 +374,176 @@ pub fn validate(record: &SearchRecord, now: OffsetDateTime) -> FieldErrors {
             "Grounds under `authority` are for searches under ss.17, 18 and 32.".into(),
         ));
     }
-    let mut applied = None;
-    if let Some(a) = &record.application {
-        officer(e, "/application/applicant", &a.applicant);
-        if let Some(by) = &a.authorised_by {
-            officer(e, "/application/authorised_by", by);
-        }
-        if let Some(at) = &a.authorised_at {
-            time(e, "/application/authorised_at", at);
-        }
+}
+
+/// The application for a warrant; returns when it was made, if that is a valid time.
+fn application(
+    e: &mut FieldErrors,
+    a: &Application,
+    latest: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    officer(e, "/application/applicant", &a.applicant);
+    if let Some(by) = &a.authorised_by {
+        officer(e, "/application/authorised_by", by);
+    }
+    if let Some(at) = &a.authorised_at {
+        time(e, latest, "/application/authorised_at", at);
+    }
+    text(
+        e,
+        "/application/grounds",
+        &a.grounds,
+        "the grounds",
+        MAX_TEXT,
+    );
+    for (i, article) in a.articles_sought.iter().enumerate() {
         text(
             e,
-            "/application/grounds",
-            &a.grounds,
-            "the grounds",
-            MAX_TEXT,
-        );
-        for (i, article) in a.articles_sought.iter().enumerate() {
-            text(
-                e,
-                &format!("/application/articles_sought/{i}"),
-                article,
-                "the article",
-                MAX_SHORT,
-            );
-        }
-        text(e, "/application/court", &a.court, "the court", MAX_SHORT);
-        if a.entries == Entries::Multiple && a.entries_sought.is_none_or(|n| n < 2) {
-            e.push((
-                "/application/entries_sought".into(),
-                "A multiple-entry application gives the number of entries sought (2 or more)."
-                    .into(),
-            ));
-        }
-        applied = time(e, "/application/applied_at", &a.applied_at);
-    }
-    if let Some(d) = &record.decision {
-        if let (Some(decided), Some(applied)) =
-            (time(e, "/decision/decided_at", &d.decided_at), applied)
-            && decided < applied
-        {
-            e.push((
-                "/decision/decided_at".into(),
-                "The decision cannot precede the application.".into(),
-            ));
-        }
-        if d.outcome == Outcome::Refused {
-            text(
-                e,
-                "/decision/reasons",
-                d.reasons.as_deref().unwrap_or(""),
-                "the court's reasons for refusing",
-                MAX_TEXT,
-            );
-        }
-    }
-    if let Some(w) = &record.warrant {
-        text(
-            e,
-            "/warrant/reference",
-            &w.reference,
-            "the warrant's reference",
+            &format!("/application/articles_sought/{i}"),
+            article,
+            "the article",
             MAX_SHORT,
         );
-        if parse_date(&w.issued_on).is_none() {
-            e.push((
-                "/warrant/issued_on".into(),
-                "Give the date of issue as YYYY-MM-DD.".into(),
-            ));
-        }
     }
-    if let Some(a) = &record.authority {
+    text(e, "/application/court", &a.court, "the court", MAX_SHORT);
+    if a.entries == Entries::Multiple && a.entries_sought.is_none_or(|n| n < 2) {
+        e.push((
+            "/application/entries_sought".into(),
+            "A multiple-entry application gives the number of entries sought (2 or more).".into(),
+        ));
+    }
+    time(e, latest, "/application/applied_at", &a.applied_at)
+}
+
+/// The court's decision, which cannot precede the application.
+fn decision(
+    e: &mut FieldErrors,
+    d: &CourtDecision,
+    applied: Option<OffsetDateTime>,
+    latest: OffsetDateTime,
+) {
+    if let (Some(decided), Some(applied)) = (
+        time(e, latest, "/decision/decided_at", &d.decided_at),
+        applied,
+    ) && decided < applied
+    {
+        e.push((
+            "/decision/decided_at".into(),
+            "The decision cannot precede the application.".into(),
+        ));
+    }
+    if d.outcome == Outcome::Refused {
         text(
             e,
-            "/authority/grounds",
-            &a.grounds,
-            "the grounds for using the power",
+            "/decision/reasons",
+            d.reasons.as_deref().unwrap_or(""),
+            "the court's reasons for refusing",
             MAX_TEXT,
         );
     }
-    if let Some(c) = &record.consent {
-        text(
-            e,
-            "/consent/given_by",
-            &c.given_by,
-            "who gave consent",
-            MAX_SHORT,
-        );
-        time(e, "/consent/given_at", &c.given_at);
+}
+
+fn warrant(e: &mut FieldErrors, w: &Warrant) {
+    text(
+        e,
+        "/warrant/reference",
+        &w.reference,
+        "the warrant's reference",
+        MAX_SHORT,
+    );
+    if parse_date(&w.issued_on).is_none() {
+        e.push((
+            "/warrant/issued_on".into(),
+            "Give the date of issue as YYYY-MM-DD.".into(),
+        ));
     }
-    if let Some(x) = &record.execution {
-        let started = time(e, "/execution/started_at", &x.started_at);
-        if let Some(ended) = &x.ended_at
-            && let (Some(ended), Some(started)) = (time(e, "/execution/ended_at", ended), started)
-            && ended < started
-        {
-            e.push((
-                "/execution/ended_at".into(),
-                "The search cannot end before it starts.".into(),
-            ));
-        }
-        officer(e, "/execution/officer_in_charge", &x.officer_in_charge);
-        for (i, o) in x.officers.iter().enumerate() {
-            officer(e, &format!("/execution/officers/{i}"), o);
-        }
-        for (list, name) in [
-            (&x.authorised_persons, "authorised_persons"),
-            (&x.people_on_premises, "people_on_premises"),
-        ] {
-            for (i, person) in list.iter().enumerate() {
-                text(
-                    e,
-                    &format!("/execution/{name}/{i}"),
-                    person,
-                    "the name",
-                    MAX_SHORT,
-                );
-            }
-        }
-        if let Some(why) = &x.occupier_request_refused {
+}
+
+/// The search itself: its times (after consent, if by consent), the officers and people present,
+/// what was seized and any damage.
+fn execution(
+    e: &mut FieldErrors,
+    x: &Execution,
+    consent: Option<&Consent>,
+    latest: OffsetDateTime,
+) {
+    let started = time(e, latest, "/execution/started_at", &x.started_at);
+    if let Some(ended) = &x.ended_at
+        && let (Some(ended), Some(started)) =
+            (time(e, latest, "/execution/ended_at", ended), started)
+        && ended < started
+    {
+        e.push((
+            "/execution/ended_at".into(),
+            "The search cannot end before it starts.".into(),
+        ));
+    }
+    officer(e, "/execution/officer_in_charge", &x.officer_in_charge);
+    for (i, o) in x.officers.iter().enumerate() {
+        officer(e, &format!("/execution/officers/{i}"), o);
+    }
+    for (list, name) in [
+        (&x.authorised_persons, "authorised_persons"),
+        (&x.people_on_premises, "people_on_premises"),
+    ] {
+        for (i, person) in list.iter().enumerate() {
             text(
                 e,
-                "/execution/occupier_request_refused",
-                why,
-                "why the occupier's request was refused",
-                MAX_TEXT,
-            );
-        }
-        for (i, s) in x.seized.iter().enumerate() {
-            text(
-                e,
-                &format!("/execution/seized/{i}/description"),
-                &s.description,
-                "what was seized",
+                &format!("/execution/{name}/{i}"),
+                person,
+                "the name",
                 MAX_SHORT,
             );
         }
-        if let Some(d) = &x.damage {
-            text(
-                e,
-                "/execution/damage/description",
-                &d.description,
-                "the damage",
-                MAX_TEXT,
-            );
-            text(
-                e,
-                "/execution/damage/circumstances",
-                &d.circumstances,
-                "how the damage happened",
-                MAX_TEXT,
-            );
-        }
-        if let (Some(started), Some(consent)) = (
-            started,
-            record
-                .consent
-                .as_ref()
-                .and_then(|c| parse_time(&c.given_at)),
-        ) && started < consent
-        {
-            e.push((
-                "/execution/started_at".into(),
-                "The search cannot start before consent was given.".into(),
-            ));
-        }
     }
+    if let Some(why) = &x.occupier_request_refused {
+        text(
+            e,
+            "/execution/occupier_request_refused",
+            why,
+            "why the occupier's request was refused",
+            MAX_TEXT,
+        );
+    }
+    for (i, s) in x.seized.iter().enumerate() {
+        text(
+            e,
+            &format!("/execution/seized/{i}/description"),
+            &s.description,
+            "what was seized",
+            MAX_SHORT,
+        );
+    }
+    if let Some(d) = &x.damage {
+        text(
+            e,
+            "/execution/damage/description",
+            &d.description,
+            "the damage",
+            MAX_TEXT,
+        );
+        text(
+            e,
+            "/execution/damage/circumstances",
+            &d.circumstances,
+            "how the damage happened",
+            MAX_TEXT,
+        );
+    }
+    if let (Some(started), Some(consent)) = (started, consent.and_then(|c| parse_time(&c.given_at)))
+        && started < consent
+    {
+        e.push((
+            "/execution/started_at".into(),
+            "The search cannot start before consent was given.".into(),
+        ));
+    }
+}
+
+/// After the search: the warrant endorsed and returned to court, and the search register.
+fn after_the_search(e: &mut FieldErrors, record: &SearchRecord, latest: OffsetDateTime) {
     if let Some(x) = &record.endorsement {
-        time(e, "/endorsement/endorsed_at", &x.endorsed_at);
+        time(e, latest, "/endorsement/endorsed_at", &x.endorsed_at);
         text(
             e,
             "/endorsement/by",
@@ -503,7 +553,7 @@ pub fn validate(record: &SearchRecord, now: OffsetDateTime) -> FieldErrors {
         );
     }
     if let Some(r) = &record.returned_to_court {
-        time(e, "/returned_to_court/returned_at", &r.returned_at);
+        time(e, latest, "/returned_to_court/returned_at", &r.returned_at);
         text(
             e,
             "/returned_to_court/by",
@@ -522,7 +572,6 @@ pub fn validate(record: &SearchRecord, now: OffsetDateTime) -> FieldErrors {
             MAX_SHORT,
         );
     }
-    errors
 }
 
 fn officer(errors: &mut FieldErrors, pointer: &str, officer: &Officer) {
@@ -658,7 +707,7 @@ pub fn compliance(
 /// [`compliance`], and the first day from which it may read differently as days pass (the record, the
 /// case facts and the return limit staying the same); `None` if it never will. Every comparison with
 /// today goes through `past`, which notes the day it would turn, so no rule can depend on the day
-/// without saying so: that is what lets the status be stored for lists (`search_records`).
+/// without saying so: that is what lets the status be stored for lists (`store`).
 pub fn compliance_until(
     record: &SearchRecord,
     facts: CaseFacts,

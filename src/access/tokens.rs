@@ -1,6 +1,6 @@
 //! Stored bearer tokens: issued and revoked by an admin, looked up by hash.
 
-use crate::auth::{Role, TokenRecord};
+use crate::access::auth::{Role, TokenRecord};
 use crate::sql::{Rows, Sql, SqlError};
 use serde::Deserialize;
 
@@ -59,7 +59,7 @@ pub fn find_by_hash(db: &impl Sql, hash: &str) -> Result<Option<TokenRecord>, Sq
         &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1"),
         &[hash.into()],
     )?;
-    Ok(records(&rows).into_iter().next())
+    Ok(records(&rows)?.into_iter().next())
 }
 
 pub fn find(db: &impl Sql, id: &str) -> Result<Option<TokenRecord>, SqlError> {
@@ -67,7 +67,7 @@ pub fn find(db: &impl Sql, id: &str) -> Result<Option<TokenRecord>, SqlError> {
         &format!("SELECT {COLUMNS} FROM api_tokens WHERE id = ?1"),
         &[id.into()],
     )?;
-    Ok(records(&rows).into_iter().next())
+    Ok(records(&rows)?.into_iter().next())
 }
 
 pub fn list(db: &impl Sql) -> Result<Vec<TokenRecord>, SqlError> {
@@ -75,7 +75,7 @@ pub fn list(db: &impl Sql) -> Result<Vec<TokenRecord>, SqlError> {
         &format!("SELECT {COLUMNS} FROM api_tokens ORDER BY created_at, id"),
         &[],
     )?;
-    Ok(records(&rows))
+    records(&rows)
 }
 
 /// Revokes a token; false if there is no such token or it was already revoked.
@@ -87,19 +87,21 @@ pub fn revoke(db: &impl Sql, id: &str, now: &str) -> Result<bool, SqlError> {
     Ok(!rows.rows.is_empty())
 }
 
-fn records(rows: &Rows) -> Vec<TokenRecord> {
-    rows.rows
-        .iter()
-        .filter_map(|r| {
-            Some(TokenRecord {
-                id: r[0].text()?,
-                subject: r[1].text()?,
-                role: Role::parse(&r[2].text()?)?,
-                force: r[3].text()?,
-                created_at: r[4].text()?,
-                expires_at: r[5].text()?,
-                revoked_at: r[6].text(),
-                created_by: r[7].text()?,
+fn records(rows: &Rows) -> Result<Vec<TokenRecord>, SqlError> {
+    rows.iter()
+        .map(|r| {
+            let role = r.text("role")?;
+            Ok(TokenRecord {
+                id: r.text("id")?,
+                subject: r.text("subject")?,
+                role: Role::parse(&role).ok_or_else(|| {
+                    SqlError(format!("column role: {role:?} is not a known value"))
+                })?,
+                force: r.text("force")?,
+                created_at: r.text("created_at")?,
+                expires_at: r.text("expires_at")?,
+                revoked_at: r.optional_text("revoked_at")?,
+                created_by: r.text("created_by")?,
             })
         })
         .collect()

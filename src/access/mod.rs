@@ -1,0 +1,8 @@
+//! Access and audit: who may do what (`auth`, pure), who is calling (`authentication`, over the
+//! SQL and key-value ports), stored bearer tokens (`tokens`), and the hash-chained access log
+//! (`audit`).
+
+pub mod audit;
+pub mod auth;
+pub mod authentication;
+pub mod tokens;

@@ -1,0 +1,8 @@
+//! Cases as courses of conduct: intake and its checks (`intake`), the stalking-first classification
+//! (`classification`), the crime decision and reference (`decision`) — pure rules — and their storage
+//! (`store`).
+
+pub mod classification;
+pub mod decision;
+pub mod intake;
+pub mod store;

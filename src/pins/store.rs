@@ -1,0 +1,132 @@
+//! PIN requests and decisions, stored: a request refused at once when the rules block it, else pending
+//! until a superintendent decides; and the register.
+
+use crate::cases::store::Case;
+use crate::pins::{Decision, Pin, PinDecision, PinRequest, PinStatus, refusal};
+use crate::sql::{Rows, Sql, SqlError, Value};
+
+/// Records a request: refused at once if the rules block it, else pending.
+pub fn record_request(
+    db: &impl Sql,
+    id: &str,
+    case: &Case,
+    request: &PinRequest,
+    by: &str,
+    now: &str,
+) -> Result<Pin, SqlError> {
+    let refused = refusal(case.stalking, case.course_of_conduct);
+    let pin = Pin {
+        id: id.into(),
+        case_id: case.id.clone(),
+        requested_at: now.into(),
+        requested_by: by.into(),
+        grounds: request.grounds.trim().into(),
+        recipient_account: request.recipient_account.trim().into(),
+        status: if refused.is_some() {
+            PinStatus::Refused
+        } else {
+            PinStatus::Pending
+        },
+        refusal_reason: refused.map(str::to_string),
+        decided_at: None,
+        decided_by: None,
+        rationale: None,
+    };
+    db.run(
+        "INSERT INTO pins (id, case_id, requested_at, requested_by, grounds, recipient_account, status, refusal_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        &[
+            pin.id.as_str().into(),
+            pin.case_id.as_str().into(),
+            now.into(),
+            by.into(),
+            pin.grounds.as_str().into(),
+            pin.recipient_account.as_str().into(),
+            pin.status.as_str().into(),
+            pin.refusal_reason.as_deref().map_or(Value::Null, Value::from),
+        ],
+    )?;
+    Ok(pin)
+}
+
+/// Records a superintendent's decision on a pending request. `Ok(None)` if it is not pending.
+pub fn decide(
+    db: &impl Sql,
+    id: &str,
+    decision: &PinDecision,
+    by: &str,
+    now: &str,
+) -> Result<Option<Pin>, SqlError> {
+    let status = match decision.decision {
+        Decision::Authorise => PinStatus::Authorised,
+        Decision::Decline => PinStatus::Declined,
+    };
+    let changed = db.query(
+        "UPDATE pins SET status = ?1, decided_at = ?2, decided_by = ?3, rationale = ?4
+         WHERE id = ?5 AND status = 'pending' RETURNING id",
+        &[
+            status.as_str().into(),
+            now.into(),
+            by.into(),
+            decision.rationale.trim().into(),
+            id.into(),
+        ],
+    )?;
+    if changed.rows.is_empty() {
+        return Ok(None);
+    }
+    get(db, id)
+}
+
+const COLUMNS: &str = "id, case_id, requested_at, requested_by, grounds, recipient_account, status, refusal_reason, decided_at, decided_by, rationale";
+
+pub fn get(db: &impl Sql, id: &str) -> Result<Option<Pin>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM pins WHERE id = ?1"),
+        &[id.into()],
+    )?;
+    Ok(pins(&rows)?.into_iter().next())
+}
+
+/// The register, oldest first, after a cursor (the last id's request time and id).
+pub fn register(
+    db: &impl Sql,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Pin>, SqlError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM pins
+             WHERE (?1 IS NULL OR status = ?1)
+               AND (?2 IS NULL OR (requested_at, id) > (SELECT requested_at, id FROM pins WHERE id = ?2))
+             ORDER BY requested_at, id LIMIT ?3"
+        ),
+        &[
+            status.map_or(Value::Null, Value::from),
+            after.map_or(Value::Null, Value::from),
+            limit.into(),
+        ],
+    )?;
+    pins(&rows)
+}
+
+fn pins(rows: &Rows) -> Result<Vec<Pin>, SqlError> {
+    rows.iter()
+        .map(|r| {
+            Ok(Pin {
+                id: r.text("id")?,
+                case_id: r.text("case_id")?,
+                requested_at: r.text("requested_at")?,
+                requested_by: r.text("requested_by")?,
+                grounds: r.text("grounds")?,
+                recipient_account: r.text("recipient_account")?,
+                status: r.parse("status")?,
+                refusal_reason: r.optional_text("refusal_reason")?,
+                decided_at: r.optional_text("decided_at")?,
+                decided_by: r.optional_text("decided_by")?,
+                rationale: r.optional_text("rationale")?,
+            })
+        })
+        .collect()
+}

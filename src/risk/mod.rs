@@ -1,0 +1,7 @@
+//! Risk: instruments as data (`instruments`), explained scoring (`scoring`) and referral rules
+//! (`referrals`) — pure — and the storage of assessments, reviews and referrals (`store`).
+
+pub mod instruments;
+pub mod referrals;
+pub mod scoring;
+pub mod store;
