@@ -266,8 +266,13 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
         },
     };
     if route.method == Method::Get && route.reason == Reason::NotPersonal {
-        // Nothing personal shown, nothing written: no transaction to queue behind.
-        return (route.handler)(&ctx, &mut call);
+        // Nothing personal shown, nothing written: no transaction to queue behind. Should such a
+        // handler still report an access, it is logged all the same, never dropped.
+        let response = (route.handler)(&ctx, &mut call)?;
+        if !call.journal.entries.is_empty() {
+            ctx.transaction(|| ctx.log_all(&call.journal.entries))?;
+        }
+        return Ok(response);
     }
     ctx.transaction(|| {
         let response = (route.handler)(&ctx, &mut call)?;
