@@ -1,5 +1,6 @@
 use super::*;
 use time::macros::datetime;
+use time::{Date, OffsetDateTime};
 
 const NOW: OffsetDateTime = datetime!(2026-11-29 12:00 UTC);
 const STALKING: CaseFacts = CaseFacts {
