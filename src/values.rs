@@ -138,6 +138,11 @@ impl serde::Serialize for Timestamp {
     }
 }
 
+/// A record's version as an ETag (`"v3"`): what `If-Match` must send back.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

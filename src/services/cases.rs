@@ -26,7 +26,7 @@ pub fn refused(refusal: UpdateRefused) -> Problem {
                 .with_detail(format!(
                     "The case is now at version {current}: read it again, then retry your change."
                 ))
-                .with_header("etag", format!("\"v{current}\""))
+                .with_header("etag", crate::values::etag(current))
         }
         UpdateRefused::AlreadyDecided => Problem::new(
             409,

@@ -160,7 +160,7 @@ pub fn amend(
                     .with_detail(format!(
                         "The record is now at version {current}: read it again, then amend it."
                     ))
-                    .with_header("etag", format!("\"v{current}\"")),
+                    .with_header("etag", crate::values::etag(current)),
             );
         }
         Err(_) => return Err(no_search()),

@@ -14,6 +14,7 @@ use stalking_response::risk::referrals::Sharing;
 use stalking_response::risk::scoring::{NewAssessment, NewReview};
 use stalking_response::risk::store::assessments;
 use stalking_response::risk::store::referrals as referral_store;
+use stalking_response::services::cases as service_cases;
 use stalking_response::services::risk as service;
 
 spin_adapter::routes! {
@@ -57,10 +58,6 @@ fn read_instrument(_: &Ctx, call: &mut Call) -> Outcome {
     }
 }
 
-fn no_case() -> Problem {
-    Problem::not_found().with_detail("There is no case with this id.")
-}
-
 fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewAssessment = call.body()?;
     let officer = call.who.clone();
@@ -94,7 +91,7 @@ fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
         invalid_query("`case_id` is required: the case whose assessments to list.")
     })?;
     if cases::get(&ctx.db, &case_id)?.is_none() {
-        return Err(no_case());
+        return Err(service_cases::no_case());
     }
     let list = assessments::for_case(&ctx.db, &case_id, &now())?;
     call.consulted(
@@ -115,7 +112,7 @@ fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn case_risk(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(no_case)?;
+    let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(service_cases::no_case)?;
     let summary = assessments::case_risk(&ctx.db, &case, &now())?;
     call.consulted([RecordRef::case(&case.id)]);
     Ok(json(200, &summary))

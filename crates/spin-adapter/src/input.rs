@@ -72,10 +72,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
 
 pub use stalking_response::decode::{check, decode};
 
-/// A record's version as an ETag.
-pub fn etag(version: i64) -> String {
-    format!("\"v{version}\"")
-}
+pub use stalking_response::values::etag;
 
 /// The version an update is made against: `If-Match` is required, so no change is lost silently.
 pub fn if_match(req: &Request) -> Result<i64, Problem> {
