@@ -182,6 +182,11 @@ fn serve(manifest: &Path, state: &Path) -> Running {
     config
         .variables
         .insert("bootstrap_admin_token".into(), ADMIN.into());
+    // Production, as deployed: the access log is keyed (a MAC on every entry).
+    config.variables.insert(
+        "audit_checkpoint_key".into(),
+        "benchmark-access-log-key-0123456789".into(),
+    );
     Running::start(config).expect("the host starts")
 }
 

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_access_log_cases",
         sql: include_str!("../migrations/0007_access_log_cases.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_trust",
+        sql: include_str!("../migrations/0008_trust.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

@@ -9,6 +9,7 @@ use crate::risk::scoring::{POLICY_VARIABLES, Policy};
 /// Every variable the app reads, with the default it has when the deployment does not set it (the same
 /// defaults as `spin.toml`'s `[variables]`, which a test keeps in step).
 pub const VARIABLES: &[(&str, &str)] = &[
+    ("environment", "production"),
     ("force_code", "DEV"),
     ("bootstrap_admin_token", ""),
     ("audit_checkpoint_key", ""),
@@ -16,6 +17,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("auth_max_failures", "10"),
     ("auth_failure_window_seconds", "300"),
     ("session_hours", "8"),
+    ("session_idle_minutes", "30"),
+    ("trusted_proxy_header", ""),
+    ("idempotency_retention_hours", "24"),
     ("crime_reference_format", "{force}/{year}/{seq:6}"),
     ("incident_reference_format", "{force}/INC/{year}/{seq:6}"),
     ("search_return_days", "7"),
@@ -24,14 +28,32 @@ pub const VARIABLES: &[(&str, &str)] = &[
 /// A bootstrap admin token shorter than a generated token's 256 bits (43 characters) is weak.
 const MIN_BOOTSTRAP_TOKEN: usize = 32;
 
+/// Where the app runs. Production (the default) insists on what a police system must have: a key for
+/// the access log, `Secure` `__Host-` cookies. Development relaxes both, for `scripts/serve` on
+/// plain-http loopback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Production,
+    Development,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
+    pub environment: Environment,
     /// The force this deployment serves; tokens for another force are refused.
     pub force: String,
     pub bootstrap_admin_token: Option<String>,
     pub checkpoints: Checkpoints,
     pub throttle: Throttle,
+    /// A web-form session ends this long after sign-in, however active (at most 12 hours)…
     pub session_hours: i64,
+    /// …or after this long without a request.
+    pub session_idle_minutes: i64,
+    /// The header a trusted reverse proxy puts the client's address in (its last value is the one the
+    /// proxy added); `None`: Spin's own `spin-client-addr`. Never a header the client controls alone.
+    pub trusted_proxy_header: Option<String>,
+    /// How long a stored idempotent response (it holds the record it created) is kept for retries.
+    pub idempotency_retention_hours: i64,
     pub crime_reference_format: String,
     pub incident_reference_format: String,
     /// Days after a warrant's execution (or expiry) by which it must be endorsed and returned.
@@ -102,6 +124,28 @@ impl Settings {
             }
         };
 
+        let environment = match text("environment").trim() {
+            "production" => Environment::Production,
+            "development" => Environment::Development,
+            _ => return Err(invalid("environment", "give `production` or `development`")),
+        };
+        let trusted_proxy_header = match text("trusted_proxy_header").trim().to_ascii_lowercase() {
+            header if header.is_empty() => None,
+            header
+                if header
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !header.starts_with("spin-") =>
+            {
+                Some(header)
+            }
+            _ => {
+                return Err(invalid(
+                    "trusted_proxy_header",
+                    "give a header name such as `x-forwarded-for`, or nothing",
+                ));
+            }
+        };
         let force = text("force_code").trim().to_string();
         if force.is_empty() || force.len() > 16 || !force.chars().all(|c| c.is_ascii_alphanumeric())
         {
@@ -131,6 +175,7 @@ impl Settings {
             invalid(name, problem)
         })?;
         Ok(Settings {
+            environment,
             force,
             bootstrap_admin_token,
             checkpoints: Checkpoints {
@@ -141,12 +186,29 @@ impl Settings {
                 max_failures: number("auth_max_failures", 1..=1_000_000)?,
                 window_seconds: number("auth_failure_window_seconds", 1..=86_400)?,
             },
-            session_hours: number("session_hours", 1..=24)?,
+            session_hours: number("session_hours", 1..=12)?,
+            session_idle_minutes: number("session_idle_minutes", 1..=720)?,
+            trusted_proxy_header,
+            idempotency_retention_hours: number("idempotency_retention_hours", 1..=8_760)?,
             crime_reference_format: reference_format("crime_reference_format")?,
             incident_reference_format: reference_format("incident_reference_format")?,
             search_return_days: number("search_return_days", 1..=365)?,
             risk,
         })
+    }
+}
+
+impl Settings {
+    /// Whether personal data may be served: in production only with a key for the access log, since
+    /// without one the log could be forged and truncated unnoticed.
+    pub fn check_personal_data_allowed(&self) -> Result<(), SettingError> {
+        if self.environment == Environment::Production && self.checkpoints.key.is_none() {
+            return Err(SettingError {
+                variable: "audit_checkpoint_key".into(),
+                problem: "it must be set in production: without it the access log cannot be protected, so no personal data is served".into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -168,6 +230,10 @@ mod tests {
         let settings = with(&[]).unwrap();
         assert_eq!(settings.force, "DEV");
         assert_eq!(settings.session_hours, 8);
+        assert_eq!(settings.session_idle_minutes, 30);
+        assert_eq!(settings.environment, Environment::Production);
+        assert_eq!(settings.trusted_proxy_header, None);
+        assert_eq!(settings.idempotency_retention_hours, 24);
         assert_eq!(settings.checkpoints.every, 100);
         assert!(settings.checkpoints.key.is_none() && settings.bootstrap_admin_token.is_none());
         assert_eq!(settings.search_return_days, 7);
@@ -177,6 +243,12 @@ mod tests {
     fn an_invalid_value_is_named_never_replaced_by_a_default() {
         for (name, value) in [
             ("session_hours", "48"),
+            ("session_hours", "13"),
+            ("session_idle_minutes", "0"),
+            ("environment", "staging"),
+            ("trusted_proxy_header", "x forwarded"),
+            ("trusted_proxy_header", "spin-client-addr"),
+            ("idempotency_retention_hours", "0"),
             ("session_hours", "eight"),
             ("auth_max_failures", "0"),
             ("audit_checkpoint_every", "-1"),

@@ -4,8 +4,9 @@
 //! so every rule here is tested natively.
 
 use crate::access::auth::{self, Principal, Role};
+use crate::access::throttle;
 use crate::access::tokens;
-use crate::problem::{Problem, capitalise};
+use crate::problem::Problem;
 use crate::settings::Settings;
 use crate::sql::Sql;
 use serde::{Deserialize, Serialize};
@@ -66,7 +67,7 @@ pub enum Credentials<'a> {
     None,
 }
 
-/// A new web-form session: the cookie's value, its CSRF token, and when it ends.
+/// A new web-form session: the cookie's value, its CSRF token, and when it ends at the latest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub id: String,
@@ -75,14 +76,23 @@ pub struct NewSession {
 }
 
 /// The token id a session started with the bootstrap admin token records.
-const BOOTSTRAP: &str = "bootstrap";
+pub const BOOTSTRAP: &str = "bootstrap";
 
 #[derive(Serialize, Deserialize)]
 struct StoredSession {
     token_id: String,
     subject: String,
     csrf: String,
+    /// The absolute end: sign-in plus `session_hours`.
     expires_at: String,
+    /// The idle end: the last request plus `session_idle_minutes` (a session stored before idle
+    /// timeouts existed has none, and has ended).
+    #[serde(default)]
+    idle_until: String,
+    /// What the session's credential was bound to when it started: for the bootstrap admin, a hash of
+    /// the bootstrap token and the force, so changing or removing the variable ends its sessions.
+    #[serde(default)]
+    binding: String,
 }
 
 /// Sessions are keyed by a hash of their id, so the store never holds a usable cookie.
@@ -93,6 +103,33 @@ fn session_key(id: &str) -> String {
 fn storage(e: impl std::fmt::Display) -> Problem {
     eprintln!("storage error: {e}");
     Problem::internal()
+}
+
+/// Every refused token gets the same answer: which check failed (unknown, revoked, expired, another
+/// force) is not told to whoever holds it.
+fn token_refused() -> Problem {
+    Problem::unauthorized("The token is not valid.")
+}
+
+fn session_ended() -> Problem {
+    Problem::unauthorized("The session has ended: sign in again.")
+}
+
+/// The part of a token that names it without revealing it (its prefix and first 8 random characters,
+/// 48 bits): failures are counted against it, so guessing at one token locks only that token.
+fn token_prefix(token: &str) -> &str {
+    token.get(..auth::TOKEN_PREFIX.len() + 8).unwrap_or(token)
+}
+
+/// The throttle's counter keys, hashed: the store never holds an address or a token prefix.
+fn counter(kind: &str, value: &str) -> String {
+    auth::token_hash(&format!("{kind}\0{value}"))
+}
+
+fn too_many(retry_after: i64, detail: &str) -> Problem {
+    Problem::new(429, "too-many-failures", "Too many failed sign-ins")
+        .with_detail(detail)
+        .with_header("retry-after", retry_after.max(1).to_string())
 }
 
 /// Authentication for one request.
@@ -110,38 +147,47 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         crate::values::timestamp(self.now)
     }
 
-    /// The caller; repeated failures from one address are throttled (429 with `Retry-After`).
+    /// The caller. Failed bearer tokens are counted per address and per token prefix, atomically, in
+    /// windows that expire: once an address is over the limit its failures are answered 429, and once
+    /// a token's prefix is, that token too is refused until the window ends. Valid credentials are
+    /// never refused because of the address they come from (a proxy, NAT or ingress shares one among
+    /// everybody behind it). Sessions are not counted: their 256-bit ids cannot be guessed, and an
+    /// ended session is not an attack.
     pub fn authenticate(&self, credentials: Credentials) -> Result<Principal, Problem> {
         let throttle = self.settings.throttle;
         let now = self.now.unix_timestamp();
-        let counter = format!(
-            "auth-failures:{}:{}",
-            self.client,
-            now / throttle.window_seconds
-        );
-        let failures = self
-            .kv
-            .get(&counter)
-            .ok()
-            .flatten()
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0);
-        if failures >= throttle.max_failures {
-            let retry = throttle.window_seconds - now % throttle.window_seconds;
-            return Err(
-                Problem::new(429, "too-many-failures", "Too many failed sign-ins")
-                    .with_detail(
-                        "Too many failed attempts from this address. Wait, then try again.",
-                    )
-                    .with_header("retry-after", retry.to_string()),
-            );
-        }
         let result = self.identify(credentials);
-        if let Err(problem) = &result
-            && problem.status == 401
-        {
-            let _ = self.kv.set(&counter, (failures + 1).to_string().as_bytes());
+        match (&result, credentials) {
+            (Ok(_), Credentials::Bearer(token)) => {
+                let key = counter("token", token_prefix(token));
+                if let Some(ends) =
+                    throttle::locked(self.db, &key, throttle.max_failures, now).map_err(storage)?
+                {
+                    return Err(too_many(
+                        ends - now,
+                        "Too many failed attempts with this token. Wait, then try again.",
+                    ));
+                }
+            }
+            (Err(problem), Credentials::Bearer(_) | Credentials::MalformedAuthorization)
+                if problem.status == 401 =>
+            {
+                let mut keys = vec![counter("address", self.client)];
+                if let Credentials::Bearer(token) = credentials {
+                    keys.push(counter("token", token_prefix(token)));
+                }
+                let worst = throttle::record_failure(self.db, &keys, now, throttle.window_seconds)
+                    .map_err(storage)?;
+                if let Some((failures, ends)) = worst
+                    && failures > throttle.max_failures
+                {
+                    return Err(too_many(
+                        ends - now,
+                        "Too many failed attempts. Wait, then try again.",
+                    ));
+                }
+            }
+            _ => {}
         }
         result
     }
@@ -188,10 +234,10 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         }
         let record = tokens::find_by_hash(self.db, &auth::token_hash(token)).map_err(storage)?;
         let Some(record) = record else {
-            return Err(Problem::unauthorized("The token is not valid."));
+            return Err(token_refused());
         };
-        if let Some(why) = auth::token_refusal(&record, &self.settings.force, &self.now_text()) {
-            return Err(Problem::unauthorized(&format!("{}.", capitalise(why))));
+        if auth::token_refusal(&record, &self.settings.force, &self.now_text()).is_some() {
+            return Err(token_refused());
         }
         Ok(Principal {
             subject: record.subject,
@@ -201,46 +247,72 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         })
     }
 
-    /// The session's principal and CSRF token. A session lives only as long as its token: revoking
-    /// the token ends it.
+    /// What a session's credential is bound to: for the bootstrap admin, the current bootstrap token
+    /// and force (changing either ends its sessions); a stored token is checked afresh on every use.
+    fn binding(&self, token_id: &str) -> String {
+        match (&self.settings.bootstrap_admin_token, token_id) {
+            (Some(bootstrap), BOOTSTRAP) => {
+                auth::token_hash(&format!("{bootstrap}\0{}", self.settings.force))
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn idle_until(&self) -> String {
+        crate::values::timestamp(
+            self.now + time::Duration::minutes(self.settings.session_idle_minutes),
+        )
+    }
+
+    /// The session's principal and CSRF token. A session ends at its absolute end, after
+    /// `session_idle_minutes` without a request, when its token is revoked or expires, and (for the
+    /// bootstrap admin) when the bootstrap variable or the force changes.
     fn session(&self, id: &str) -> Result<(Principal, String), Problem> {
         let key = session_key(id);
         let stored = self.kv.get(&key).map_err(storage)?;
-        let Some(stored) = stored.and_then(|v| serde_json::from_slice::<StoredSession>(&v).ok())
+        let Some(mut stored) =
+            stored.and_then(|v| serde_json::from_slice::<StoredSession>(&v).ok())
         else {
-            return Err(Problem::unauthorized(
-                "The session has ended: sign in again.",
-            ));
+            return Err(session_ended());
         };
-        if stored.expires_at <= self.now_text() {
+        let now = self.now_text();
+        let bootstrap_changed = stored.token_id == BOOTSTRAP
+            && (self.settings.bootstrap_admin_token.is_none()
+                || !auth::secrets_equal(&stored.binding, &self.binding(BOOTSTRAP)));
+        if stored.expires_at <= now || stored.idle_until <= now || bootstrap_changed {
             let _ = self.kv.delete(&key);
-            return Err(Problem::unauthorized(
-                "The session has expired: sign in again.",
-            ));
+            return Err(session_ended());
         }
-        if stored.token_id == BOOTSTRAP {
-            return Ok((self.bootstrap_admin(stored.subject), stored.csrf));
-        }
-        match tokens::find(self.db, &stored.token_id).map_err(storage)? {
-            Some(record)
-                if auth::token_refusal(&record, &self.settings.force, &self.now_text())
-                    .is_none() =>
-            {
-                let principal = Principal {
-                    subject: record.subject,
-                    role: record.role,
-                    force: record.force,
-                    token_id: record.id,
-                };
-                Ok((principal, stored.csrf))
+        let principal = if stored.token_id == BOOTSTRAP {
+            self.bootstrap_admin(stored.subject.clone())
+        } else {
+            match tokens::find(self.db, &stored.token_id).map_err(storage)? {
+                Some(record)
+                    if auth::token_refusal(&record, &self.settings.force, &now).is_none() =>
+                {
+                    Principal {
+                        subject: record.subject,
+                        role: record.role,
+                        force: record.force,
+                        token_id: record.id,
+                    }
+                }
+                _ => {
+                    let _ = self.kv.delete(&key);
+                    return Err(session_ended());
+                }
             }
-            _ => {
-                let _ = self.kv.delete(&key);
-                Err(Problem::unauthorized(
-                    "The sign-in behind this session is no longer valid.",
-                ))
-            }
+        };
+        // Extend the idle end, writing at most once a minute rather than on every request.
+        let idle = time::Duration::minutes(self.settings.session_idle_minutes);
+        let idle_end = crate::values::parse_time(&stored.idle_until).unwrap_or(self.now);
+        if self.now + idle - idle_end >= time::Duration::seconds(60) {
+            stored.idle_until = self.idle_until();
+            self.kv
+                .set(&key, &serde_json::to_vec(&stored).expect("serialises"))
+                .map_err(storage)?;
         }
+        Ok((principal, stored.csrf))
     }
 
     /// Starts a session for `principal`, with fresh random ids.
@@ -261,6 +333,8 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             subject: principal.subject.clone(),
             csrf: session.csrf.clone(),
             expires_at: session.expires_at.clone(),
+            idle_until: self.idle_until(),
+            binding: self.binding(&principal.token_id),
         };
         self.kv
             .set(

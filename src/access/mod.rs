@@ -5,4 +5,5 @@
 pub mod audit;
 pub mod auth;
 pub mod authentication;
+pub mod throttle;
 pub mod tokens;

@@ -289,13 +289,18 @@ fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token() {
     let signed_in = app.call("POST", "/api/v1/session", &token, None);
     assert_eq!(signed_in.status, 201, "{}", signed_in.body);
     let cookie_header = signed_in.header("set-cookie").to_string();
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+    // Production (the default): `Secure` and `__Host-` even over plain http, because TLS ends at
+    // the ingress and the app cannot tell.
+    for attribute in [
+        "__Host-sr_session=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Secure",
+    ] {
         assert!(cookie_header.contains(attribute), "{cookie_header}");
     }
-    assert!(
-        !cookie_header.contains("Secure"),
-        "plain http on loopback: no Secure flag"
-    );
+    assert!(!cookie_header.contains("Domain"), "{cookie_header}");
     let cookie = cookie_header.split(';').next().unwrap().to_string();
     let csrf = signed_in.json()["csrf_token"].as_str().unwrap().to_string();
 
@@ -374,22 +379,88 @@ fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token() {
 }
 
 #[test]
-fn repeated_failures_from_one_address_are_throttled() {
+fn garbage_tokens_from_one_address_never_lock_out_the_force() {
     let app = TestApp::start_with(&[("auth_max_failures", "3")]);
     let token = app.token("officer", "1234");
-    for _ in 0..3 {
-        assert_eq!(
-            app.call("GET", "/api/v1/cases", "srt_wrong", None).status,
-            401
-        );
-    }
-    let throttled = app.call_with("GET", "/api/v1/cases", &token, None, &[REASON]);
-    assert_eq!(
-        throttled.status, 429,
-        "even a good token waits: {}",
-        throttled.body
-    );
+    let answers: Vec<u16> = (0..11)
+        .map(|_| app.call("GET", "/api/v1/cases", "srt_wrong", None).status)
+        .collect();
+    assert_eq!(answers[..3], [401, 401, 401]);
+    assert!(answers[3..].iter().all(|s| *s == 429), "{answers:?}");
+    let throttled = app.call("GET", "/api/v1/cases", "srt_wrong", None);
     assert!(throttled.header("retry-after").parse::<u64>().unwrap() > 0);
+    let good = app.call_with("GET", "/api/v1/cases", &token, None, &[REASON]);
+    assert_eq!(
+        good.status, 200,
+        "a valid token is never refused for its address"
+    );
+    let admin = app.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None);
+    assert_eq!(admin.status, 200, "nor the admin's");
+}
+
+#[test]
+fn concurrent_failures_are_counted_atomically() {
+    let app = TestApp::start_with(&[("auth_max_failures", "10")]);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..20)
+                        .map(|_| app.call("GET", "/api/v1/cases", "srt_wrong", None).status)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let unauthorised = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        (unauthorised, throttled),
+        (10, 150),
+        "exactly the limit answered 401"
+    );
+}
+
+#[test]
+fn the_client_address_comes_from_the_trusted_proxy_header_only_when_configured() {
+    // A different wrong token each time, so only the address is counted.
+    let guesses = std::sync::atomic::AtomicUsize::new(0);
+    let wrong = |app: &TestApp, forwarded: &str| {
+        let n = guesses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        app.call_with(
+            "GET",
+            "/api/v1/cases",
+            &format!("srt_{n:04}guess"),
+            None,
+            &[("x-forwarded-for", forwarded)],
+        )
+        .status
+    };
+    // Not configured: a client's own X-Forwarded-For changes nothing (it could otherwise dodge the
+    // limit by inventing addresses).
+    let direct = TestApp::start_with(&[("auth_max_failures", "2")]);
+    let answers: Vec<u16> = (0..3)
+        .map(|i| wrong(&direct, &format!("203.0.113.{i}")))
+        .collect();
+    assert_eq!(answers, [401, 401, 429]);
+    // Behind an ingress that appends the client's address: the last value is the client.
+    let proxied = TestApp::start_with(&[
+        ("auth_max_failures", "2"),
+        ("trusted_proxy_header", "X-Forwarded-For"),
+    ]);
+    let answers: Vec<u16> = (0..3)
+        .map(|_| wrong(&proxied, "198.51.100.7, 203.0.113.1"))
+        .collect();
+    assert_eq!(answers, [401, 401, 429]);
+    assert_eq!(
+        wrong(&proxied, "203.0.113.1, 203.0.113.2"),
+        401,
+        "another client behind the same ingress is not throttled"
+    );
 }
 
 #[test]

@@ -174,30 +174,182 @@ fn cookie<'a>(id: &'a str, csrf_sent: &'a str, is_change: bool) -> Credentials<'
 }
 
 #[test]
-fn repeated_failures_from_one_address_are_throttled_until_the_window_ends() {
+fn failures_from_an_address_never_lock_out_valid_credentials_from_it() {
+    // The attack: garbage tokens from one address (everybody behind one ingress) to lock out the force.
     let world = World::with_max_failures("3");
     let officer = world.token("a", Role::Officer, "CB");
     let auth = world.at(NOW);
-    for _ in 0..3 {
-        assert_eq!(
-            status(auth.authenticate(Credentials::Bearer("srt_bad"))),
-            401
-        );
-    }
+    let answers: Vec<u16> = (0..6)
+        .map(|i| status(auth.authenticate(Credentials::Bearer(&format!("srt_garbage{i}")))))
+        .collect();
+    assert_eq!(answers, [401, 401, 401, 429, 429, 429]);
     let refused = auth
+        .authenticate(Credentials::Bearer("srt_more-garbage"))
+        .unwrap_err();
+    let retry: i64 = refused
+        .headers
+        .iter()
+        .find(|(name, _)| *name == "retry-after")
+        .map(|(_, v)| v.parse().unwrap())
+        .unwrap();
+    assert!((1..=300).contains(&retry), "{retry}");
+    assert!(auth.authenticate(Credentials::Bearer(&officer)).is_ok());
+    assert!(auth.authenticate(Credentials::Bearer(BOOTSTRAP)).is_ok());
+}
+
+#[test]
+fn guessing_at_one_token_locks_that_token_only_until_the_window_ends() {
+    let world = World::with_max_failures("3");
+    let officer = world.token("a", Role::Officer, "CB");
+    let colleague = world.token("b", Role::Officer, "CB");
+    let auth = world.at(NOW);
+    // The same prefix as the officer's token, wrong secret: someone guessing at that token.
+    for i in 0..3 {
+        let guess = format!("{}guess{i}", &officer[..12]);
+        assert_eq!(status(auth.authenticate(Credentials::Bearer(&guess))), 401);
+    }
+    let locked = auth
         .authenticate(Credentials::Bearer(&officer))
         .unwrap_err();
-    assert_eq!(refused.status, 429);
-    assert!(
-        refused
-            .headers
-            .iter()
-            .any(|(name, _)| *name == "retry-after")
-    );
+    assert_eq!(locked.status, 429);
+    assert!(auth.authenticate(Credentials::Bearer(&colleague)).is_ok());
     let next_window = world.at(NOW + time::Duration::seconds(300));
     assert!(
         next_window
             .authenticate(Credentials::Bearer(&officer))
             .is_ok()
     );
+    // Counts expire and are purged: the table holds only the latest window's.
+    assert_eq!(
+        status(next_window.authenticate(Credentials::Bearer("srt_x"))),
+        401
+    );
+    let rows: i64 = world
+        .db
+        .query_row("SELECT COUNT(*) FROM auth_failures", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 2, "one address and one prefix from the new window");
+}
+
+#[test]
+fn ended_sessions_and_missing_credentials_are_not_counted_as_attacks() {
+    let world = World::with_max_failures("2");
+    let officer = world.token("a", Role::Officer, "CB");
+    let auth = world.at(NOW);
+    for _ in 0..5 {
+        assert_eq!(
+            status(auth.authenticate(cookie("srt_ended", "", false))),
+            401
+        );
+        assert_eq!(status(auth.authenticate(Credentials::None)), 401);
+    }
+    assert_eq!(
+        status(auth.authenticate(Credentials::Bearer("srt_bad"))),
+        401,
+        "the first real failure is still the first"
+    );
+    assert!(auth.authenticate(Credentials::Bearer(&officer)).is_ok());
+}
+
+#[test]
+fn every_refused_token_gets_the_same_answer() {
+    let world = World::new();
+    let revoked = world.token("a", Role::Officer, "CB");
+    let elsewhere = world.token("b", Role::Officer, "XX");
+    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    let expired = world.token("c", Role::Officer, "CB");
+    let now = world.at(NOW);
+    let later = world.at(datetime!(2027-01-01 00:00 UTC));
+    let answers: Vec<String> = [
+        now.authenticate(Credentials::Bearer(&revoked)),
+        now.authenticate(Credentials::Bearer(&elsewhere)),
+        later.authenticate(Credentials::Bearer(&expired)),
+        now.authenticate(Credentials::Bearer("srt_unknown")),
+    ]
+    .into_iter()
+    .map(|r| {
+        let p = r.unwrap_err();
+        format!("{} {:?}", p.status, p.detail)
+    })
+    .collect();
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+}
+
+#[test]
+fn sessions_end_after_thirty_idle_minutes_and_at_their_absolute_end() {
+    let world = World::new();
+    let officer = world.token("a", Role::Officer, "CB");
+    let principal = world
+        .at(NOW)
+        .authenticate(Credentials::Bearer(&officer))
+        .unwrap();
+    let session = world.at(NOW).start_session(&principal, || [3; 32]).unwrap();
+    let use_at = |minutes: i64| {
+        status(
+            world
+                .at(NOW + time::Duration::minutes(minutes))
+                .authenticate(cookie(&session.id, "", false)),
+        )
+    };
+    // Active every 20 minutes: alive until the absolute end (8 hours).
+    for minutes in (20..480).step_by(20) {
+        assert_eq!(use_at(minutes), 200, "at {minutes} minutes");
+    }
+    assert_eq!(use_at(480), 401, "the absolute end");
+
+    let idle = world.at(NOW).start_session(&principal, || [4; 32]).unwrap();
+    let use_idle = |minutes: i64| {
+        status(
+            world
+                .at(NOW + time::Duration::minutes(minutes))
+                .authenticate(cookie(&idle.id, "", false)),
+        )
+    };
+    assert_eq!(use_idle(29), 200);
+    assert_eq!(use_idle(58), 200, "each request extends the idle end");
+    assert_eq!(use_idle(89), 401, "31 minutes without a request");
+}
+
+#[test]
+fn a_bootstrap_session_dies_when_the_bootstrap_variable_or_the_force_changes() {
+    let world = World::new();
+    let admin = world
+        .at(NOW)
+        .authenticate(Credentials::Bearer(BOOTSTRAP))
+        .unwrap();
+    let session = world.at(NOW).start_session(&admin, || [5; 32]).unwrap();
+    assert!(
+        world
+            .at(NOW)
+            .authenticate(cookie(&session.id, "", false))
+            .is_ok()
+    );
+    for changed in [
+        vec![(
+            "bootstrap_admin_token",
+            "another-bootstrap-token-0123456789abcdef",
+        )],
+        vec![],
+        vec![("bootstrap_admin_token", BOOTSTRAP), ("force_code", "XX")],
+    ] {
+        let settings = Settings::from_variables(|name| {
+            changed
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+                .or_else(|| (name == "force_code").then(|| "CB".into()))
+        })
+        .unwrap();
+        let auth = Authenticator {
+            settings: &settings,
+            ..world.at(NOW)
+        };
+        assert_eq!(
+            status(auth.authenticate(cookie(&session.id, "", false))),
+            401,
+            "{changed:?}"
+        );
+        // Ended for good: recreate it for the next change.
+        let _ = world.at(NOW).start_session(&admin, || [5; 32]).unwrap();
+    }
 }

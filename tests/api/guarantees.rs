@@ -216,6 +216,31 @@ fn an_invalid_variable_fails_closed_and_names_itself() {
 }
 
 #[test]
+fn production_serves_no_personal_data_without_the_access_log_key() {
+    let app = TestApp::start_with(&[("audit_checkpoint_key", "")]);
+    let reply = app.call("GET", "/api/v1/cases", ADMIN_TOKEN, None);
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`audit_checkpoint_key`"),
+        "{}",
+        reply.body
+    );
+    let health = support::read(support::agent().get(app.url("/api/v1/health")).call());
+    assert_eq!(health.status, 200, "the health check still answers");
+    let development =
+        TestApp::start_with(&[("audit_checkpoint_key", ""), ("environment", "development")]);
+    let reply = development.call("GET", "/api/v1/tokens", ADMIN_TOKEN, None);
+    assert_eq!(
+        reply.status, 200,
+        "development runs without a key: {}",
+        reply.body
+    );
+}
+
+#[test]
 fn the_manifest_repeats_the_settings_defaults() {
     let manifest: toml::Table = std::fs::read_to_string(support::repo().join("spin.toml"))
         .unwrap()

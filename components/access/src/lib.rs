@@ -53,12 +53,12 @@ fn sign_in(ctx: &Ctx, call: &mut Call) -> Outcome {
     }
     let principal = &call.who;
     let session = ctx.start_session(principal)?;
-    let secure = call
-        .req
-        .header("spin-full-url")
-        .and_then(|v| v.as_str())
-        .is_some_and(|url| url.starts_with("https://"));
-    let cookie = context::session_cookie(&session.id, ctx.settings.session_hours * 3600, secure);
+    let cookie = context::session_cookie(
+        call.req,
+        &ctx.settings,
+        &session.id,
+        ctx.settings.session_hours * 3600,
+    );
     let body = serde_json::json!({
         "subject": principal.subject,
         "role": principal.role,
@@ -77,7 +77,10 @@ fn who_am_i(_: &Ctx, call: &mut Call) -> Outcome {
 fn sign_out(ctx: &Ctx, call: &mut Call) -> Outcome {
     ctx.end_session(call.req);
     let mut response = Response::new(204, ());
-    response.set_header("set-cookie", context::session_cookie("", 0, false));
+    response.set_header(
+        "set-cookie",
+        context::session_cookie(call.req, &ctx.settings, "", 0),
+    );
     response.set_header("clear-site-data", "\"cache\", \"storage\"");
     Ok(response)
 }

@@ -13,21 +13,22 @@ use stalking_response::idempotency::{self, Replay};
 use stalking_response::migrations;
 use stalking_response::problem::Problem;
 use stalking_response::services::Env;
-use stalking_response::settings::Settings;
+use stalking_response::settings::{Environment, Settings};
 use stalking_response::sql;
 
 /// The force's settings from its Spin variables. A variable that does not parse stops the request
 /// with a 503 naming it: nothing runs on a guessed default.
 fn settings() -> Result<Settings, Problem> {
-    Settings::from_variables(|name| variables::get(name).ok()).map_err(|e| {
-        eprintln!("misconfigured: {e}");
-        Problem::new(503, "misconfigured", "The app is not configured correctly").with_detail(
-            format!(
-                "The deployment's variable `{}` is not valid. Tell the system administrator; nothing was recorded.",
-                e.variable
-            ),
-        )
-    })
+    Settings::from_variables(|name| variables::get(name).ok()).map_err(|e| misconfigured(&e))
+}
+
+/// A 503 naming the variable; the reason goes to the component's log.
+pub fn misconfigured(e: &stalking_response::settings::SettingError) -> Problem {
+    eprintln!("misconfigured: {e}");
+    Problem::new(503, "misconfigured", "The app is not configured correctly").with_detail(format!(
+        "The deployment's variable `{}` is not valid. Tell the system administrator; nothing was recorded.",
+        e.variable
+    ))
 }
 
 /// Now, as the fixed-width RFC 3339 UTC text the records use (so text order is time order).
@@ -79,11 +80,7 @@ impl Ctx {
         let kv = key_value::Store::open_default()
             .map(SpinKeyValue)
             .map_err(|e| internal(format!("{e:?}")))?;
-        let client = req
-            .header("spin-client-addr")
-            .and_then(|v| v.as_str())
-            .map(|addr| addr.rsplit_once(':').map_or(addr, |(ip, _)| ip).to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let client = client_address(req, &settings);
         Ok(Ctx {
             db,
             kv,
@@ -179,7 +176,7 @@ impl Ctx {
     /// The caller, from a bearer token or the session cookie (see `authentication`).
     pub fn authenticate(&self, req: &Request) -> Result<Principal, Problem> {
         let header = |name: &str| req.header(name).map(|v| v.as_str().unwrap_or(""));
-        let session = cookie(req, SESSION_COOKIE);
+        let session = cookie(req, session_cookie_name(&self.settings));
         let credentials = match (header("authorization"), &session) {
             (Some(value), _) => match value.strip_prefix("Bearer ") {
                 Some(token) => Credentials::Bearer(token.trim()),
@@ -201,13 +198,42 @@ impl Ctx {
     }
 
     pub fn end_session(&self, req: &Request) {
-        if let Some(id) = cookie(req, SESSION_COOKIE) {
+        if let Some(id) = cookie(req, session_cookie_name(&self.settings)) {
             self.authenticator().end_session(&id);
         }
     }
 }
 
-pub const SESSION_COOKIE: &str = "sr_session";
+/// The client's address, for throttling: the last value of the trusted proxy's header when one is
+/// configured (the value that proxy added; earlier ones came from the client), else Spin's own
+/// `spin-client-addr` (which Spin sets, overwriting any the client sent). Never a header the client
+/// alone controls.
+fn client_address(req: &Request, settings: &Settings) -> String {
+    let header = settings
+        .trusted_proxy_header
+        .as_deref()
+        .unwrap_or("spin-client-addr");
+    let value = req.header(header).and_then(|v| v.as_str()).unwrap_or("");
+    let last = value.rsplit(',').next().unwrap_or("").trim();
+    let address = match last.parse::<std::net::SocketAddr>() {
+        Ok(socket) => socket.ip().to_string(),
+        Err(_) => last.to_string(),
+    };
+    if address.is_empty() {
+        "unknown".into()
+    } else {
+        address
+    }
+}
+
+/// The session cookie's name: in production `__Host-`, which browsers accept only with `Secure`,
+/// `Path=/` and no `Domain`, so no other site or subdomain can set or overwrite it.
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    match settings.environment {
+        Environment::Production => "__Host-sr_session",
+        Environment::Development => "sr_session",
+    }
+}
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The key-value port over Spin's store.
@@ -229,10 +255,23 @@ impl KeyValue for SpinKeyValue {
     }
 }
 
-/// The session cookie: `HttpOnly`, `SameSite=Strict`, for the whole app, `Secure` over https. An empty
-/// value with no lifetime clears it.
-pub fn session_cookie(value: &str, max_age_seconds: i64, secure: bool) -> String {
-    cookie::Cookie::build((SESSION_COOKIE, value))
+/// The session cookie: `HttpOnly`, `SameSite=Strict`, for the whole app; `Secure` always in
+/// production (TLS usually ends at an ingress, so the app cannot tell from the URL), and in
+/// development over https only. An empty value with no lifetime clears it.
+pub fn session_cookie(
+    req: &Request,
+    settings: &Settings,
+    value: &str,
+    max_age_seconds: i64,
+) -> String {
+    let secure = match settings.environment {
+        Environment::Production => true,
+        Environment::Development => req
+            .header("spin-full-url")
+            .and_then(|v| v.as_str())
+            .is_some_and(|url| url.starts_with("https://")),
+    };
+    cookie::Cookie::build((session_cookie_name(settings), value))
         .path("/")
         .http_only(true)
         .same_site(cookie::SameSite::Strict)

@@ -215,6 +215,11 @@ fn method_name(method: &Method) -> String {
 fn run(routes: &[Route], req: &Request) -> Outcome {
     let (route, params) = find(routes, req)?;
     let ctx = Ctx::open(req)?;
+    if route.reason != Reason::NotPersonal {
+        ctx.settings
+            .check_personal_data_allowed()
+            .map_err(|e| crate::context::misconfigured(&e))?;
+    }
     let record = refusal_record(route, &params);
     let refuse = |actor: &Actor, why: &str, problem: Problem| -> Problem {
         let detail = format!("{:?} ({})", route.action, problem.status);

@@ -1,0 +1,21 @@
+-- Trust (issue #12): failed sign-ins counted atomically with an expiry, and an access log whose every
+-- entry names the credential used and carries a MAC under the force's key.
+
+-- Failed authentications per address and per token prefix (both stored only as SHA-256 hashes). One
+-- upsert counts a failure atomically; a count lives one window (`expires_at`, Unix seconds) and expired
+-- rows are purged as new failures arrive.
+CREATE TABLE IF NOT EXISTS auth_failures (
+    key         TEXT    PRIMARY KEY,
+    failures    INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS auth_failures_by_expiry ON auth_failures (expires_at);
+
+-- The credential (token id, `bootstrap`, or none for an anonymous refusal) behind each entry, so the log
+-- tells an officer from someone holding another token in their name; and the entry's HMAC under
+-- `audit_checkpoint_key`, so no entry can be forged or altered without the key (src/access/audit.rs).
+ALTER TABLE access_log ADD COLUMN credential TEXT;
+ALTER TABLE access_log ADD COLUMN mac TEXT;
+
+-- Stored idempotent responses hold the records they created: purged after a retention period.
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
