@@ -16,6 +16,10 @@ CREATE INDEX IF NOT EXISTS auth_failures_by_expiry ON auth_failures (expires_at)
 -- `audit_checkpoint_key`, so no entry can be forged or altered without the key (src/access/audit.rs).
 ALTER TABLE access_log ADD COLUMN credential TEXT;
 ALTER TABLE access_log ADD COLUMN mac TEXT;
+-- Entries written before this migration have no MAC; checkpoints cover them. The boundary is copied
+-- into the signed high-water mark when that is first written, so it cannot be moved afterwards.
+CREATE TABLE IF NOT EXISTS access_log_legacy (until INTEGER NOT NULL);
+INSERT INTO access_log_legacy (until) SELECT COALESCE(MAX(seq), 0) FROM access_log;
 
 -- Stored idempotent responses hold the records they created: purged after a retention period.
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);

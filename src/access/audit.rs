@@ -1,9 +1,13 @@
 //! The access log (DPA 2018 s.62): every collection, alteration, consultation, disclosure, combination
-//! and erasure of a personal record, with who, when, what and why. Append-only and hash-chained: each
-//! entry's hash commits to the previous entry's hash and to the entry's canonical encoding, and every
-//! `checkpoint_every` entries an HMAC under a secret key seals the chain so far. Someone who can write to
-//! the database can neither alter, remove nor reorder entries, nor rewrite the whole chain, unnoticed.
+//! and erasure of a personal record, with who (and with which credential), when, what and why.
+//! Append-only and hash-chained: each entry's hash commits to the previous entry's hash and to the
+//! entry's canonical encoding, and each entry carries an HMAC of its hash under the force's secret key,
+//! so no entry can be forged, altered, removed or reordered without the key. Every `checkpoint_every`
+//! entries a checkpoint seals the chain so far, after checking the stretch since the previous one; and
+//! a signed high-water mark (the last entry's number and hash), kept in the key-value store, out of
+//! reach of whoever can write the database, shows entries cut from the end.
 
+use crate::access::authentication::KeyValue;
 use crate::sql::{Rows, Sql, SqlError, Value};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -14,6 +18,9 @@ use std::collections::BTreeMap;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const ENTRY_DOMAIN: &[u8] = b"stalking-response/access-log/v1\n";
 const CHECKPOINT_DOMAIN: &[u8] = b"stalking-response/access-log-checkpoint/v1\n";
+const ENTRY_MAC_DOMAIN: &[u8] = b"stalking-response/access-log-entry/v1\n";
+const HIGH_WATER_DOMAIN: &[u8] = b"stalking-response/access-log-high-water/v1\n";
+const EXPORT_DOMAIN: &[u8] = b"stalking-response/access-log-export/v1\n";
 
 /// The kinds of processing s.62 names, plus refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -127,6 +134,10 @@ pub struct Access {
     /// The case the record belongs to, when it is not the case itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case_id: Option<String>,
+    /// The credential used (a token's id, or `bootstrap`); none for an attempt without valid
+    /// credentials. Two entries with one subject but different credentials are two holders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 /// Who made an access, for the log: a signed-in caller, or `anonymous` for a refused attempt without
@@ -135,6 +146,7 @@ pub struct Access {
 pub struct Actor {
     pub subject: String,
     pub role: String,
+    pub credential: Option<String>,
 }
 
 impl Actor {
@@ -142,6 +154,16 @@ impl Actor {
         Actor {
             subject: "anonymous".into(),
             role: "none".into(),
+            credential: None,
+        }
+    }
+
+    /// A signed-in caller, with the credential they used.
+    pub fn of(principal: &crate::access::auth::Principal) -> Actor {
+        Actor {
+            subject: principal.subject.clone(),
+            role: principal.role.as_str().into(),
+            credential: Some(principal.token_id.clone()),
         }
     }
 }
@@ -168,6 +190,7 @@ impl Access {
             outcome: "allowed".into(),
             digest: None,
             case_id: record.case_id.clone(),
+            credential: actor.credential.clone(),
         }
     }
 
@@ -193,6 +216,7 @@ impl Access {
             outcome: "denied".into(),
             digest: None,
             case_id: record.case_id.clone(),
+            credential: actor.credential.clone(),
         }
     }
 }
@@ -205,12 +229,17 @@ pub struct Entry {
     pub access: Access,
     pub prev_hash: String,
     pub hash: String,
+    /// HMAC-SHA256 of the entry's number and hash under the key (none for entries written before
+    /// entries were MACed, which checkpoints cover instead, or without a key in development).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// Netstring-style canonical encoding: every field length-prefixed, in a fixed order, so no two
 /// different entries encode the same. The digest and the case id, added later, are encoded only when
-/// present, so entries written before them keep their hashes: the digest (or, when there is a case id
-/// but no digest, the absent marker) is the twelfth field, and the case id the thirteenth.
+/// present, so entries written before them keep their hashes: the digest (or, when a later field is
+/// present, the absent marker) is the twelfth field, the case id (likewise) the thirteenth, and the
+/// credential the fourteenth.
 fn canonical(seq: i64, a: &Access) -> Vec<u8> {
     let fields: [&str; 11] = [
         &seq.to_string(),
@@ -234,12 +263,18 @@ fn canonical(seq: i64, a: &Access) -> Vec<u8> {
     let mut extension = |field: &str| {
         out.extend_from_slice(format!("{}:{field},", field.len()).as_bytes());
     };
-    match (&a.digest, &a.case_id) {
-        (None, None) => {}
-        (Some(digest), None) => extension(digest),
-        (digest, Some(case_id)) => {
-            extension(digest.as_deref().unwrap_or("\u{0}"));
+    let absent = "\u{0}";
+    match (&a.digest, &a.case_id, &a.credential) {
+        (None, None, None) => {}
+        (Some(digest), None, None) => extension(digest),
+        (digest, Some(case_id), None) => {
+            extension(digest.as_deref().unwrap_or(absent));
             extension(case_id);
+        }
+        (digest, case_id, Some(credential)) => {
+            extension(digest.as_deref().unwrap_or(absent));
+            extension(case_id.as_deref().unwrap_or(absent));
+            extension(credential);
         }
     }
     out
@@ -253,11 +288,25 @@ pub fn entry_hash(prev_hash: &str, seq: i64, access: &Access) -> String {
     hex::encode(hasher.finalize())
 }
 
-pub fn checkpoint_mac(key: &[u8], seq: i64, hash: &str) -> String {
+fn hmac_hex(key: &[u8], domain: &[u8], message: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(CHECKPOINT_DOMAIN);
-    mac.update(format!("{seq}:{hash}").as_bytes());
+    mac.update(domain);
+    mac.update(message.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn checkpoint_mac(key: &[u8], seq: i64, hash: &str) -> String {
+    hmac_hex(key, CHECKPOINT_DOMAIN, &format!("{seq}:{hash}"))
+}
+
+/// An entry's MAC: whoever lacks the key cannot make an entry that verifies.
+pub fn entry_mac(key: &[u8], seq: i64, hash: &str) -> String {
+    hmac_hex(key, ENTRY_MAC_DOMAIN, &format!("{seq}:{hash}"))
+}
+
+/// Constant-time comparison of a stored MAC with the one expected.
+fn mac_matches(stored: &str, expected: &str) -> bool {
+    crate::access::auth::secrets_equal(stored, expected)
 }
 
 /// How checkpoints are made: a secret key (none configured: no checkpoints, and verify says so) and
@@ -268,9 +317,10 @@ pub struct Checkpoints {
     pub every: i64,
 }
 
-/// Appends entries, in order, in three statements at most however many there are (the entries, their
-/// cases, any checkpoints). Call it inside the transaction that does the work it records (so both
-/// happen or neither does); the transaction's write lock keeps concurrent appends in one chain.
+/// Appends entries, in order, each MACed under the key, in a constant number of statements however
+/// many there are (the last entry, the entries, their cases, and at a checkpoint the stretch it seals
+/// and the checkpoint). Call it inside the transaction that does the work it records (so both happen
+/// or neither does); the transaction's write lock keeps concurrent appends in one chain.
 pub fn append_all(
     db: &impl Sql,
     accesses: &[Access],
@@ -295,11 +345,12 @@ pub fn append_all(
             seq,
             access: access.clone(),
             prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+            mac: checkpoints.key.as_deref().map(|k| entry_mac(k, seq, &hash)),
             hash,
         });
     }
 
-    const PER_ENTRY: usize = 14;
+    const PER_ENTRY: usize = 16;
     let mut params = Vec::with_capacity(entries.len() * PER_ENTRY);
     for e in &entries {
         let a = &e.access;
@@ -318,12 +369,14 @@ pub fn append_all(
             e.prev_hash.as_str().into(),
             e.hash.as_str().into(),
             optional(&a.digest),
+            optional(&a.credential),
+            optional(&e.mac),
         ]);
     }
     db.run(
         &format!(
             "INSERT INTO access_log (seq, at, subject, role, operation, record_type, record_id, reason_code,
-                 reason_text, recipient, outcome, prev_hash, hash, digest) VALUES {}",
+                 reason_text, recipient, outcome, prev_hash, hash, digest, credential, mac) VALUES {}",
             placeholders(entries.len(), PER_ENTRY)
         ),
         &params,
@@ -346,30 +399,112 @@ pub fn append_all(
 
     if let Some(key) = &checkpoints.key
         && checkpoints.every > 0
+        && let Some(sealing) = entries.iter().rfind(|e| e.seq % checkpoints.every == 0)
     {
-        let sealed: Vec<Value> = entries
-            .iter()
-            .filter(|e| e.seq % checkpoints.every == 0)
-            .flat_map(|e| {
-                [
-                    e.seq.into(),
-                    e.hash.as_str().into(),
-                    checkpoint_mac(key, e.seq, &e.hash).into(),
-                    e.access.at.as_str().into(),
-                ]
-            })
-            .collect();
-        if !sealed.is_empty() {
-            db.run(
-                &format!(
-                    "INSERT INTO access_log_checkpoints (seq, hash, mac, at) VALUES {}",
-                    placeholders(sealed.len() / 4, 4)
-                ),
-                &sealed,
-            )?;
-        }
+        seal(db, key, sealing)?;
     }
     Ok(entries)
+}
+
+/// Seals the chain up to `entry` with a checkpoint, but only once the stretch since the previous
+/// checkpoint checks out (each entry follows the one before and carries a valid MAC): a checkpoint
+/// must never vouch for entries slipped in without the key. When the stretch does not check out, no
+/// checkpoint is made and the alarm goes to the log (without personal data); verify reports where.
+fn seal(db: &impl Sql, key: &[u8], entry: &Entry) -> Result<(), SqlError> {
+    let previous = db.query(
+        "SELECT seq, hash FROM access_log_checkpoints WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
+        &[entry.seq.into()],
+    )?;
+    let (from, anchor) = match previous.first_row() {
+        Some(row) => (row.integer("seq")? + 1, row.text("hash")?),
+        None => (1, GENESIS.to_string()),
+    };
+    let legacy_until = legacy_until(db)?;
+    let stretch = db.query(
+        &format!("SELECT {COLUMNS} FROM {FROM} WHERE l.seq BETWEEN ?1 AND ?2 ORDER BY l.seq"),
+        &[from.into(), entry.seq.into()],
+    )?;
+    let mut expected = Link {
+        seq: from,
+        hash: anchor,
+    };
+    for stored in entries(&stretch)? {
+        if let Err(reason) = expected.follow(&stored, Some(key), legacy_until) {
+            eprintln!(
+                "access log: checkpoint {} not made: entry {}: {reason}",
+                entry.seq, stored.seq
+            );
+            return Ok(());
+        }
+    }
+    if expected.seq != entry.seq + 1 {
+        eprintln!(
+            "access log: checkpoint {} not made: entries are missing",
+            entry.seq
+        );
+        return Ok(());
+    }
+    db.run(
+        "INSERT INTO access_log_checkpoints (seq, hash, mac, at) VALUES (?1, ?2, ?3, ?4)",
+        &[
+            entry.seq.into(),
+            entry.hash.as_str().into(),
+            checkpoint_mac(key, entry.seq, &entry.hash).into(),
+            entry.access.at.as_str().into(),
+        ],
+    )
+}
+
+/// The last entry written before entries carried MACs (recorded when the log was upgraded; 0 for a
+/// log that has always had them). Those entries are covered by checkpoints instead.
+fn legacy_until(db: &impl Sql) -> Result<i64, SqlError> {
+    Ok(db
+        .query("SELECT until FROM access_log_legacy", &[])?
+        .first_integer("until")
+        .unwrap_or(0))
+}
+
+/// Where a walk along the chain has reached: the next entry expected, and the hash it must follow.
+struct Link {
+    seq: i64,
+    hash: String,
+}
+
+impl Link {
+    /// Checks that `entry` is the next one, follows the chain, matches its hash, and (with a key)
+    /// carries a valid MAC — required after `legacy_until`. Moves on to it.
+    fn follow(
+        &mut self,
+        entry: &Entry,
+        key: Option<&[u8]>,
+        legacy_until: i64,
+    ) -> Result<(), String> {
+        if entry.seq != self.seq {
+            return Err(format!(
+                "entry {} is missing (the next one is {})",
+                self.seq, entry.seq
+            ));
+        }
+        if entry.prev_hash != self.hash {
+            return Err(
+                "it does not follow the entry before it (removed, reordered or altered)".into(),
+            );
+        }
+        if entry_hash(&self.hash, entry.seq, &entry.access) != entry.hash {
+            return Err("its content does not match its hash (altered)".into());
+        }
+        if let Some(key) = key {
+            match &entry.mac {
+                Some(mac) if mac_matches(mac, &entry_mac(key, entry.seq, &entry.hash)) => {}
+                Some(_) => return Err("its MAC does not verify (forged or altered)".into()),
+                None if entry.seq <= legacy_until => {}
+                None => return Err("it has no MAC (written without the key: forged)".into()),
+            }
+        }
+        self.seq += 1;
+        self.hash = entry.hash.clone();
+        Ok(())
+    }
 }
 
 /// Appends one entry (see [`append_all`]).
@@ -397,6 +532,75 @@ fn optional(text: &Option<String>) -> Value {
     text.as_deref().map_or(Value::Null, Value::from)
 }
 
+/// The log's signed high-water mark: its last entry when last written, kept in the key-value store
+/// (out of reach of whoever can write the database), so entries cut from the end are noticed. It is
+/// raised after each commit that appends entries; concurrent requests may leave it a few entries
+/// behind, never ahead. It also carries `legacy_until` (see [`Link::follow`]), signed, so that
+/// nobody can move the boundary of the entries allowed to lack a MAC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct HighWater {
+    pub seq: i64,
+    pub hash: String,
+    pub legacy_until: i64,
+    pub mac: String,
+}
+
+/// The key-value key of the high-water mark.
+pub const HIGH_WATER_KEY: &str = "access-log:high-water";
+
+impl HighWater {
+    fn signed(key: &[u8], seq: i64, hash: &str, legacy_until: i64) -> HighWater {
+        HighWater {
+            seq,
+            hash: hash.into(),
+            legacy_until,
+            mac: hmac_hex(
+                key,
+                HIGH_WATER_DOMAIN,
+                &format!("{seq}:{hash}:{legacy_until}"),
+            ),
+        }
+    }
+
+    fn is_valid(&self, key: &[u8]) -> bool {
+        let expected = HighWater::signed(key, self.seq, &self.hash, self.legacy_until);
+        mac_matches(&self.mac, &expected.mac)
+    }
+
+    /// The mark as stored; `Err` when the stored value is not a mark at all.
+    pub fn read(kv: &dyn KeyValue) -> Result<Option<HighWater>, String> {
+        match kv.get(HIGH_WATER_KEY).map_err(|e| e.0)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| "the high-water mark is not readable".into()),
+        }
+    }
+
+    /// Raises the mark to the entry (`seq`, `hash`) just committed, unless it is already there or
+    /// beyond. A mark that does not verify is left as it is, as evidence.
+    pub fn raise(
+        db: &impl Sql,
+        kv: &dyn KeyValue,
+        key: &[u8],
+        seq: i64,
+        hash: &str,
+    ) -> Result<(), String> {
+        let current = HighWater::read(kv)?;
+        let legacy_until = match &current {
+            Some(mark) if !mark.is_valid(key) || mark.seq >= seq => return Ok(()),
+            Some(mark) => mark.legacy_until,
+            None => legacy_until(db).map_err(|e| e.0)?,
+        };
+        let mark = HighWater::signed(key, seq, hash, legacy_until);
+        kv.set(
+            HIGH_WATER_KEY,
+            &serde_json::to_vec(&mark).expect("serialises"),
+        )
+        .map_err(|e| e.0)
+    }
+}
+
 /// What verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
@@ -405,6 +609,8 @@ pub struct Verification {
     pub checkpoints: i64,
     pub checkpoint_key_configured: bool,
     pub last_hash: String,
+    /// The signed high-water mark's entry number, when there is one.
+    pub high_water_mark: Option<i64>,
     /// The first entry that does not verify, and why.
     pub first_broken: Option<Broken>,
 }
@@ -417,86 +623,115 @@ pub struct Broken {
 
 const PAGE: i64 = 1000;
 
-/// Recomputes the whole chain from the first entry, and checks every checkpoint.
-pub fn verify(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Verification, SqlError> {
+/// Recomputes the whole chain from the first entry, checks every entry's MAC, every checkpoint, and
+/// that the log reaches its signed high-water mark.
+pub fn verify(
+    db: &impl Sql,
+    kv: &dyn KeyValue,
+    checkpoints: &Checkpoints,
+) -> Result<Verification, SqlError> {
+    let key = checkpoints.key.as_deref();
     let sealed = load_checkpoints(db)?;
-    let mut expected_seq = 1;
-    let mut running = GENESIS.to_string();
     let mut broken: Option<Broken> = None;
+    let mut fail = |seq: i64, reason: String| {
+        if broken.is_none() {
+            broken = Some(Broken { seq, reason });
+        }
+    };
+
+    // The high-water mark: signed, and (below) reached by the chain.
+    let mark = match (key, HighWater::read(kv)) {
+        (_, Err(reason)) => {
+            fail(0, reason);
+            None
+        }
+        (Some(key), Ok(Some(mark))) if !mark.is_valid(key) => {
+            fail(
+                mark.seq,
+                "the high-water mark's signature does not verify (forged)".into(),
+            );
+            None
+        }
+        (_, Ok(mark)) => mark,
+    };
+    let legacy_until = mark.as_ref().map_or(0, |m| m.legacy_until);
+
+    let mut link = Link {
+        seq: 1,
+        hash: GENESIS.to_string(),
+    };
     let mut chain_at: BTreeMap<i64, String> = BTreeMap::new();
     'pages: loop {
         let page = db.query(
             &format!("SELECT {COLUMNS} FROM {FROM} WHERE l.seq >= ?1 ORDER BY l.seq LIMIT {PAGE}"),
-            &[expected_seq.into()],
+            &[link.seq.into()],
         )?;
         if page.rows.is_empty() {
             break;
         }
         for entry in entries(&page)? {
-            let fail = |reason: String| Broken {
-                seq: entry.seq,
-                reason,
-            };
-            if entry.seq != expected_seq {
-                broken = Some(Broken {
-                    seq: expected_seq,
-                    reason: format!(
-                        "entry {expected_seq} is missing (the next one is {})",
-                        entry.seq
-                    ),
-                });
-            } else if entry.prev_hash != running {
-                broken = Some(fail(
-                    "it does not follow the entry before it (removed, reordered or altered)".into(),
-                ));
-            } else if entry_hash(&running, entry.seq, &entry.access) != entry.hash {
-                broken = Some(fail("its content does not match its hash (altered)".into()));
-            }
-            if broken.is_some() {
+            let at = link.seq;
+            if let Err(reason) = link.follow(&entry, key, legacy_until) {
+                fail(at, reason);
                 break 'pages;
             }
-            running = entry.hash.clone();
-            if sealed.contains_key(&entry.seq) {
+            if sealed.contains_key(&entry.seq) || mark.as_ref().is_some_and(|m| m.seq == entry.seq)
+            {
                 chain_at.insert(entry.seq, entry.hash.clone());
             }
-            expected_seq += 1;
         }
     }
-    let entries_ok = expected_seq - 1;
+    let entries_ok = link.seq - 1;
 
-    // Checkpoints: each must carry a valid MAC and seal the chain as recomputed; none may be missing.
-    if broken.is_none()
-        && let Some(key) = &checkpoints.key
-    {
+    if let Some(key) = key {
+        // Checkpoints: each must carry a valid MAC and seal the chain as recomputed; none missing.
         for (seq, (hash, mac)) in &sealed {
-            let reason = if checkpoint_mac(key, *seq, hash) != *mac {
-                Some("its checkpoint's seal does not verify (forged or altered)".to_string())
+            if !mac_matches(mac, &checkpoint_mac(key, *seq, hash)) {
+                fail(
+                    *seq,
+                    "its checkpoint's seal does not verify (forged or altered)".into(),
+                );
             } else if *seq > entries_ok {
-                Some(format!(
-                    "the log ends at entry {entries_ok}, but a checkpoint seals entry {seq} (entries removed from the end)"
-                ))
+                fail(
+                    *seq,
+                    format!(
+                        "the log ends at entry {entries_ok}, but a checkpoint seals entry {seq} (entries removed from the end)"
+                    ),
+                );
             } else if chain_at.get(seq) != Some(hash) {
-                Some("the chain was rewritten: it no longer matches its checkpoint".to_string())
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                broken = Some(Broken { seq: *seq, reason });
-                break;
+                fail(
+                    *seq,
+                    "the chain was rewritten: it no longer matches its checkpoint".into(),
+                );
             }
         }
-        if broken.is_none() && checkpoints.every > 0 {
+        if checkpoints.every > 0 {
             let mut seq = checkpoints.every;
             while seq <= entries_ok {
                 if !sealed.contains_key(&seq) {
-                    broken = Some(Broken {
-                        seq,
-                        reason: "its checkpoint is missing (removed)".into(),
-                    });
+                    fail(seq, "its checkpoint is missing (removed, or never made because the entries before it did not verify)".into());
                     break;
                 }
                 seq += checkpoints.every;
             }
+        }
+        match &mark {
+            Some(mark) if mark.seq > entries_ok => fail(
+                entries_ok + 1,
+                format!(
+                    "the log ends at entry {entries_ok}, but its high-water mark is entry {} (entries removed from the end)",
+                    mark.seq
+                ),
+            ),
+            Some(mark) if chain_at.get(&mark.seq) != Some(&mark.hash) => fail(
+                mark.seq,
+                "the chain no longer matches its high-water mark (rewritten)".into(),
+            ),
+            None if entries_ok > 0 => fail(
+                entries_ok,
+                "the high-water mark is missing from the key-value store: entries cut from the end could not be noticed".into(),
+            ),
+            _ => {}
         }
     }
 
@@ -504,8 +739,9 @@ pub fn verify(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Verification, 
         valid: broken.is_none(),
         entries: entries_ok,
         checkpoints: sealed.len() as i64,
-        checkpoint_key_configured: checkpoints.key.is_some(),
-        last_hash: running,
+        checkpoint_key_configured: key.is_some(),
+        last_hash: link.hash,
+        high_water_mark: mark.map(|m| m.seq),
         first_broken: broken,
     })
 }
@@ -520,7 +756,7 @@ fn load_checkpoints(db: &impl Sql) -> Result<BTreeMap<i64, (String, String)>, Sq
         .collect()
 }
 
-const COLUMNS: &str = "l.seq AS seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest, c.case_id AS case_id";
+const COLUMNS: &str = "l.seq AS seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest, c.case_id AS case_id, credential, mac";
 const FROM: &str = "access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq";
 
 /// Entries as stored. A value of the wrong type is an error; an unknown operation word is read as
@@ -550,9 +786,11 @@ fn entries(rows: &Rows) -> Result<Vec<Entry>, SqlError> {
                     outcome: r.text("outcome")?,
                     digest: r.optional_text("digest")?,
                     case_id: r.optional_text("case_id")?,
+                    credential: r.optional_text("credential")?,
                 },
                 prev_hash: r.text("prev_hash")?,
                 hash: r.text("hash")?,
+                mac: r.optional_text("mac")?,
             })
         })
         .collect()
@@ -569,6 +807,36 @@ pub struct Export {
     pub anchor_hash: String,
     pub entries: Vec<Entry>,
     pub checkpoints: Vec<SealedCheckpoint>,
+    /// The app's signature over what it exported, so an export cut short or extended is noticed.
+    pub seal: Option<ExportSeal>,
+    /// The log's high-water mark when exported.
+    pub high_water_mark: Option<HighWater>,
+}
+
+/// What an export holds: its period, its first and last entries, and the hash of the last (a MAC
+/// under the key over all of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportSeal {
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub last_hash: String,
+    pub mac: String,
+}
+
+/// The MAC over an export's extent.
+pub fn export_mac(
+    key: &[u8],
+    from: &str,
+    to: &str,
+    first: i64,
+    last: i64,
+    last_hash: &str,
+) -> String {
+    hmac_hex(
+        key,
+        EXPORT_DOMAIN,
+        &format!("{from}:{to}:{first}:{last}:{last_hash}"),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -584,7 +852,13 @@ pub const MAX_EXPORT: i64 = 100_000;
 /// The entries written from the start of `from` to the end of `to` (dates, `YYYY-MM-DD`): every entry
 /// between the first and the last in the period, so the stretch has no gaps. `None` if more than
 /// [`MAX_EXPORT`].
-pub fn export(db: &impl Sql, from: &str, to: &str) -> Result<Option<Export>, SqlError> {
+pub fn export(
+    db: &impl Sql,
+    kv: &dyn KeyValue,
+    checkpoints: &Checkpoints,
+    from: &str,
+    to: &str,
+) -> Result<Option<Export>, SqlError> {
     let bounds = db.query(
         "SELECT MIN(seq) AS first, MAX(seq) AS last FROM access_log WHERE at >= ?1 AND at < ?2 || 'T24'",
         &[from.into(), to.into()],
@@ -601,20 +875,33 @@ pub fn export(db: &impl Sql, from: &str, to: &str) -> Result<Option<Export>, Sql
         &[first.into(), last.into()],
     )?;
     let entries = entries(&rows)?;
-    let checkpoints = load_checkpoints(db)?
+    let sealed = load_checkpoints(db)?
         .into_iter()
         .filter(|(seq, _)| (first..=last).contains(seq))
         .map(|(seq, (hash, mac))| SealedCheckpoint { seq, hash, mac })
         .collect();
+    let anchor_hash = entries
+        .first()
+        .map_or_else(|| GENESIS.to_string(), |e| e.prev_hash.clone());
+    let last_hash = entries
+        .last()
+        .map_or_else(|| anchor_hash.clone(), |e| e.hash.clone());
+    let seal = checkpoints.key.as_deref().map(|key| ExportSeal {
+        first_seq: first,
+        last_seq: last,
+        mac: export_mac(key, from, to, first, last, &last_hash),
+        last_hash,
+    });
     Ok(Some(Export {
-        format: "stalking-response/access-log/v1",
+        format: "stalking-response/access-log/v2",
         from: from.into(),
         to: to.into(),
-        anchor_hash: entries
-            .first()
-            .map_or_else(|| GENESIS.to_string(), |e| e.prev_hash.clone()),
+        anchor_hash,
         entries,
-        checkpoints,
+        checkpoints: sealed,
+        seal,
+        // An unreadable mark is exported as none; verify reports it.
+        high_water_mark: HighWater::read(kv).ok().flatten(),
     }))
 }
 
@@ -687,6 +974,7 @@ mod tests {
             outcome: "allowed".into(),
             digest: None,
             case_id: None,
+            credential: None,
         }
     }
 
@@ -734,6 +1022,25 @@ mod tests {
         ];
         let distinct: std::collections::HashSet<_> = hashes.iter().collect();
         assert_eq!(distinct.len(), 4, "digest and case id are never confused");
+        let credentials = [
+            Access {
+                credential: Some("ab".into()),
+                ..access("a")
+            },
+            Access {
+                credential: Some("ab".into()),
+                case_id: Some("ab".into()),
+                ..access("a")
+            },
+            Access {
+                credential: Some("cd".into()),
+                ..access("a")
+            },
+        ];
+        let mut all: std::collections::HashSet<String> = hashes.into_iter().collect();
+        for a in &credentials {
+            assert!(all.insert(entry_hash(GENESIS, 1, a)), "{a:?}");
+        }
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub fn revoke_token(
 /// The log's verification, with the check of the records it vouches for (search records must still
 /// be what their entries' digests say was written): `valid` only when both are.
 pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
-    let log = audit::verify(env.db, &env.settings.checkpoints)?;
+    let log = audit::verify(env.db, env.kv, &env.settings.checkpoints)?;
     let records = search_records::verify(env.db)?;
     let mut report = serde_json::to_value(&log).expect("serialises");
     report["valid"] = (log.valid && records.valid).into();

@@ -1,5 +1,5 @@
 //! Use cases: what a request does once it is authorised, as plain Rust over small ports — the SQL
-//! store, the settings, the time and new ids as inputs — and a journal that takes the access-log
+//! store, the key-value store, the settings, the time and new ids as inputs — and a journal that takes the access-log
 //! entries for the records touched. A component's handler parses its input, calls one of these, and
 //! shapes the reply; native tests call them directly.
 
@@ -10,6 +10,7 @@ pub mod searches;
 
 use crate::access::audit::{Access, Actor, Operation, RecordRef};
 use crate::access::auth::AccessReason;
+use crate::access::authentication::KeyValue;
 use crate::settings::Settings;
 use crate::sql::Sql;
 use time::OffsetDateTime;
@@ -17,6 +18,8 @@ use time::OffsetDateTime;
 /// What a use case works with.
 pub struct Env<'a, D: Sql> {
     pub db: &'a D,
+    /// The key-value store (the access log's high-water mark).
+    pub kv: &'a dyn KeyValue,
     pub settings: &'a Settings,
     pub now: OffsetDateTime,
     /// A new opaque, unguessable id.

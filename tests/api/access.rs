@@ -605,7 +605,8 @@ fn each_read_of_a_personal_record_writes_one_entry_with_its_reason() {
 fn drop_triggers(db: &rusqlite::Connection) {
     db.execute_batch(
         "DROP TRIGGER access_log_append_only_update; DROP TRIGGER access_log_append_only_delete;
-         DROP TRIGGER checkpoints_append_only_update; DROP TRIGGER checkpoints_append_only_delete;",
+         DROP TRIGGER checkpoints_append_only_update; DROP TRIGGER checkpoints_append_only_delete;
+         DROP TRIGGER access_log_cases_append_only_update; DROP TRIGGER access_log_cases_append_only_delete;",
     )
     .unwrap();
 }
@@ -672,8 +673,141 @@ fn altering_deleting_or_reordering_a_log_row_is_caught() {
     }
 }
 
+/// Appends `n` correctly chained entries straight into the file, as someone with write access to it
+/// but not the key would: "officer 1234 read case C, reason: personal interest".
+fn forge_entries(db: &rusqlite::Connection, case: &str, n: i64) -> i64 {
+    use stalking_response::access::audit::{Access, Operation, entry_hash};
+    let (mut seq, mut prev): (i64, String) = db
+        .query_row(
+            "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let first = seq + 1;
+    for _ in 0..n {
+        seq += 1;
+        let access = Access {
+            at: "2026-11-29T12:00:00.000000Z".into(),
+            subject: "1234".into(),
+            role: "officer".into(),
+            operation: Operation::Consultation,
+            record_type: "case".into(),
+            record_id: case.into(),
+            reason_code: "other".into(),
+            reason_text: Some("personal interest".into()),
+            recipient: None,
+            outcome: "allowed".into(),
+            digest: None,
+            case_id: None,
+            credential: None,
+        };
+        let hash = entry_hash(&prev, seq, &access);
+        db.execute(
+            "INSERT INTO access_log (seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, outcome, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, 'consultation', 'case', ?5, ?6, ?7, 'allowed', ?8, ?9)",
+            rusqlite::params![seq, access.at, access.subject, access.role, case, access.reason_code, access.reason_text, prev, hash],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    first
+}
+
 #[test]
-fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() {
+fn entries_forged_between_checkpoints_are_caught_and_never_sealed() {
+    let (app, case) = app_with_entries(6);
+    let officer = app.token("officer", "5678");
+    let db = app.database();
+    drop_triggers(&db);
+    let first_fake = forge_entries(&db, &case, 3);
+    // The app goes on writing, past the next checkpoint (every 5 entries in the tests).
+    let next_checkpoint = (first_fake + 3 + 4) / 5 * 5;
+    while log_count(&app) < next_checkpoint + 2 {
+        app.call_with(
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            &officer,
+            None,
+            &[REASON],
+        );
+    }
+    let sealed: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM access_log_checkpoints WHERE seq >= ?1",
+            [first_fake],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(sealed, 0, "no checkpoint vouches for the forged entries");
+    let report = app.verify();
+    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(report["first_broken"]["seq"], first_fake, "{report}");
+    assert!(
+        report["first_broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no MAC"),
+        "{report}"
+    );
+
+    // The auditor's export and the independent verifier say so too.
+    let auditor = app.token("auditor", "A1");
+    let today = time::OffsetDateTime::now_utc().date();
+    let reply = app.call_with(
+        "GET",
+        &format!(
+            "/api/v1/audit/export?from={}&to={today}",
+            today.previous_day().unwrap()
+        ),
+        &auditor,
+        None,
+        &[REASON],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("export.json"), &reply.body).unwrap();
+    std::fs::write(dir.path().join("key"), "test-checkpoint-key").unwrap();
+    let run = std::process::Command::new("python3")
+        .arg(support::repo().join("scripts/verify-access-log-export.py"))
+        .arg(dir.path().join("export.json"))
+        .arg("--key-file")
+        .arg(dir.path().join("key"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout).trim(),
+        format!("entry {first_fake}: it has no MAC (written without the key)")
+    );
+}
+
+#[test]
+fn cutting_entries_and_their_checkpoints_from_the_end_is_caught() {
+    let (app, _) = app_with_entries(12);
+    let last = log_count(&app);
+    let db = app.database();
+    drop_triggers(&db);
+    db.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         DELETE FROM access_log WHERE seq >= 9; DELETE FROM access_log_checkpoints WHERE seq >= 9;
+         DELETE FROM access_log_cases WHERE seq >= 9;",
+    )
+    .unwrap();
+    let report = app.verify();
+    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(report["high_water_mark"], last, "{report}");
+    assert!(
+        report["first_broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("high-water mark"),
+        "{report}"
+    );
+}
+
+#[test]
+fn rewriting_the_whole_chain_or_removing_its_end_is_caught() {
     use stalking_response::access::audit::{Access, GENESIS, Operation, entry_hash};
     let (app, _) = app_with_entries(12);
     let db = app.database();
@@ -686,7 +820,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
     .unwrap();
     let mut prev = GENESIS.to_string();
     let rows: Vec<(i64, Access)> = db
-        .prepare("SELECT l.seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest, c.case_id FROM access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq ORDER BY l.seq")
+        .prepare("SELECT l.seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest, c.case_id, credential FROM access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq ORDER BY l.seq")
         .unwrap()
         .query_map([], |r| {
             let operation: String = r.get(10)?;
@@ -705,6 +839,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
                     outcome: r.get(9)?,
                     digest: r.get(11)?,
                     case_id: r.get(12)?,
+                    credential: r.get(13)?,
                 },
             ))
         })
@@ -723,14 +858,14 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught_by_the_checkpoints() 
     let report = app.verify();
     assert_eq!(report["valid"], false, "{report}");
     assert_eq!(
-        report["first_broken"]["seq"], 5,
-        "the first checkpoint after the change: {report}"
+        report["first_broken"]["seq"], 3,
+        "the changed entry's MAC no longer verifies: {report}"
     );
     assert!(
         report["first_broken"]["reason"]
             .as_str()
             .unwrap()
-            .contains("rewritten")
+            .contains("MAC")
     );
 
     // Cutting entries off the end, past a checkpoint.

@@ -4,6 +4,7 @@
 use serde_json::json;
 use stalking_response::access::audit::{Actor, Operation};
 use stalking_response::access::auth::{AccessReason, Principal, Role};
+use stalking_response::access::authentication::MemoryKeyValue;
 use stalking_response::migrations;
 use stalking_response::pins::{self, PinStatus};
 use stalking_response::risk::referrals::ReferralStatus;
@@ -14,6 +15,7 @@ use time::macros::datetime;
 
 struct World {
     db: rusqlite::Connection,
+    kv: MemoryKeyValue,
     settings: Settings,
     /// Ids `id1`, `id2`, … in order.
     new_id: Box<dyn Fn() -> String>,
@@ -25,6 +27,7 @@ impl World {
         migrations::migrate(&db).unwrap();
         World {
             db,
+            kv: MemoryKeyValue::default(),
             settings: Settings::from_variables(|name| (name == "force_code").then(|| "CB".into()))
                 .unwrap(),
             new_id: {
@@ -40,6 +43,7 @@ impl World {
     fn env(&self) -> Env<'_, rusqlite::Connection> {
         Env {
             db: &self.db,
+            kv: &self.kv,
             settings: &self.settings,
             now: datetime!(2026-11-29 12:00 UTC),
             new_id: &self.new_id,
@@ -62,6 +66,7 @@ fn journal() -> Entries {
         actor: Actor {
             subject: "1234".into(),
             role: "officer".into(),
+            credential: Some("t".into()),
         },
         reason: AccessReason::collection(),
         entries: Vec::new(),

@@ -156,7 +156,8 @@ struct Period {
 /// The log for a period, to verify independently (`scripts/verify-access-log-export.py`).
 fn export(ctx: &Ctx, call: &mut Call) -> Outcome {
     let Period { from, to } = call.query()?;
-    let Some(export) = audit::export(&ctx.db, &from, &to)? else {
+    let Some(export) = audit::export(&ctx.db, &ctx.kv, &ctx.settings.checkpoints, &from, &to)?
+    else {
         return Err(
             Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(
                 format!(

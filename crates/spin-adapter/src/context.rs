@@ -70,6 +70,9 @@ pub struct Ctx {
     pub kv: SpinKeyValue,
     pub settings: Settings,
     client: String,
+    /// The last access-log entry written in the open transaction, for the high-water mark once it
+    /// commits.
+    last_entry: std::cell::RefCell<Option<(i64, String)>>,
 }
 
 impl Ctx {
@@ -86,12 +89,26 @@ impl Ctx {
             kv,
             settings,
             client,
+            last_entry: Default::default(),
         })
     }
 
     /// Runs `work` in one transaction: the record and its access-log entries are written together.
+    /// Once it commits, the log's signed high-water mark is raised to the last entry written.
     pub fn transaction<T>(&self, work: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
-        sql::transaction(&self.db, work)
+        let done = sql::transaction(&self.db, work);
+        if let (Ok(_), Some((seq, hash)), Some(key)) = (
+            &done,
+            self.last_entry.take(),
+            self.settings.checkpoints.key.as_deref(),
+        ) {
+            // The work is committed: a failure here is reported, not turned into a failed request
+            // (verify notices a mark left behind only if entries then go missing).
+            if let Err(e) = audit::HighWater::raise(&self.db, &self.kv, key, seq, &hash) {
+                eprintln!("access log: high-water mark not raised: {e}");
+            }
+        }
+        done
     }
 
     /// Runs a creation (`work` gives status and body), inside the call's transaction, at most once per
@@ -148,15 +165,19 @@ impl Ctx {
 
     /// Appends entries to the access log, in one statement (inside the caller's transaction).
     pub fn log_all(&self, accesses: &[Access]) -> Result<(), Problem> {
-        audit::append_all(&self.db, accesses, &self.settings.checkpoints)
-            .map(drop)
-            .map_err(internal)
+        let entries =
+            audit::append_all(&self.db, accesses, &self.settings.checkpoints).map_err(internal)?;
+        if let Some(last) = entries.last() {
+            *self.last_entry.borrow_mut() = Some((last.seq, last.hash.clone()));
+        }
+        Ok(())
     }
 
     /// What a use case works with, now.
     pub fn env(&self) -> Env<'_, SpinSql> {
         Env {
             db: &self.db,
+            kv: &self.kv,
             settings: &self.settings,
             now: time::OffsetDateTime::now_utc(),
             new_id: &new_id,

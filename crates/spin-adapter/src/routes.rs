@@ -241,10 +241,7 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
             return Err(refuse(&Actor::anonymous(), why, problem));
         }
     };
-    let actor = Actor {
-        subject: who.subject.clone(),
-        role: who.role.as_str().into(),
-    };
+    let actor = Actor::of(&who);
     if !auth::permits(who.role, route.action) {
         let problem =
             Problem::forbidden(&format!("The {} role may not do this.", who.role.as_str()));
