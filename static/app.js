@@ -2,8 +2,8 @@
 // components. Hash routes, so one static page serves every view and no script is inline.
 
 import { createAll, Button, Checkboxes, Radios, ServiceNavigation, SkipLink } from '/govuk-frontend.min.js';
-import { session } from './js/api.js';
-import { flush, pending } from './js/outbox.js';
+import { session, whenSessionEnds } from './js/api.js';
+import { flush, pending, sessionEnded } from './js/outbox.js';
 import { h } from './js/dom.js';
 import * as cases from './js/views/cases.js';
 import * as report from './js/views/report.js';
@@ -80,6 +80,13 @@ async function showPending() {
   const count = session.get() ? (await pending()).length : 0;
   document.getElementById('pending-count').textContent = count ? `(${count})` : '';
 }
+
+// A 401 (or another sign-in on this browser): warn on the sign-in page of the unsent items lost, then
+// delete them.
+whenSessionEnds((who, keep) => sessionEnded(who, keep, () => {
+  if (location.hash !== '#/sign-in') history.pushState(null, '', '#/sign-in');
+  return render();
+}));
 
 window.addEventListener('hashchange', render);
 window.addEventListener('online', () => flush());

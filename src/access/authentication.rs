@@ -67,12 +67,15 @@ pub enum Credentials<'a> {
     None,
 }
 
-/// A new web-form session: the cookie's value, its CSRF token, and when it ends at the latest.
+/// A new web-form session: the cookie's value, its CSRF token, when it ends at the latest, and its outbox key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub id: String,
     pub csrf: String,
     pub expires_at: String,
+    /// 256 random bits (base64url) the web form encrypts its offline outbox under: it exists only in
+    /// the stored session, so it dies with the session (sign-out, expiry, the token revoked).
+    pub outbox_key: String,
 }
 
 /// The token id a session started with the bootstrap admin token records.
@@ -93,6 +96,9 @@ struct StoredSession {
     /// the bootstrap token and the force, so changing or removing the variable ends its sessions.
     #[serde(default)]
     binding: String,
+    /// Required: a session stored before outbox keys existed does not deserialise, so it is treated
+    /// as ended (sign in again) rather than given a key its outbox was never encrypted under.
+    outbox_key: String,
 }
 
 /// Sessions are keyed by a hash of their id, so the store never holds a usable cookie.
@@ -327,6 +333,10 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             expires_at: crate::values::timestamp(
                 self.now + time::Duration::hours(self.settings.session_hours),
             ),
+            outbox_key: base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                random(),
+            ),
         };
         let stored = StoredSession {
             token_id: principal.token_id.clone(),
@@ -335,6 +345,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             expires_at: session.expires_at.clone(),
             idle_until: self.idle_until(),
             binding: self.binding(&principal.token_id),
+            outbox_key: session.outbox_key.clone(),
         };
         self.kv
             .set(
@@ -343,6 +354,16 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             )
             .map_err(storage)?;
         Ok(session)
+    }
+
+    /// The outbox key of a live session (`None` if it has ended); the caller has authenticated with
+    /// the session's cookie.
+    pub fn outbox_key(&self, id: &str) -> Result<Option<String>, Problem> {
+        self.session(id)?;
+        let stored = self.kv.get(&session_key(id)).map_err(storage)?;
+        Ok(stored
+            .and_then(|v| serde_json::from_slice::<StoredSession>(&v).ok())
+            .map(|s| s.outbox_key))
     }
 
     /// Ends a session (signing out).

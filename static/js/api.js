@@ -12,6 +12,24 @@ export const session = {
   clear: () => sessionStorage.clear(),
 };
 
+let onEnd = () => { location.hash = '#/sign-in'; };
+
+/** What to do when the session ends without a sign-out (the app warns of, then deletes, the outbox). */
+export function whenSessionEnds(handler) {
+  onEnd = handler;
+}
+
+/**
+ * The session has ended (the API answered 401, or the browser's cookie now belongs to another
+ * sign-in): forget the officer in this tab, once, and tell the app. `keep` names the outbox key of a
+ * session that is still live in this browser, whose items must stay.
+ */
+export function endSession(keep) {
+  const who = session.get();
+  if (!who) return Promise.resolve();
+  session.clear();
+  return onEnd(who, keep);
+}
 
 /**
  * Calls the API. Resolves to { status, ok, data, etag } for any HTTP answer; throws `Offline` when
@@ -36,10 +54,7 @@ export async function api(method, path, { body, headers = {}, token } = {}) {
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (response.status === 401 && !token) {
-    session.clear();
-    location.hash = '#/sign-in';
-  }
+  if (response.status === 401 && !token) endSession();
   return { status: response.status, ok: response.ok, data, etag: response.headers.get('etag') };
 }
 

@@ -42,10 +42,10 @@ function group(id, label, hint, control, { fieldset = false, legendSize = 's' } 
     h('label', { class: 'govuk-label govuk-label--s', for: id }, label), hintNode, error, control);
 }
 
-export function input({ id, label, hint, value = '', type = 'text', width, autocomplete, inputmode, spellcheck }) {
+export function input({ id, label, hint, value = '', type = 'text', width, autocomplete, inputmode, spellcheck, attrs = {} }) {
   const control = h('input', {
     class: `govuk-input${width ? ` govuk-input--width-${width}` : ''}`, id, name: id, type, value,
-    autocomplete, inputmode, spellcheck, 'aria-describedby': hint ? `${id}-hint` : undefined,
+    autocomplete, inputmode, spellcheck, 'aria-describedby': hint ? `${id}-hint` : undefined, ...attrs,
   });
   return group(id, label, hint, control);
 }

@@ -379,6 +379,54 @@ fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token() {
 }
 
 #[test]
+fn each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_sign_out() {
+    let app = TestApp::start();
+    let token = app.token("officer", "1234");
+    let sign_in = || {
+        let reply = app.call("POST", "/api/v1/session", &token, None);
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let cookie = reply
+            .header("set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let json = reply.json();
+        let key = json["outbox_key"].as_str().unwrap().to_string();
+        (
+            cookie,
+            json["csrf_token"].as_str().unwrap().to_string(),
+            key,
+        )
+    };
+    let (cookie, csrf, key) = sign_in();
+    assert_eq!(key.len(), 43, "256 bits, base64url: {key}");
+    let (other_cookie, _, other_key) = sign_in();
+    assert_ne!(key, other_key, "a key per session");
+
+    let who =
+        |cookie: &str| app.call_with("GET", "/api/v1/session", "", None, &[("cookie", cookie)]);
+    assert_eq!(who(&cookie).json()["outbox_key"], key.as_str());
+    assert_eq!(who(&other_cookie).json()["outbox_key"], other_key.as_str());
+    let bearer = app.call("GET", "/api/v1/session", &token, None);
+    assert_eq!(bearer.status, 200);
+    assert!(bearer.json().get("outbox_key").is_none(), "{}", bearer.body);
+
+    let signed_out = app.call_with(
+        "DELETE",
+        "/api/v1/session",
+        "",
+        None,
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+    );
+    assert_eq!(signed_out.status, 204);
+    let after = who(&cookie);
+    assert_eq!(after.status, 401);
+    assert!(!after.body.contains(&key));
+    assert_eq!(who(&other_cookie).json()["outbox_key"], other_key.as_str());
+}
+
+#[test]
 fn garbage_tokens_from_one_address_never_lock_out_the_force() {
     let app = TestApp::start_with(&[("auth_max_failures", "3")]);
     let token = app.token("officer", "1234");

@@ -2,7 +2,9 @@
 //! in-memory key-value store, with the time as an input.
 
 use stalking_response::access::auth::{Role, TokenRecord, format_token, token_hash};
-use stalking_response::access::authentication::{Authenticator, Credentials, MemoryKeyValue};
+use stalking_response::access::authentication::{
+    Authenticator, Credentials, KeyValue, MemoryKeyValue,
+};
 use stalking_response::access::tokens;
 use stalking_response::migrations;
 use stalking_response::settings::Settings;
@@ -352,4 +354,68 @@ fn a_bootstrap_session_dies_when_the_bootstrap_variable_or_the_force_changes() {
         // Ended for good: recreate it for the next change.
         let _ = world.at(NOW).start_session(&admin, || [5; 32]).unwrap();
     }
+}
+
+#[test]
+fn each_session_has_its_own_outbox_key_which_ends_with_the_session() {
+    let world = World::new();
+    let officer = world.token("a", Role::Officer, "CB");
+    let auth = world.at(NOW);
+    let principal = auth.authenticate(Credentials::Bearer(&officer)).unwrap();
+    let mut n = 0u8;
+    let mut random = || {
+        n += 1;
+        [n; 32]
+    };
+    let first = auth.start_session(&principal, &mut random).unwrap();
+    let second = auth.start_session(&principal, &mut random).unwrap();
+    // 256 bits, base64url without padding; its own random bytes, unlike the id and the CSRF token.
+    assert_eq!(first.outbox_key.len(), 43);
+    assert_ne!(first.outbox_key, second.outbox_key);
+    assert!(
+        ![&first.id, &first.csrf]
+            .iter()
+            .any(|v| v.contains(&first.outbox_key))
+    );
+    assert_eq!(
+        auth.outbox_key(&first.id).unwrap().as_deref(),
+        Some(first.outbox_key.as_str())
+    );
+
+    auth.end_session(&first.id);
+    assert_eq!(status(auth.outbox_key(&first.id)), 401, "signed out");
+    assert_eq!(
+        status(
+            world
+                .at(datetime!(2026-11-29 20:00 UTC))
+                .outbox_key(&second.id)
+        ),
+        401,
+        "expired"
+    );
+    let third = auth.start_session(&principal, || [7; 32]).unwrap();
+    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    assert_eq!(status(auth.outbox_key(&third.id)), 401, "the token revoked");
+}
+
+#[test]
+fn a_session_stored_before_outbox_keys_is_treated_as_ended() {
+    let world = World::new();
+    let officer = world.token("a", Role::Officer, "CB");
+    let auth = world.at(NOW);
+    auth.authenticate(Credentials::Bearer(&officer)).unwrap();
+    let id = format_token(&[5; 32]);
+    let old = serde_json::json!({
+        "token_id": "a", "subject": "subject-a", "csrf": "srt_csrf",
+        "expires_at": "2026-11-29T20:00:00.000000Z",
+    });
+    world
+        .kv
+        .set(
+            &format!("session:{}", token_hash(&id)),
+            old.to_string().as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(status(auth.authenticate(cookie(&id, "", false))), 401);
+    assert_eq!(status(auth.outbox_key(&id)), 401);
 }

@@ -2,12 +2,16 @@
 //! the real app on the host, then checks in the database that the offline and lost-response reports
 //! each made exactly one case. Screenshots at phone width go to `target/screenshots/`.
 
-use crate::support::{TestApp, repo};
+use crate::support::{ADMIN_TOKEN, TestApp, repo};
 
 #[test]
 fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
     let app = TestApp::start();
     let officer = app.token("officer", "1234");
+    // A shared phone: officer A (whose token is revoked mid-test), A again on a second token, and B.
+    let officer_a = app.token("officer", "A1");
+    let officer_a2 = app.token("officer", "A2");
+    let officer_b = app.token("officer", "B1");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         std::path::Path::new(&chromium).exists(),
@@ -22,6 +26,10 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
         .arg(repo().join("tests/browser/run.mjs"))
         .env("APP_URL", app.url(""))
         .env("OFFICER_TOKEN", &officer)
+        .env("OFFICER_A_TOKEN", &officer_a)
+        .env("OFFICER_A2_TOKEN", &officer_a2)
+        .env("OFFICER_B_TOKEN", &officer_b)
+        .env("ADMIN_TOKEN", ADMIN_TOKEN)
         .env("SCREENSHOTS", &screenshots)
         .env("CHROMIUM", &chromium)
         .output()
@@ -42,6 +50,17 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
             )
             .unwrap();
         assert_eq!(cases, 1, "{victim}: exactly one case");
+    }
+    // The shared phone: officer A's reports were never sent, by A or by B.
+    for victim in ["Nadia Shared", "Otto Orphan"] {
+        let cases: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM cases WHERE victim_name = ?1",
+                [victim],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(cases, 0, "{victim}: never sent");
     }
     assert!(screenshots.join("12-risk-result.png").exists());
     // The officer's reason at sign-in went with every read (DPA 2018 s.62).

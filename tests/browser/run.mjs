@@ -3,9 +3,13 @@
 //
 // 1. A full report from sign-in to the risk result, a crime decision refused then made, the S-DASH, a
 //    search record, "my cases", and sign-out leaving nothing behind.
-// 2. A report made offline, queued in IndexedDB and sent once online: exactly one case.
+// 2. A report made offline (after a reload), queued in IndexedDB and sent once online: exactly one case.
 // 3. A report whose response is lost on the way back: queued, retried with the same Idempotency-Key,
 //    exactly one case.
+// 4. A shared phone: officer A's offline report is stored sealed (no plain text in IndexedDB); when A's
+//    token is revoked, A is warned and the report deleted; officer B, signing in on the same browser,
+//    never sees or sends it. The same when A's tab was closed before the session ended. The token field
+//    is not a credential field a browser offers to save.
 // Every page: axe-core (WCAG 2.2 AA rules) with no serious or critical violation, no Content Security
 // Policy violation, no horizontal scrolling at phone width, and a screenshot in SCREENSHOTS.
 
@@ -16,6 +20,10 @@ import assert from 'node:assert/strict';
 
 const url = process.env.APP_URL;
 const token = process.env.OFFICER_TOKEN;
+const tokenA = process.env.OFFICER_A_TOKEN;
+const tokenB = process.env.OFFICER_B_TOKEN;
+const tokenA2 = process.env.OFFICER_A2_TOKEN;
+const adminToken = process.env.ADMIN_TOKEN;
 const shots = process.env.SCREENSHOTS;
 fs.mkdirSync(shots, { recursive: true });
 const axeSource = fs.readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
@@ -57,10 +65,10 @@ async function check(page, name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-async function signIn(page) {
+async function signIn(page, as = token) {
   await page.goto(url);
   await page.waitForSelector('h1:has-text("Sign in")');
-  await page.fill('#token', token);
+  await page.fill('#token', as);
   await page.click('button:has-text("Sign in")');
   await page.waitForSelector('h1:has-text("My cases")');
 }
@@ -84,7 +92,7 @@ async function navigate(page, text) {
 const pick = (page, name, value) => page.check(`input[name="${name}"][value="${value}"]`);
 const next = (page, text = 'Continue') => page.click(`button:has-text("${text}")`);
 
-async function report(page, victim, shoot) {
+async function report(page, victim, shoot, description = 'Waited outside for two hours and followed her to work.') {
   await page.click('a:has-text("Report harassment or stalking")');
   await page.waitForSelector('h1:has-text("About the victim")');
   if (shoot) {
@@ -109,7 +117,7 @@ async function report(page, victim, shoot) {
   await pick(page, 'occurrence.channel', 'in-person');
   await pick(page, 'occurrence.behaviours', 'following');
   await pick(page, 'occurrence.behaviours', 'loitering');
-  await page.fill('[id="occurrence.description"]', 'Waited outside for two hours and followed her to work.');
+  await page.fill('[id="occurrence.description"]', description);
   await pick(page, 'occurrence.fear_of_violence', 'yes');
   await pick(page, 'occurrence.breach_of_order', 'no');
   if (shoot) await check(page, '04-report-occurrence');
@@ -296,6 +304,9 @@ async function answerAll(page, yes) {
 {
   const { context, page } = await newPage();
   await signIn(page);
+  // After a reload the outbox key is fetched again (it is kept in memory only).
+  await page.reload();
+  await page.waitForSelector('h1:has-text("My cases")');
   await report(page, 'Olive Offline', false);
   await context.setOffline(true);
   await next(page, 'Send the report');
@@ -335,6 +346,107 @@ async function answerAll(page, yes) {
   await page.click('button:has-text("Send now")');
   await page.waitForSelector('text=Nothing is waiting', { timeout: 15000 });
   assert.equal(cut, 1);
+  await context.close();
+}
+
+/** The outbox as stored in IndexedDB, each record's fields and its bytes as text (to look for plain text). */
+function rawOutbox(page) {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'stalking-response')) return [];
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open('stalking-response');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    if (!db.objectStoreNames.contains('outbox')) { db.close(); return []; }
+    const records = await new Promise((resolve, reject) => {
+      const request = db.transaction('outbox').objectStore('outbox').getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    db.close();
+    const text = (v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v)
+      ? new TextDecoder('latin1').decode(v) : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    return records.map((r) => ({ fields: Object.keys(r).sort(), owner: r.owner, text: Object.values(r).map(text).join(' ') }));
+  });
+}
+
+async function revoke(subject) {
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const { tokens } = await (await fetch(`${url}/api/v1/tokens`, { headers })).json();
+  for (const t of tokens.filter((x) => x.subject === subject)) {
+    const response = await fetch(`${url}/api/v1/tokens/${t.id}`, { method: 'DELETE', headers });
+    assert.equal(response.status, 204);
+  }
+}
+
+// 4. A shared phone.
+{
+  const { context, page } = await newPage();
+  await page.goto(url);
+  await page.waitForSelector('h1:has-text("Sign in")');
+  const field = await page.$eval('#token', (i) => ({ type: i.type, autocomplete: i.getAttribute('autocomplete'), form: i.form.getAttribute('autocomplete') }));
+  assert.deepEqual(field, { type: 'text', autocomplete: 'off', form: 'off' }, 'the token field is not offered for saving');
+  assert.equal(await page.locator('input[type="password"]').count(), 0, 'no password field for a browser to save');
+  await page.fill('#token', tokenA);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForSelector('h1:has-text("My cases")');
+  const kept = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+  assert.ok(!kept.includes(tokenA.slice(4)), 'the token is not kept in the browser');
+
+  const narrative = 'Left a dead bird on the doorstep of the flat';
+  await report(page, 'Nadia Shared', false, narrative);
+  await context.setOffline(true);
+  await next(page, 'Send the report');
+  await page.waitForSelector('h1:has-text("Report saved on this device")');
+  const sealed = await rawOutbox(page);
+  assert.equal(sealed.length, 1);
+  assert.deepEqual(sealed[0].fields, ['ciphertext', 'iv', 'key', 'keyId', 'owner', 'queuedAt']);
+  assert.equal(sealed[0].owner, 'A1');
+  for (const plain of ['Nadia', 'dead bird', 'Sam Suspect', '/api/v1/cases', 'Report:']) {
+    assert.ok(!sealed[0].text.includes(plain), `no plain text in IndexedDB: ${plain}`);
+  }
+
+  // A's token is revoked while A is offline; the connection returns, the outbox meets a 401.
+  await revoke('A1');
+  await context.setOffline(false);
+  await page.waitForSelector('h1:has-text("Sign in")', { timeout: 15000 });
+  await page.waitForSelector('[role="alert"] >> text=Your session has ended: 1 unsent report on this device has been deleted');
+  await check(page, '40-session-ended-warning');
+  for (let i = 0; i < 50 && (await rawOutbox(page)).length; i += 1) await page.waitForTimeout(100);
+  assert.deepEqual(await rawOutbox(page), [], 'A’s report is wiped after the warning');
+
+  // Officer B signs in on the same browser: nothing of A's.
+  await page.fill('#token', tokenB);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForSelector('h1:has-text("My cases")');
+  assert.equal(await page.textContent('#pending-count'), '');
+  assert.doesNotMatch(await page.textContent('main'), /waiting to be sent|Nadia/);
+  await navigate(page, 'Waiting to send');
+  await page.waitForSelector('text=Nothing is waiting');
+  await context.close();
+}
+
+// 4b. A's tab was closed with a report waiting; B signs in on the same browser.
+{
+  const { context, page } = await newPage();
+  await signIn(page, tokenA2);
+  await report(page, 'Otto Orphan', false, 'Sent forty messages overnight');
+  await context.setOffline(true);
+  await next(page, 'Send the report');
+  await page.waitForSelector('h1:has-text("Report saved on this device")');
+  assert.equal((await rawOutbox(page)).length, 1);
+  await page.close();
+  await context.setOffline(false);
+  const other = await context.newPage();
+  other.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+  other.cspViolations = [];
+  await signIn(other, tokenB);
+  await other.waitForSelector('[role="alert"] >> text=1 unsent report left on this device by an earlier session was deleted');
+  await check(other, '41-earlier-session-deleted');
+  assert.deepEqual(await rawOutbox(other), []);
+  await navigate(other, 'Waiting to send');
+  await other.waitForSelector('text=Nothing is waiting');
   await context.close();
 }
 

@@ -64,14 +64,21 @@ fn sign_in(ctx: &Ctx, call: &mut Call) -> Outcome {
         "role": principal.role,
         "csrf_token": session.csrf,
         "expires_at": session.expires_at,
+        "outbox_key": session.outbox_key,
     });
     let mut response = json(201, &body);
     response.set_header("set-cookie", cookie);
     Ok(response)
 }
 
-fn who_am_i(_: &Ctx, call: &mut Call) -> Outcome {
-    Ok(json(200, &call.who))
+/// The caller; on the web form's session cookie, also the session's outbox key (so the form can
+/// unlock its outbox again after a reload).
+fn who_am_i(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let mut body = serde_json::to_value(&call.who).map_err(context::internal)?;
+    if let Some(key) = ctx.outbox_key(call.req)? {
+        body["outbox_key"] = key.into();
+    }
+    Ok(json(200, &body))
 }
 
 fn sign_out(ctx: &Ctx, call: &mut Call) -> Outcome {

@@ -218,6 +218,18 @@ impl Ctx {
         self.authenticator().start_session(principal, random)
     }
 
+    /// The outbox key of the session the request's cookie names; `None` for a bearer token (only
+    /// the web form's session has one).
+    pub fn outbox_key(&self, req: &Request) -> Result<Option<String>, Problem> {
+        if req.header("authorization").is_some() {
+            return Ok(None);
+        }
+        match cookie(req, session_cookie_name(&self.settings)) {
+            Some(id) => self.authenticator().outbox_key(&id),
+            None => Ok(None),
+        }
+    }
+
     pub fn end_session(&self, req: &Request) {
         if let Some(id) = cookie(req, session_cookie_name(&self.settings)) {
             self.authenticator().end_session(&id);

@@ -2,14 +2,25 @@
 // what is waiting to be sent.
 
 import { api, problemErrors, session } from '../api.js';
-import { discard, flush, pending, wipe } from '../outbox.js';
+import { discard, flush, lock, pending, signedIn, takeNotice, wipe } from '../outbox.js';
 import { button, h, heading, input, insetText, link, p, radios, showErrors, summaryList, tag, warning, words } from '../dom.js';
 
+/** A notice of unsent items deleted, announced to screen readers. */
+function notice() {
+  const text = takeNotice();
+  return text ? h('div', { role: 'alert' }, warning(text)) : null;
+}
+
 export async function signIn(root) {
-  const form = h('form', { novalidate: true },
+  // The token is a 90-day bearer credential: not a password field, so browsers and password managers
+  // neither offer to save it nor fill it in; it is cleared as soon as it has been read.
+  const form = h('form', { novalidate: true, autocomplete: 'off' },
     ...heading('Sign in'),
+    notice(),
     p('Use the access token your force gave you. Signing in starts a session on this device for up to 8 hours.'),
-    input({ id: 'token', label: 'Access token', type: 'password', autocomplete: 'current-password', spellcheck: 'false' }),
+    input({ id: 'token', label: 'Access token', autocomplete: 'off', spellcheck: 'false', attrs: {
+      autocapitalize: 'none', 'data-lpignore': 'true', 'data-1p-ignore': 'true', 'data-bwignore': 'true', 'data-form-type': 'other',
+    } }),
     radios({
       id: 'reason', label: 'Why are you using the service now?', hint: 'Every record you open is logged with this reason.',
       items: [['investigation', 'Investigating', 'Reports, cases, crime decisions and searches'], ['safeguarding', 'Safeguarding', 'Risk assessments and referrals'], ['supervision', 'Supervising', 'Reviewing other officers’ work']],
@@ -19,11 +30,13 @@ export async function signIn(root) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const token = form.elements.token.value.trim();
+    form.elements.token.value = '';
     if (!token) return showErrors(form, [{ pointer: '/token', detail: 'Enter your access token' }]);
     const result = await api('POST', '/api/v1/session', { token }).catch(() => null);
     if (!result) return showErrors(form, [{ pointer: '/token', detail: 'There is no connection. Sign in when you have a signal.' }]);
     if (!result.ok) return showErrors(form, [{ pointer: '/token', detail: result.data?.detail || 'The token was not accepted' }]);
     const reason = form.querySelector('input[name="reason"]:checked')?.value || 'investigation';
+    await signedIn(result.data.subject, result.data.outbox_key);
     session.set({ subject: result.data.subject, role: result.data.role, csrf: result.data.csrf_token, reason });
     location.hash = '#/cases';
   });
@@ -34,6 +47,7 @@ export async function signOut(root) {
   const waiting = await pending();
   const leave = async () => {
     await api('DELETE', '/api/v1/session').catch(() => null);
+    lock();
     await wipe();
     session.clear();
     location.hash = '#/sign-in';
@@ -57,7 +71,7 @@ function clock(item) {
 
 export async function myCases(root) {
   const me = session.get();
-  root.append(...heading('My cases'),
+  root.append(...heading('My cases'), notice(),
     h('a', { class: 'govuk-button', href: '#/report', role: 'button', draggable: 'false', 'data-module': 'govuk-button' }, 'Report harassment or stalking'));
   const waiting = await pending();
   if (waiting.length) {
