@@ -23,3 +23,21 @@ INSERT INTO access_log_legacy (until) SELECT COALESCE(MAX(seq), 0) FROM access_l
 
 -- Stored idempotent responses hold the records they created: purged after a retention period.
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
+
+-- Tokens for the most powerful roles (admin, superintendent, partner) are issued only once a second
+-- admin approves the request (src/access/tokens.rs).
+CREATE TABLE IF NOT EXISTS token_requests (
+    id               TEXT    PRIMARY KEY,
+    subject          TEXT    NOT NULL,
+    role             TEXT    NOT NULL,
+    force            TEXT    NOT NULL,
+    expires_in_days  INTEGER NOT NULL,
+    requested_by     TEXT    NOT NULL,
+    requested_at     TEXT    NOT NULL,
+    status           TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'declined')),
+    decided_by       TEXT,
+    decided_at       TEXT,
+    token_id         TEXT
+);
+CREATE INDEX IF NOT EXISTS token_requests_by_status ON token_requests (status, requested_at, id);
+CREATE INDEX IF NOT EXISTS api_tokens_by_subject ON api_tokens (subject, force);

@@ -30,10 +30,20 @@ pub enum Replay {
     Mismatch,
 }
 
-pub fn lookup(db: &impl Sql, principal: &str, key: &str, hash: &str) -> Result<Replay, SqlError> {
+/// Forgets responses stored before `oldest`: they hold the records created (victims' details), so they
+/// are kept only as long as a retry is plausible (`idempotency_retention_hours`).
+pub fn purge(db: &impl Sql, oldest: &str) -> Result<(), SqlError> {
+    db.run(
+        "DELETE FROM idempotency_keys WHERE created_at < ?1",
+        &[oldest.into()],
+    )
+}
+
+/// The response stored for `key` in `scope` (the credential that sent it).
+pub fn lookup(db: &impl Sql, scope: &str, key: &str, hash: &str) -> Result<Replay, SqlError> {
     let rows = db.query(
         "SELECT request_hash, status, response FROM idempotency_keys WHERE principal = ?1 AND key = ?2",
-        &[principal.into(), key.into()],
+        &[scope.into(), key.into()],
     )?;
     let Some(row) = rows.first_row() else {
         return Ok(Replay::New);
@@ -51,7 +61,7 @@ pub fn lookup(db: &impl Sql, principal: &str, key: &str, hash: &str) -> Result<R
 
 pub fn store(
     db: &impl Sql,
-    principal: &str,
+    scope: &str,
     key: &str,
     hash: &str,
     status: u16,
@@ -61,7 +71,7 @@ pub fn store(
     db.run(
         "INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[
-            principal.into(),
+            scope.into(),
             key.into(),
             hash.into(),
             i64::from(status).into(),

@@ -58,6 +58,7 @@ pub enum RecordType {
     Case,
     Pin,
     Token,
+    TokenRequest,
     Session,
     RiskAssessment,
     Referral,

@@ -54,6 +54,8 @@ pub enum Action {
     /// Who am I; end my session.
     SessionUse,
     TokenIssue,
+    /// A second admin approves or declines a token request for a powerful role.
+    TokenDecide,
     TokenList,
     TokenRevoke,
     CaseCreate,
@@ -102,6 +104,7 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::SessionStart, &Role::ALL),
     (Action::SessionUse, &Role::ALL),
     (Action::TokenIssue, &[Admin]),
+    (Action::TokenDecide, &[Admin]),
     (Action::TokenList, &[Admin]),
     (Action::TokenRevoke, &[Admin]),
     // Partner systems may report (collection); they cannot read cases back.
@@ -153,6 +156,7 @@ impl Action {
         match self {
             SessionStart | SessionUse => RecordType::Session,
             TokenIssue | TokenList | TokenRevoke => RecordType::Token,
+            TokenDecide => RecordType::TokenRequest,
             CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
             CaseStats | SearchReport => RecordType::Statistics,
             PinRequest | PinDecide | PinRegister => RecordType::Pin,

@@ -1,8 +1,12 @@
-//! Stored bearer tokens: issued and revoked by an admin, looked up by hash.
+//! Stored bearer tokens: issued and revoked by an admin, looked up by hash; and the rules that stop an
+//! admin from impersonating anyone — a subject holds one role, an admin never issues a token in their
+//! own name, and the most powerful tokens need a second admin's approval.
 
-use crate::access::auth::{Role, TokenRecord};
-use crate::sql::{Rows, Sql, SqlError};
-use serde::Deserialize;
+use crate::access::auth::{Principal, Role, TokenRecord};
+use crate::access::authentication::BOOTSTRAP;
+use crate::problem::Problem;
+use crate::sql::{Row, Rows, Sql, SqlError};
+use serde::{Deserialize, Serialize};
 
 /// A token request, as the API accepts it.
 #[derive(Debug, Clone, Deserialize)]
@@ -70,12 +74,194 @@ pub fn find(db: &impl Sql, id: &str) -> Result<Option<TokenRecord>, SqlError> {
     Ok(records(&rows)?.into_iter().next())
 }
 
-pub fn list(db: &impl Sql) -> Result<Vec<TokenRecord>, SqlError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM api_tokens ORDER BY created_at, id"),
-        &[],
-    )?;
+/// A page of tokens in the order they were issued, after the token `after` (an id).
+pub fn list(db: &impl Sql, after: Option<&str>, limit: i64) -> Result<Vec<TokenRecord>, SqlError> {
+    let rows = match after {
+        None => db.query(
+            &format!("SELECT {COLUMNS} FROM api_tokens ORDER BY created_at, id LIMIT ?1"),
+            &[limit.into()],
+        )?,
+        Some(after) => db.query(
+            &format!(
+                "SELECT {COLUMNS} FROM api_tokens
+                 WHERE (created_at, id) > (SELECT created_at, id FROM api_tokens WHERE id = ?1)
+                 ORDER BY created_at, id LIMIT ?2"
+            ),
+            &[after.into(), limit.into()],
+        )?,
+    };
     records(&rows)
+}
+
+/// The roles `subject` holds through tokens still active at `now`.
+pub fn active_roles(
+    db: &impl Sql,
+    subject: &str,
+    force: &str,
+    now: &str,
+) -> Result<Vec<Role>, SqlError> {
+    let rows = db.query(
+        "SELECT DISTINCT role FROM api_tokens
+         WHERE subject = ?1 AND force = ?2 AND revoked_at IS NULL AND expires_at > ?3",
+        &[subject.into(), force.into(), now.into()],
+    )?;
+    rows.iter().map(|r| role(&r)).collect()
+}
+
+/// Roles whose tokens a second admin must approve: an admin can do anything to access, a
+/// superintendent decides what no officer may, and a partner system takes data out of the force.
+pub fn needs_approval(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Superintendent | Role::Partner)
+}
+
+/// Whether `admin` may ask for a token for `subject` in `role`, given the roles the subject already
+/// holds: never in the admin's own name, and one role per subject (a second token in someone's name
+/// under another role would let its holder act as them).
+pub fn check_request(
+    admin: &Principal,
+    subject: &str,
+    role: Role,
+    held: &[Role],
+) -> Result<(), Problem> {
+    if subject == admin.subject {
+        return Err(Problem::forbidden(
+            "An admin cannot issue a token in their own name: another admin must.",
+        ));
+    }
+    if let Some(other) = held.iter().find(|r| **r != role) {
+        return Err(Problem::new(409, "subject-has-another-role", "The subject holds another role")
+            .with_detail(format!(
+                "{subject} already holds an active {} token, and a subject holds one role: revoke it first.",
+                other.as_str()
+            )));
+    }
+    Ok(())
+}
+
+/// Whether a token in `role`, asked for by `admin`, waits for a second admin. The one exception: the
+/// bootstrap admin's first admin token, while no admin token is active (there is nobody to approve
+/// it; the bootstrap token is the deployment's own secret).
+pub fn waits_for_approval(admin: &Principal, role: Role, admins_active: bool) -> bool {
+    needs_approval(role) && !(role == Role::Admin && admin.token_id == BOOTSTRAP && !admins_active)
+}
+
+/// Whether any admin token is active.
+pub fn any_active_admin(db: &impl Sql, force: &str, now: &str) -> Result<bool, SqlError> {
+    let rows = db.query(
+        "SELECT 1 AS found FROM api_tokens
+         WHERE role = 'admin' AND force = ?1 AND revoked_at IS NULL AND expires_at > ?2 LIMIT 1",
+        &[force.into(), now.into()],
+    )?;
+    Ok(!rows.rows.is_empty())
+}
+
+/// A request for a token that needs a second admin's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRequest {
+    pub id: String,
+    pub subject: String,
+    pub role: Role,
+    pub force: String,
+    pub expires_in_days: i64,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// `pending`, `approved` or `declined`.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    /// The token issued on approval.
+    pub token_id: Option<String>,
+}
+
+const REQUEST_COLUMNS: &str = "id, subject, role, force, expires_in_days, requested_by, requested_at, status, decided_by, decided_at, token_id";
+
+pub fn insert_request(db: &impl Sql, request: &TokenRequest) -> Result<(), SqlError> {
+    db.run(
+        &format!("INSERT INTO token_requests ({REQUEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', NULL, NULL, NULL)"),
+        &[
+            request.id.as_str().into(),
+            request.subject.as_str().into(),
+            request.role.as_str().into(),
+            request.force.as_str().into(),
+            request.expires_in_days.into(),
+            request.requested_by.as_str().into(),
+            request.requested_at.as_str().into(),
+        ],
+    )
+}
+
+pub fn find_request(db: &impl Sql, id: &str) -> Result<Option<TokenRequest>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {REQUEST_COLUMNS} FROM token_requests WHERE id = ?1"),
+        &[id.into()],
+    )?;
+    requests(&rows).map(|r| r.into_iter().next())
+}
+
+/// A page of pending requests, oldest first, after the request `after` (an id).
+pub fn pending_requests(
+    db: &impl Sql,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<TokenRequest>, SqlError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {REQUEST_COLUMNS} FROM token_requests WHERE status = 'pending'
+             AND (?1 IS NULL OR (requested_at, id) > (SELECT requested_at, id FROM token_requests WHERE id = ?1))
+             ORDER BY requested_at, id LIMIT ?2"
+        ),
+        &[after.map_or(crate::sql::Value::Null, Into::into), limit.into()],
+    )?;
+    requests(&rows)
+}
+
+/// Decides a pending request; false if it is not pending (decided already, or no such request).
+pub fn decide_request(
+    db: &impl Sql,
+    id: &str,
+    status: &str,
+    by: &str,
+    at: &str,
+    token_id: Option<&str>,
+) -> Result<bool, SqlError> {
+    let rows = db.query(
+        "UPDATE token_requests SET status = ?1, decided_by = ?2, decided_at = ?3, token_id = ?4
+         WHERE id = ?5 AND status = 'pending' RETURNING id",
+        &[
+            status.into(),
+            by.into(),
+            at.into(),
+            token_id.map_or(crate::sql::Value::Null, Into::into),
+            id.into(),
+        ],
+    )?;
+    Ok(!rows.rows.is_empty())
+}
+
+fn requests(rows: &Rows) -> Result<Vec<TokenRequest>, SqlError> {
+    rows.iter()
+        .map(|r| {
+            Ok(TokenRequest {
+                id: r.text("id")?,
+                subject: r.text("subject")?,
+                role: role(&r)?,
+                force: r.text("force")?,
+                expires_in_days: r.integer("expires_in_days")?,
+                requested_by: r.text("requested_by")?,
+                requested_at: r.text("requested_at")?,
+                status: r.text("status")?,
+                decided_by: r.optional_text("decided_by")?,
+                decided_at: r.optional_text("decided_at")?,
+                token_id: r.optional_text("token_id")?,
+            })
+        })
+        .collect()
+}
+
+fn role(r: &Row) -> Result<Role, SqlError> {
+    let role = r.text("role")?;
+    Role::parse(&role)
+        .ok_or_else(|| SqlError(format!("column role: {role:?} is not a known value")))
 }
 
 /// Revokes a token; false if there is no such token or it was already revoked.
@@ -90,13 +276,10 @@ pub fn revoke(db: &impl Sql, id: &str, now: &str) -> Result<bool, SqlError> {
 fn records(rows: &Rows) -> Result<Vec<TokenRecord>, SqlError> {
     rows.iter()
         .map(|r| {
-            let role = r.text("role")?;
             Ok(TokenRecord {
                 id: r.text("id")?,
                 subject: r.text("subject")?,
-                role: Role::parse(&role).ok_or_else(|| {
-                    SqlError(format!("column role: {role:?} is not a known value"))
-                })?,
+                role: role(&r)?,
                 force: r.text("force")?,
                 created_at: r.text("created_at")?,
                 expires_at: r.text("expires_at")?,

@@ -3,8 +3,8 @@
 
 use super::{Env, Journal};
 use crate::access::audit::{self, Operation, RecordRef, RecordType};
-use crate::access::auth::{self, Principal, TokenRecord};
-use crate::access::tokens::{self, NewToken};
+use crate::access::auth::{self, Principal, Role, TokenRecord};
+use crate::access::tokens::{self, NewToken, TokenRequest};
 use crate::decode::check;
 use crate::problem::Problem;
 use crate::searches::store as search_records;
@@ -18,32 +18,156 @@ pub struct Issued {
     pub record: TokenRecord,
 }
 
-/// Issues a token for this force from 256 random bits; only its hash is kept.
+/// What asking for a token gives: the token, or a request waiting for a second admin.
+#[derive(Debug, Clone)]
+pub enum Issuance {
+    Issued(Issued),
+    AwaitingApproval(TokenRequest),
+}
+
+/// Issues a token for this force from 256 random bits (only its hash is kept) — or, for the roles
+/// that need it, records a request that a second admin must approve (`approve_token`).
 pub fn issue_token(
     env: &Env<impl Sql>,
     admin: &Principal,
     new: &NewToken,
     random: [u8; 32],
     journal: &mut impl Journal,
-) -> Result<Issued, Problem> {
+) -> Result<Issuance, Problem> {
     check(tokens::validate(new))?;
+    let subject = new.subject.trim();
+    let now = env.now_text();
+    let held = tokens::active_roles(env.db, subject, &env.settings.force, now.as_str())?;
+    tokens::check_request(admin, subject, new.role, &held)?;
+    let admins_active = tokens::any_active_admin(env.db, &env.settings.force, now.as_str())?;
+    if tokens::waits_for_approval(admin, new.role, admins_active) {
+        let request = TokenRequest {
+            id: (env.new_id)(),
+            subject: subject.into(),
+            role: new.role,
+            force: env.settings.force.clone(),
+            expires_in_days: new.expires_in_days,
+            requested_by: admin.subject.clone(),
+            requested_at: now.into_string(),
+            status: "pending".into(),
+            decided_by: None,
+            decided_at: None,
+            token_id: None,
+        };
+        tokens::insert_request(env.db, &request)?;
+        journal.logs(
+            Operation::Collection,
+            RecordRef::new(RecordType::TokenRequest, &request.id),
+        );
+        return Ok(Issuance::AwaitingApproval(request));
+    }
+    let issued = mint(env, admin, subject, new.role, new.expires_in_days, random)?;
+    journal.logs(
+        Operation::Collection,
+        RecordRef::new(RecordType::Token, &issued.record.id),
+    );
+    Ok(Issuance::Issued(issued))
+}
+
+fn mint(
+    env: &Env<impl Sql>,
+    admin: &Principal,
+    subject: &str,
+    role: Role,
+    expires_in_days: i64,
+    random: [u8; 32],
+) -> Result<Issued, Problem> {
     let token = auth::format_token(&random);
     let record = TokenRecord {
         id: (env.new_id)(),
-        subject: new.subject.trim().into(),
-        role: new.role,
+        subject: subject.into(),
+        role,
         force: env.settings.force.clone(),
         created_at: env.now_text().into_string(),
-        expires_at: crate::values::timestamp(env.now + time::Duration::days(new.expires_in_days)),
+        expires_at: crate::values::timestamp(env.now + time::Duration::days(expires_in_days)),
         revoked_at: None,
         created_by: admin.subject.clone(),
     };
     tokens::insert(env.db, &record, &auth::token_hash(&token))?;
+    Ok(Issued { token, record })
+}
+
+fn no_pending_request() -> Problem {
+    Problem::not_found().with_detail("No pending token request has this id.")
+}
+
+/// A second admin approves a request: the token is issued and shown to them, once. The admin who
+/// asked cannot approve, nor can the subject themself; the one-role rule is checked again.
+pub fn approve_token(
+    env: &Env<impl Sql>,
+    approver: &Principal,
+    request_id: &str,
+    random: [u8; 32],
+    journal: &mut impl Journal,
+) -> Result<Issued, Problem> {
+    let request = tokens::find_request(env.db, request_id)?
+        .filter(|r| r.status == "pending" && r.force == env.settings.force)
+        .ok_or_else(no_pending_request)?;
+    if approver.subject == request.requested_by {
+        return Err(Problem::forbidden(
+            "A second admin must approve: the admin who asked for the token cannot.",
+        ));
+    }
+    let now = env.now_text();
+    let held = tokens::active_roles(env.db, &request.subject, &env.settings.force, now.as_str())?;
+    tokens::check_request(approver, &request.subject, request.role, &held)?;
+    let issued = mint(
+        env,
+        approver,
+        &request.subject,
+        request.role,
+        request.expires_in_days,
+        random,
+    )?;
+    if !tokens::decide_request(
+        env.db,
+        request_id,
+        "approved",
+        &approver.subject,
+        now.as_str(),
+        Some(&issued.record.id),
+    )? {
+        return Err(no_pending_request());
+    }
+    journal.logs(
+        Operation::Alteration,
+        RecordRef::new(RecordType::TokenRequest, request_id),
+    );
     journal.logs(
         Operation::Collection,
-        RecordRef::new(RecordType::Token, &record.id),
+        RecordRef::new(RecordType::Token, &issued.record.id),
     );
-    Ok(Issued { token, record })
+    Ok(issued)
+}
+
+/// Declines (or withdraws) a pending request.
+pub fn decline_token(
+    env: &Env<impl Sql>,
+    admin: &Principal,
+    request_id: &str,
+    journal: &mut impl Journal,
+) -> Result<(), Problem> {
+    let decided = tokens::decide_request(
+        env.db,
+        request_id,
+        "declined",
+        &admin.subject,
+        env.now_text().as_str(),
+        None,
+    )?;
+    if !decided {
+        return Err(no_pending_request());
+    }
+    journal.logs(
+        Operation::Alteration,
+        RecordRef::new(RecordType::TokenRequest, request_id),
+    );
+    Ok(())
 }
 
 /// Revokes an active token (its sessions end with it).

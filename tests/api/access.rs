@@ -31,6 +31,18 @@ fn every_role_gets_exactly_the_endpoints_the_table_gives_it() {
     let tokens = app.role_tokens();
     let officer = &tokens[0].1;
     let case = new_case(&app, officer, false, 1);
+    // A superintendent's token asked for by the bootstrap admin, for another admin to approve.
+    let pending = app.call(
+        "POST",
+        "/api/v1/tokens",
+        ADMIN_TOKEN,
+        Some(json!({ "subject": "SUP-pending", "role": "superintendent" })),
+    );
+    assert_eq!(pending.status, 202, "{}", pending.body);
+    let pending = pending.json()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // (method, path, body, roles allowed): written out here, independently of the code's table.
     let rows: Vec<support::MatrixRow> = vec![
@@ -41,6 +53,13 @@ fn every_role_gets_exactly_the_endpoints_the_table_gives_it() {
             &["admin"],
         ),
         ("GET", "/api/v1/tokens".into(), None, &["admin"]),
+        ("GET", "/api/v1/token-requests".into(), None, &["admin"]),
+        (
+            "POST",
+            format!("/api/v1/token-requests/{pending}/approval"),
+            None,
+            &["admin"],
+        ),
         (
             "POST",
             "/api/v1/cases".into(),
@@ -1054,4 +1073,140 @@ fn pins_are_refused_for_stalking_and_courses_of_conduct_and_otherwise_wait_for_a
             .contains("stalking")
     );
     assert_eq!(request_pin(&app, &officer, "no-such-case").status, 404);
+}
+
+#[test]
+fn an_admin_cannot_impersonate_an_officer_unnoticed_nor_empower_themself() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let admin = app.token("admin", "admin-1");
+    let key = ("idempotency-key", "officer-1234-report-1");
+    let created = app.call_with(
+        "POST",
+        "/api/v1/cases",
+        &officer,
+        Some(support::case_body(true)),
+        &[key],
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let case = created.json()["id"].as_str().unwrap().to_string();
+
+    // The admin mints a token in the officer's name and uses it.
+    let minted = app.call(
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        Some(json!({ "subject": "1234", "role": "officer" })),
+    );
+    assert_eq!(minted.status, 201, "{}", minted.body);
+    let impostor = minted.json()["token"].as_str().unwrap().to_string();
+    let impostor_id = minted.json()["record"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.call_with(
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            &impostor,
+            None,
+            &[REASON]
+        )
+        .status,
+        200
+    );
+    // The log tells the two holders apart: every entry names the credential used.
+    let credentials: Vec<Option<String>> = app
+        .database()
+        .prepare(
+            "SELECT DISTINCT credential FROM access_log WHERE subject = '1234' AND record_id = ?1",
+        )
+        .unwrap()
+        .query_map([&case], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(credentials.len(), 2, "{credentials:?}");
+    assert!(credentials.contains(&Some(impostor_id)));
+    // Replaying the officer's Idempotency-Key gets the impostor nothing of the officer's.
+    let replayed = app.call_with(
+        "POST",
+        "/api/v1/cases",
+        &impostor,
+        Some(support::case_body(true)),
+        &[key],
+    );
+    assert_eq!(replayed.status, 201);
+    assert_ne!(
+        replayed.json()["id"],
+        created.json()["id"],
+        "a new case, not the officer's response"
+    );
+
+    // No second role for a subject, no token in one's own name, no powerful token alone.
+    let other_role = app.call(
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        Some(json!({ "subject": "1234", "role": "supervisor" })),
+    );
+    assert_eq!(other_role.status, 409, "{}", other_role.body);
+    let own = app.call(
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        Some(json!({ "subject": "admin-1", "role": "superintendent" })),
+    );
+    assert_eq!(own.status, 403, "{}", own.body);
+    let asked = app.call(
+        "POST",
+        "/api/v1/tokens",
+        &admin,
+        Some(json!({ "subject": "friend", "role": "superintendent" })),
+    );
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    assert!(asked.json().get("token").is_none());
+    let id = asked.json()["request"]["id"].as_str().unwrap().to_string();
+    let self_approved = app.call(
+        "POST",
+        &format!("/api/v1/token-requests/{id}/approval"),
+        &admin,
+        None,
+    );
+    assert_eq!(self_approved.status, 403, "{}", self_approved.body);
+    let approved = app.call(
+        "POST",
+        &format!("/api/v1/token-requests/{id}/approval"),
+        ADMIN_TOKEN,
+        None,
+    );
+    assert_eq!(
+        approved.status, 201,
+        "a second admin approves: {}",
+        approved.body
+    );
+}
+
+#[test]
+fn a_bootstrap_session_dies_when_the_bootstrap_token_changes() {
+    let app = TestApp::start();
+    let signed_in = app.call("POST", "/api/v1/session", ADMIN_TOKEN, None);
+    assert_eq!(signed_in.status, 201, "{}", signed_in.body);
+    let cookie = signed_in
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let who = |app: &TestApp| {
+        app.call_with("GET", "/api/v1/session", "", None, &[("cookie", &cookie)])
+            .status
+    };
+    assert_eq!(who(&app), 200);
+    let app = app.restart_with(&[(
+        "bootstrap_admin_token",
+        "a-new-bootstrap-token-0123456789abcdef",
+    )]);
+    assert_eq!(
+        who(&app),
+        401,
+        "the old bootstrap token's session ended with it"
+    );
 }

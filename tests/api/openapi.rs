@@ -86,6 +86,9 @@ struct Fixtures {
     etag: String,
     undecided: String,
     spare_token: String,
+    to_approve: String,
+    to_decline: String,
+    second_admin: String,
     supervisor: String,
     mash: String,
     assessment: String,
@@ -113,8 +116,21 @@ fn fixtures(app: &TestApp) -> Fixtures {
         "POST",
         "/api/v1/tokens",
         ADMIN_TOKEN,
-        Some(json!({ "subject": "spare", "role": "partner" })),
+        Some(json!({ "subject": "spare", "role": "analyst" })),
     );
+    // Two requests for a superintendent's token, waiting for a second admin: one to approve, one to
+    // decline.
+    let request = |subject: &str| {
+        let reply = app.call(
+            "POST",
+            "/api/v1/tokens",
+            ADMIN_TOKEN,
+            Some(json!({ "subject": subject, "role": "superintendent" })),
+        );
+        assert_eq!(reply.status, 202, "{}", reply.body);
+        reply.json()["request"]["id"].as_str().unwrap().to_string()
+    };
+    let (to_approve, to_decline) = (request("SUP8"), request("SUP9"));
     let undecided = app.new_case(&officer, true, 2);
     let assessment = app
         .call(
@@ -174,6 +190,9 @@ fn fixtures(app: &TestApp) -> Fixtures {
         superintendent: app.token("superintendent", "SUP1"),
         analyst: app.token("analyst", "AN1"),
         spare_token: spare.json()["record"]["id"].as_str().unwrap().to_string(),
+        to_approve,
+        to_decline,
+        second_admin: app.second_admin(),
         officer,
         case,
         pin,
@@ -197,7 +216,30 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             vec![],
             f.admin.clone(),
         ),
-        "listTokens" => ("/api/v1/tokens".into(), None, vec![], f.admin.clone()),
+        "listTokens" => (
+            "/api/v1/tokens?limit=2".into(),
+            None,
+            vec![],
+            f.admin.clone(),
+        ),
+        "listTokenRequests" => (
+            "/api/v1/token-requests".into(),
+            None,
+            vec![],
+            f.admin.clone(),
+        ),
+        "approveTokenRequest" => (
+            format!("/api/v1/token-requests/{}/approval", f.to_approve),
+            None,
+            vec![],
+            f.second_admin.clone(),
+        ),
+        "declineTokenRequest" => (
+            format!("/api/v1/token-requests/{}", f.to_decline),
+            None,
+            vec![],
+            f.second_admin.clone(),
+        ),
         "revokeToken" => (
             format!("/api/v1/tokens/{}", f.spare_token),
             None,

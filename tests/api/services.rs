@@ -346,11 +346,18 @@ fn a_token_is_shown_once_stored_as_a_hash_and_revoked_once() {
     use stalking_response::services::access;
     let world = World::new();
     let env = world.env();
-    let admin = who(Role::Admin);
+    let admin = Principal {
+        subject: "A1".into(),
+        ..who(Role::Admin)
+    };
     let mut log = journal();
     let new: NewToken =
         serde_json::from_value(json!({ "subject": " 1234 ", "role": "officer" })).unwrap();
-    let issued = access::issue_token(&env, &admin, &new, [5; 32], &mut log).unwrap();
+    let access::Issuance::Issued(issued) =
+        access::issue_token(&env, &admin, &new, [5; 32], &mut log).unwrap()
+    else {
+        panic!("an officer's token needs no approval")
+    };
     assert!(issued.token.starts_with("srt_"));
     assert_eq!(issued.record.subject, "1234");
     assert_eq!(issued.record.force, "CB");
@@ -394,4 +401,100 @@ fn a_token_is_shown_once_stored_as_a_hash_and_revoked_once() {
         ]
     );
     assert_eq!(access::verify(&env).unwrap()["valid"], true);
+}
+
+#[test]
+fn no_admin_can_impersonate_or_empower_alone() {
+    use stalking_response::access::tokens::NewToken;
+    use stalking_response::services::access::{self, Issuance};
+    let world = World::new();
+    let env = world.env();
+    let mut log = journal();
+    let admin = |subject: &str, token_id: &str| Principal {
+        subject: subject.into(),
+        role: Role::Admin,
+        force: "CB".into(),
+        token_id: token_id.into(),
+    };
+    let new = |subject: &str, role: &str| -> NewToken {
+        serde_json::from_value(json!({ "subject": subject, "role": role })).unwrap()
+    };
+    // Fresh random bytes for every token (the hashes are unique).
+    let bytes = Cell::new(0u8);
+    let random = || {
+        bytes.set(bytes.get() + 1);
+        [bytes.get(); 32]
+    };
+    let issue = |by: &Principal, subject: &str, role: &str, log: &mut Entries| {
+        access::issue_token(&env, by, &new(subject, role), random(), log)
+    };
+
+    // The bootstrap admin's first admin token is issued at once: nobody else could approve it.
+    let bootstrap = admin("bootstrap-admin", "bootstrap");
+    let Issuance::Issued(first) = issue(&bootstrap, "A1", "admin", &mut log).unwrap() else {
+        panic!("the first admin token needs no second admin")
+    };
+    let a1 = admin("A1", &first.record.id);
+    // From then on, admin, superintendent and partner tokens wait for a second admin.
+    for (subject, role) in [
+        ("A2", "admin"),
+        ("S1", "superintendent"),
+        ("mash", "partner"),
+    ] {
+        let Issuance::AwaitingApproval(request) = issue(&a1, subject, role, &mut log).unwrap()
+        else {
+            panic!("{role} needs approval")
+        };
+        let own = access::approve_token(&env, &a1, &request.id, [8; 32], &mut log).unwrap_err();
+        assert_eq!(own.status, 403, "the asker cannot approve: {own:?}");
+        let approved =
+            access::approve_token(&env, &bootstrap, &request.id, random(), &mut log).unwrap();
+        assert_eq!(
+            (
+                approved.record.subject.as_str(),
+                approved.record.role.as_str()
+            ),
+            (subject, role)
+        );
+        let twice =
+            access::approve_token(&env, &bootstrap, &request.id, random(), &mut log).unwrap_err();
+        assert_eq!(twice.status, 404, "approved once");
+    }
+    assert!(matches!(
+        issue(&bootstrap, "A3", "admin", &mut log),
+        Ok(Issuance::AwaitingApproval(_))
+    ));
+
+    // Never in one's own name; never a second role for a subject.
+    assert_eq!(
+        issue(&a1, "A1", "superintendent", &mut log)
+            .unwrap_err()
+            .status,
+        403
+    );
+    assert!(matches!(
+        issue(&a1, "1234", "officer", &mut log),
+        Ok(Issuance::Issued(_))
+    ));
+    let second_role = issue(&a1, "1234", "supervisor", &mut log).unwrap_err();
+    assert_eq!(second_role.status, 409, "{second_role:?}");
+    assert!(
+        matches!(
+            issue(&a1, "1234", "officer", &mut log),
+            Ok(Issuance::Issued(_))
+        ),
+        "the same role again is fine"
+    );
+    let Issuance::AwaitingApproval(request) = issue(&a1, "S2", "superintendent", &mut log).unwrap()
+    else {
+        panic!()
+    };
+    access::decline_token(&env, &bootstrap, &request.id, &mut log).unwrap();
+    assert_eq!(
+        access::approve_token(&env, &bootstrap, &request.id, [9; 32], &mut log)
+            .unwrap_err()
+            .status,
+        404,
+        "declined"
+    );
 }

@@ -10,12 +10,15 @@ use spin_sdk::http::Response;
 use stalking_response::access::audit::{self, Filter, Operation, RecordRef, RecordType};
 use stalking_response::access::tokens::{self, NewToken};
 use stalking_response::problem::Problem;
-use stalking_response::services::access as service;
+use stalking_response::services::access::{self as service, Issuance};
 
 spin_adapter::routes! {
     POST "/api/v1/tokens" => TokenIssue, Collection, issue_token;
     GET "/api/v1/tokens" => TokenList, NotPersonal, list_tokens;
     DELETE "/api/v1/tokens/{id}" => TokenRevoke, Collection, revoke_token;
+    GET "/api/v1/token-requests" => TokenList, NotPersonal, list_token_requests;
+    POST "/api/v1/token-requests/{id}/approval" => TokenDecide, Collection, approve_token;
+    DELETE "/api/v1/token-requests/{id}" => TokenDecide, Collection, decline_token;
     POST "/api/v1/session" => SessionStart, NotPersonal, sign_in;
     GET "/api/v1/session" => SessionUse, NotPersonal, who_am_i;
     DELETE "/api/v1/session" => SessionUse, NotPersonal, sign_out;
@@ -24,18 +27,49 @@ spin_adapter::routes! {
     GET "/api/v1/audit/export" => AuditExport, Asked, export;
 }
 
+/// 201 with the token, or 202 with the request a second admin must approve.
 fn issue_token(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewToken = call.body()?;
     let random = context::random();
-    let issued = service::issue_token(&ctx.env(), &call.who, &new, random, &mut call.journal)?;
+    match service::issue_token(&ctx.env(), &call.who, &new, random, &mut call.journal)? {
+        Issuance::Issued(issued) => Ok(json(201, &issued)),
+        Issuance::AwaitingApproval(request) => {
+            Ok(json(202, &serde_json::json!({ "request": request })))
+        }
+    }
+}
+
+fn list_tokens(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let page: Page = call.query()?;
+    let tokens = tokens::list(&ctx.db, page.after.as_deref(), page.limit.0)?;
+    let next = page.next(&tokens, |t| t.id.clone());
+    Ok(json(
+        200,
+        &serde_json::json!({ "tokens": tokens, "next": next }),
+    ))
+}
+
+fn list_token_requests(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let page: Page = call.query()?;
+    let requests = tokens::pending_requests(&ctx.db, page.after.as_deref(), page.limit.0)?;
+    let next = page.next(&requests, |r| r.id.clone());
+    Ok(json(
+        200,
+        &serde_json::json!({ "requests": requests, "next": next }),
+    ))
+}
+
+fn approve_token(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id = call.id().to_string();
+    let random = context::random();
+    let issued = service::approve_token(&ctx.env(), &call.who, &id, random, &mut call.journal)?;
     Ok(json(201, &issued))
 }
 
-fn list_tokens(ctx: &Ctx, _: &mut Call) -> Outcome {
-    Ok(json(
-        200,
-        &serde_json::json!({ "tokens": tokens::list(&ctx.db)? }),
-    ))
+fn decline_token(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id = call.id().to_string();
+    service::decline_token(&ctx.env(), &call.who, &id, &mut call.journal)?;
+    Ok(Response::new(204, ()))
 }
 
 fn revoke_token(ctx: &Ctx, call: &mut Call) -> Outcome {

@@ -134,8 +134,15 @@ impl Ctx {
             None => None,
         };
         let hash = idempotency::request_hash("POST", req.path(), req.body());
+        // Keys are the credential's own: another token in the same name never gets this one's
+        // responses (they hold the records created).
+        let scope = principal.token_id.as_str();
         if let Some(key) = &key {
-            match idempotency::lookup(&self.db, &principal.subject, key, &hash)? {
+            let retention = time::Duration::hours(self.settings.idempotency_retention_hours);
+            let oldest =
+                stalking_response::values::timestamp(time::OffsetDateTime::now_utc() - retention);
+            idempotency::purge(&self.db, &oldest)?;
+            match idempotency::lookup(&self.db, scope, key, &hash)? {
                 Replay::New => {}
                 Replay::Same { status, body } => return Ok((status, body)),
                 Replay::Mismatch => {
@@ -150,15 +157,7 @@ impl Ctx {
         }
         let (status, body) = work()?;
         if let Some(key) = &key {
-            idempotency::store(
-                &self.db,
-                &principal.subject,
-                key,
-                &hash,
-                status,
-                &body,
-                &now(),
-            )?;
+            idempotency::store(&self.db, scope, key, &hash, status, &body, &now())?;
         }
         Ok((status, body))
     }

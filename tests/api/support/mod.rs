@@ -16,6 +16,7 @@ pub struct TestApp {
     pub host: Running,
     pub state: tempfile::TempDir,
     variables: Vec<(String, String)>,
+    second_admin: std::sync::OnceLock<String>,
 }
 
 /// The first admin token the test app is configured with (a Spin secret variable in production).
@@ -48,16 +49,27 @@ impl TestApp {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            second_admin: Default::default(),
         }
     }
 
     /// Stops the host and starts it again on the same state: what a restart does in production.
     pub fn restart(self) -> TestApp {
+        self.restart_with(&[])
+    }
+
+    /// Restarts with some variables changed, as a redeployment with new settings does.
+    pub fn restart_with(self, changed: &[(&str, &str)]) -> TestApp {
         let TestApp {
             host,
             state,
-            variables,
+            mut variables,
+            second_admin,
         } = self;
+        for (name, value) in changed {
+            variables.retain(|(n, _)| n != name);
+            variables.push((name.to_string(), value.to_string()));
+        }
         drop(host);
         let borrowed: Vec<(&str, &str)> = variables
             .iter()
@@ -68,6 +80,7 @@ impl TestApp {
             host,
             state,
             variables,
+            second_admin,
         }
     }
 
@@ -184,7 +197,8 @@ impl TestApp {
         read(response)
     }
 
-    /// A new token for `role`, issued by the bootstrap admin.
+    /// A new token for `role`, issued by the bootstrap admin — and, for the roles that need a second
+    /// admin's approval (admin, superintendent, partner), approved by the test's second admin.
     pub fn token(&self, role: &str, subject: &str) -> String {
         let reply = self.call(
             "POST",
@@ -192,8 +206,39 @@ impl TestApp {
             ADMIN_TOKEN,
             Some(serde_json::json!({ "subject": subject, "role": role })),
         );
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        reply.json()["token"].as_str().unwrap().to_string()
+        let issued = match reply.status {
+            201 => reply,
+            202 => {
+                let id = reply.json()["request"]["id"].as_str().unwrap().to_string();
+                let approver = self.second_admin();
+                self.call(
+                    "POST",
+                    &format!("/api/v1/token-requests/{id}/approval"),
+                    &approver,
+                    None,
+                )
+            }
+            _ => reply,
+        };
+        assert_eq!(issued.status, 201, "{}", issued.body);
+        issued.json()["token"].as_str().unwrap().to_string()
+    }
+
+    /// An admin token besides the bootstrap one, to approve what the bootstrap admin asks for: the
+    /// first admin token, which the bootstrap admin may issue alone.
+    pub fn second_admin(&self) -> String {
+        self.second_admin
+            .get_or_init(|| {
+                let reply = self.call(
+                    "POST",
+                    "/api/v1/tokens",
+                    ADMIN_TOKEN,
+                    Some(serde_json::json!({ "subject": "second-admin", "role": "admin" })),
+                );
+                assert_eq!(reply.status, 201, "the first admin token: {}", reply.body);
+                reply.json()["token"].as_str().unwrap().to_string()
+            })
+            .clone()
     }
 
     /// A direct connection to the app's database, as someone with file access would have.
