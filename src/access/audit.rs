@@ -400,9 +400,10 @@ pub fn append_all(
 
     if let Some(key) = &checkpoints.key
         && checkpoints.every > 0
-        && let Some(sealing) = entries.iter().rfind(|e| e.seq % checkpoints.every == 0)
     {
-        seal(db, key, sealing)?;
+        for sealing in entries.iter().filter(|e| e.seq % checkpoints.every == 0) {
+            seal(db, key, sealing)?;
+        }
     }
     Ok(entries)
 }

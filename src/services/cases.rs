@@ -12,6 +12,7 @@ use crate::pins::store as pin_store;
 use crate::pins::{self, Pin, PinDecision, PinRequest};
 use crate::problem::Problem;
 use crate::sql::Sql;
+use serde::Serialize;
 
 pub fn no_case() -> Problem {
     Problem::not_found().with_detail("There is no case with this id.")
@@ -66,7 +67,39 @@ pub fn create(
         new,
     )?;
     journal.logs(Operation::Collection, RecordRef::case(&id));
-    cases::get(env.db, &id)?.ok_or_else(Problem::internal)
+    let case = cases::get(env.db, &id)?.ok_or_else(Problem::internal)?;
+    // Linking a suspect to other cases combines personal data from them (DPA 2018 s.62).
+    let mut linked: Vec<&str> = case
+        .suspects
+        .iter()
+        .flat_map(|s| s.linked_cases.iter().map(String::as_str))
+        .collect();
+    linked.sort_unstable();
+    linked.dedup();
+    for other in linked {
+        journal.logs(Operation::Combination, RecordRef::case(other));
+    }
+    Ok(case)
+}
+
+/// What a partner system gets back for a report: that it was received, and under which reference.
+/// Never the case itself, which would tell it what the police hold on the people it named (a
+/// suspect's other cases, for one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    pub id: String,
+    pub incident_reference: String,
+    pub received_at: String,
+}
+
+impl Receipt {
+    pub fn of(case: &Case) -> Receipt {
+        Receipt {
+            id: case.id.clone(),
+            incident_reference: case.incident_reference.clone(),
+            received_at: case.reported_at.clone(),
+        }
+    }
 }
 
 /// Reads a case, logging the consultation.
@@ -170,6 +203,9 @@ pub fn decide_pin(
     journal: &mut impl Journal,
 ) -> Result<Pin, Problem> {
     check(pins::validate_decision(decision))?;
+    if let Some(pin) = pin_store::get(env.db, id)? {
+        super::refuse_own(&pin.requested_by, who, "decide a PIN they asked for")?;
+    }
     if let Some(pin) = pin_store::decide(env.db, id, decision, &who.subject, &env.now_text())? {
         journal.logs(Operation::Alteration, pin_record(&pin));
         return Ok(pin);

@@ -33,6 +33,25 @@ impl<D: Sql> Env<'_, D> {
     }
 }
 
+/// Four eyes: nobody authorises their own work (a supervisor reviewing their own assessment, a
+/// superintendent deciding a PIN they asked for). `author` is the subject who made the record.
+pub fn refuse_own(
+    author: &str,
+    who: &crate::access::auth::Principal,
+    what: &str,
+) -> Result<(), crate::problem::Problem> {
+    if author == who.subject {
+        return Err(
+            crate::problem::Problem::new(403, "own-work", "Another person must do this")
+                .with_detail(format!(
+                    "Nobody may {what}: another {} must.",
+                    who.role.as_str()
+                )),
+        );
+    }
+    Ok(())
+}
+
 /// Where a use case reports the records it touched, for the access log (written by the caller, in
 /// the same transaction as the work).
 pub trait Journal {

@@ -118,6 +118,11 @@ pub fn review(
         )
         .with_detail("Review the case's current assessment."));
     }
+    super::refuse_own(
+        &assessment.assessed_by,
+        who,
+        "review an assessment they made",
+    )?;
     check(risk::validate_review(new, assessment.level))?;
     let mut new_id = || (env.new_id)();
     let mut writer = Writer {

@@ -720,7 +720,7 @@ fn fifty_concurrent_reports_are_all_stored_with_unique_references() {
     let verified = app
         .call("GET", "/api/v1/audit/verify", support::ADMIN_TOKEN, None)
         .json();
-    assert_eq!(verified["valid"], true);
+    assert_eq!(verified["valid"], true, "{verified}");
 }
 
 #[test]
@@ -747,4 +747,48 @@ fn cases_survive_a_restart() {
     ] {
         assert_eq!(before[field], after[field], "{field}");
     }
+}
+
+#[test]
+fn a_partner_gets_a_receipt_never_the_case_and_linking_is_logged_as_a_combination() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let partner = app.token("partner", "mash");
+    // The police already hold a case on this suspect.
+    let earlier = app.new_case(&officer, true, 2);
+    let reply = app.call("POST", "/api/v1/cases", &partner, Some(case_body(true)));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let receipt = reply.json();
+    let keys: Vec<&str> = receipt
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["id", "incident_reference", "received_at"],
+        "{receipt}"
+    );
+    assert!(!reply.body.contains(&earlier), "nothing about other cases");
+    assert!(reply.header("etag").is_empty());
+    // The case was linked all the same, and the linking is logged against the earlier case.
+    let combined: i64 = app
+        .database()
+        .query_row(
+            "SELECT COUNT(*) FROM access_log WHERE operation = 'combination' AND record_type = 'case' AND record_id = ?1 AND subject = 'mash'",
+            [&earlier],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(combined, 1);
+    let case = receipt["id"].as_str().unwrap();
+    let read = app.call_with(
+        "GET",
+        &format!("/api/v1/cases/{case}"),
+        &officer,
+        None,
+        &[("x-access-reason", "investigation")],
+    );
+    assert_eq!(read.json()["linked_suspect"], true, "{}", read.body);
 }

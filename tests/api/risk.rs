@@ -772,3 +772,27 @@ fn assessments_survive_a_restart() {
     );
     assert_eq!(read["result"], dash["result"]);
 }
+
+#[test]
+fn nobody_reviews_their_own_assessment() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let supervisor = app.token("supervisor", "S1");
+    let colleague = app.token("supervisor", "S2");
+    let case = app.new_case(&officer, false, 1);
+    let own = assess(&app, &supervisor, dash_body(&case, 14));
+    let path = format!(
+        "/api/v1/risk-assessments/{}/reviews",
+        own["id"].as_str().unwrap()
+    );
+    let agreed = json!({ "outcome": "agreed", "rationale": "Checked." });
+    let refused = app.call("POST", &path, &supervisor, Some(agreed.clone()));
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(refused.json()["type"], "/problems/own-work");
+    let reviewed = app.call("POST", &path, &colleague, Some(agreed));
+    assert_eq!(
+        reviewed.status, 201,
+        "another supervisor may: {}",
+        reviewed.body
+    );
+}

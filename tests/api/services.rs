@@ -51,9 +51,14 @@ impl World {
     }
 }
 
+/// A caller in `role`: the officer is 1234; each other role is someone else (nobody authorises their
+/// own work).
 fn who(role: Role) -> Principal {
     Principal {
-        subject: "1234".into(),
+        subject: match role {
+            Role::Officer => "1234".into(),
+            other => format!("{}-1", other.as_str()),
+        },
         role,
         force: "CB".into(),
         token_id: "t".into(),

@@ -9,6 +9,7 @@ use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, created, json, json_with};
 use spin_sdk::http::Response;
 use stalking_response::access::audit::RecordRef;
+use stalking_response::access::auth::Role;
 use stalking_response::cases::classification::Classification;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
@@ -43,6 +44,10 @@ fn create_case(ctx: &Ctx, call: &mut Call) -> Outcome {
     let officer = call.who.clone();
     let (status, body) = ctx.create_once(call.req, &officer, || {
         let case = service::create(&ctx.env(), &officer, &new, &mut call.journal)?;
+        if officer.role == Role::Partner {
+            let receipt = serde_json::to_vec(&service::Receipt::of(&case)).expect("serialises");
+            return Ok((201, receipt));
+        }
         Ok((201, case_response(201, &case).into_body()))
     })?;
     Ok(created(status, body, "/api/v1/cases"))
