@@ -254,3 +254,87 @@ fn the_manifest_repeats_the_settings_defaults() {
         );
     }
 }
+
+/// Every answer of the app, whichever component or code path gives it, tells browsers to use HTTPS only
+/// and never to sniff a content type: a handler's JSON (200, 201) and CSV, the runner's and a handler's
+/// problems (401, 403, 404, 405, 422), the web form's files and its own 404, and health.
+#[test]
+fn every_response_carries_hsts_and_nosniff() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let analyst = app.token("analyst", "AN1");
+    let case = app.new_case(&officer, true, 1);
+    let created = app.call(
+        "POST",
+        "/api/v1/cases",
+        &officer,
+        Some(support::case_body(false)),
+    );
+    let missing_case = format!("/api/v1/cases/{}", "0".repeat(32));
+    let replies = [
+        ("201 created", created),
+        (
+            "200 read",
+            app.call_with(
+                "GET",
+                &format!("/api/v1/cases/{case}"),
+                &officer,
+                None,
+                &[REASON],
+            ),
+        ),
+        (
+            "200 csv",
+            app.call_with(
+                "GET",
+                "/api/v1/searches/report?from=2026-01-01&to=2026-01-31&format=csv",
+                &analyst,
+                None,
+                &[REASON],
+            ),
+        ),
+        ("401", app.call("GET", "/api/v1/cases", "", None)),
+        ("403", app.call("GET", "/api/v1/tokens", &officer, None)),
+        (
+            "404 from the handler",
+            app.call_with("GET", &missing_case, &officer, None, &[REASON]),
+        ),
+        (
+            "404 from the runner",
+            app.call("GET", "/api/v1/cases/x/nothing", "", None),
+        ),
+        ("405", app.call("PUT", "/api/v1/cases", "", None)),
+        (
+            "422",
+            app.call(
+                "POST",
+                "/api/v1/cases",
+                &officer,
+                Some(serde_json::json!({})),
+            ),
+        ),
+        ("static file", app.call("GET", "/", "", None)),
+        ("static 404", app.call("GET", "/no-such-file.js", "", None)),
+        ("health", app.call("GET", "/api/v1/health", "", None)),
+        ("health 405", app.call("POST", "/api/v1/health", "", None)),
+    ];
+    let statuses: Vec<u16> = replies.iter().map(|(_, r)| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            201, 200, 200, 401, 403, 404, 404, 405, 422, 200, 404, 200, 405
+        ]
+    );
+    for (what, reply) in &replies {
+        assert_eq!(
+            reply.header("strict-transport-security"),
+            "max-age=31536000; includeSubDomains",
+            "{what}"
+        );
+        assert_eq!(reply.header("x-content-type-options"), "nosniff", "{what}");
+    }
+    assert_eq!(
+        replies[2].1.header("content-type"),
+        "text/csv; charset=utf-8"
+    );
+}

@@ -200,12 +200,13 @@ pub fn check(routes: &[Route], document: &str) -> Vec<String> {
     disagreements
 }
 
-/// Serves one request with a route table.
+/// Serves one request with a route table; every answer, a handler's or a problem, gets the
+/// [`crate::SECURITY_HEADERS`] here.
 pub fn serve(routes: &[Route], req: &Request) -> Response {
-    match run(routes, req) {
+    crate::secured(match run(routes, req) {
         Ok(response) => response,
         Err(problem) => crate::problem(&problem),
-    }
+    })
 }
 
 fn method_name(method: &Method) -> String {
