@@ -338,3 +338,63 @@ fn every_response_carries_hsts_and_nosniff() {
         "text/csv; charset=utf-8"
     );
 }
+
+/// A path parameter longer than any id is refused as not found before authentication, so nothing of it
+/// reaches the access log, whoever sends it.
+#[test]
+fn an_overlong_id_is_not_found_before_authentication_and_never_logged() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let analyst = app.token("analyst", "AN1");
+    let before = last_seq(&app);
+    let long = "a".repeat(60_000);
+    for (method, path, token) in [
+        ("GET", format!("/api/v1/cases/{long}"), officer.as_str()),
+        ("GET", format!("/api/v1/cases/{long}"), analyst.as_str()),
+        ("GET", format!("/api/v1/cases/{long}"), ""),
+        (
+            "GET",
+            format!("/api/v1/risk/cases/{long}"),
+            officer.as_str(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{long}/occurrences"),
+            officer.as_str(),
+        ),
+        ("DELETE", format!("/api/v1/tokens/{long}"), ADMIN_TOKEN),
+    ] {
+        let reply = app.call_with(method, &path, token, None, &[REASON]);
+        assert_eq!(
+            (reply.status, reply.header("content-type")),
+            (404, "application/problem+json"),
+            "{method} {}…: {}",
+            &path[..30],
+            reply.body
+        );
+        assert_eq!(reply.json()["type"], "/problems/not-found");
+    }
+    // Up to the bound, a parameter is an id like any other: checked, refused and logged as before.
+    let at_most = "b".repeat(64);
+    let refused = app.call("GET", &format!("/api/v1/cases/{at_most}"), &analyst, None);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let over = "b".repeat(65);
+    let refused = app.call("GET", &format!("/api/v1/cases/{over}"), &analyst, None);
+    assert_eq!(refused.status, 404, "{}", refused.body);
+
+    let logged = entries_after(&app, before);
+    assert_eq!(logged.len(), 1, "only the 64-character id: {logged:?}");
+    assert_eq!(logged[0].2, at_most);
+    let longest: i64 = app
+        .database()
+        .query_row(
+            "SELECT COALESCE(MAX(LENGTH(record_id)), 0) FROM access_log",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        longest <= 64,
+        "a record id of {longest} characters was logged"
+    );
+}
