@@ -1,5 +1,6 @@
 //! The HTTP side: routes each request to its component with Spin's `spin-*` headers, enforces the body
-//! limit and the deadline, logs one line per request, and shuts down cleanly.
+//! limit and the deadline, logs one line per request, and shuts down cleanly. Its own errors (no route,
+//! a body too large or unreadable, a component that failed) are RFC 9457 problems like the app's.
 
 use crate::runtime::Runtime;
 use bytes::Bytes;
@@ -104,7 +105,7 @@ impl Server {
     ) -> (Option<String>, Response<Body>) {
         let path = req.uri().path().to_string();
         let Some(matched) = self.runtime.router.route(&path) else {
-            return (None, plain(StatusCode::NOT_FOUND, "Not Found"));
+            return (None, problem(StatusCode::NOT_FOUND, &NOT_FOUND));
         };
         let route = matched.route.raw.clone();
         let component = matched.route.component.clone();
@@ -115,23 +116,24 @@ impl Server {
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
+        let too_large = || {
+            let detail = format!("Bodies are limited to {} bytes.", self.max_body_bytes);
+            problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &("body-too-large", "The body is too large", detail.as_str()),
+            )
+        };
         if declared.is_some_and(|n| n > self.max_body_bytes as u64) {
-            return (
-                Some(route),
-                plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
-            );
+            return (Some(route), too_large());
         }
         // Buffered up to the limit: the SDK buffers the whole body anyway, and an oversize one never
         // reaches the component.
         let body = match Limited::new(body, self.max_body_bytes).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return (
-                    Some(route),
-                    plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
-                );
+                return (Some(route), too_large());
             }
-            Err(_) => return (Some(route), plain(StatusCode::BAD_REQUEST, "Bad Request")),
+            Err(_) => return (Some(route), problem(StatusCode::BAD_REQUEST, &UNREADABLE)),
         };
 
         let host = parts
@@ -169,7 +171,7 @@ impl Server {
                 (Ok(name), Ok(value)) => {
                     parts.headers.insert(name, value);
                 }
-                _ => return (Some(route), plain(StatusCode::BAD_REQUEST, "Bad Request")),
+                _ => return (Some(route), problem(StatusCode::BAD_REQUEST, &UNPASSABLE)),
             }
         }
         if !parts.headers.contains_key(http::header::HOST) {
@@ -192,7 +194,7 @@ impl Server {
                     "component '{component}' failed on {route}: {}",
                     first_line(&e)
                 );
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                problem(StatusCode::INTERNAL_SERVER_ERROR, &FAILED)
             }
         };
         (Some(route), response)
@@ -250,16 +252,54 @@ fn first_line(e: &anyhow::Error) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+/// A problem the host itself answers with: (slug, title, detail).
+type Problem<'a> = (&'a str, &'a str, &'a str);
+
+const NOT_FOUND: Problem = ("not-found", "Not found", "Nothing is served at this path.");
+const UNREADABLE: Problem = (
+    "bad-request",
+    "The request could not be read",
+    "The request's body could not be read.",
+);
+const UNPASSABLE: Problem = (
+    "bad-request",
+    "The request could not be read",
+    "The request's path or host cannot be passed on.",
+);
+/// A component that trapped, failed or ran out of time: its own text goes to the host's log only.
+const FAILED: Problem = (
+    "internal",
+    "Internal error",
+    "The request could not be completed.",
+);
+
+/// An RFC 9457 problem+json response, shaped like the app's (`type` `/problems/<slug>`, `title`,
+/// `status`, `detail`), so a client sees one kind of error whoever answers. Never internal text.
+fn problem(status: StatusCode, (slug, title, detail): &Problem) -> Response<Body> {
+    let body = serde_json::json!({
+        "type": format!("/problems/{slug}"),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
     let mut response = Response::new(
-        Full::new(Bytes::from_static(text.as_bytes()))
+        Full::new(Bytes::from(body.to_string()))
             .map_err(|never| match never {})
             .boxed_unsync(),
     );
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
+        HeaderValue::from_static("application/problem+json"),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     response
 }

@@ -76,6 +76,40 @@ fn post(host: &Running, path: &str, body: &str) -> (u16, Value) {
     )
 }
 
+/// Asserts that a response is an RFC 9457 problem shaped like the app's: `application/problem+json`,
+/// `type` `/problems/<slug>`, a title, the status and a detail; and returns its body.
+fn assert_problem(
+    response: &mut ureq::http::Response<ureq::Body>,
+    status: u16,
+    slug: &str,
+) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        header("content-type").as_deref(),
+        Some("application/problem+json")
+    );
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("cache-control").as_deref(), Some("no-store"));
+    let body: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["type"], format!("/problems/{slug}"), "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    body
+}
+
 const ROUTES: &str = r#"
 [[trigger.http]]
 route = "/..."
@@ -167,7 +201,8 @@ fn no_route_is_a_404() {
     );
     let host = app.start();
     assert_eq!(get(&host, "/only").0, 200);
-    assert_eq!(get(&host, "/other").0, 404);
+    let mut response = agent().get(format!("{}/other", host.url())).call().unwrap();
+    assert_problem(&mut response, 404, "not-found");
 }
 
 const STORES: &str = r#"
@@ -385,10 +420,16 @@ source = PROBE
 fn a_trapping_guest_gets_a_500_and_the_host_keeps_serving() {
     let app = AppDir::new(GUARDED);
     let host = app.start();
-    let (status, body) = get(&host, "/trap");
-    assert_eq!(status, 500);
+    let mut response = agent().get(format!("{}/trap", host.url())).call().unwrap();
+    let body = assert_problem(&mut response, 500, "internal");
     assert_eq!(
-        body, "Internal Server Error",
+        body,
+        serde_json::json!({
+            "type": "/problems/internal",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "The request could not be completed."
+        }),
         "no internal text in the response"
     );
     assert_eq!(get(&host, "/fine").0, 200);
@@ -405,12 +446,13 @@ fn a_guest_that_loops_forever_is_stopped_at_the_deadline() {
     let host = Running::start(config).unwrap();
     let started = Instant::now();
     let looping = std::thread::scope(|scope| {
-        let looping = scope.spawn(|| get(&host, "/loop").0);
+        let looping = scope.spawn(|| get(&host, "/loop"));
         // Other requests are served while it loops.
         assert_eq!(get(&host, "/meanwhile").0, 200);
         looping.join().unwrap()
     });
-    assert_eq!(looping, 500);
+    assert_eq!(looping.0, 500);
+    assert_eq!(looping.1["type"], "/problems/internal", "{}", looping.1);
     let took = started.elapsed();
     assert!(
         took >= Duration::from_secs(1) && took < Duration::from_secs(5),
@@ -426,16 +468,21 @@ fn bodies_over_the_limit_get_413() {
     config.max_body_bytes = 1024;
     let host = Running::start(config).unwrap();
     assert_eq!(post(&host, "/body", &"x".repeat(1024)).1["length"], 1024);
-    assert_eq!(post(&host, "/body", &"x".repeat(1025)).0, 413);
+    let mut response = agent()
+        .post(format!("{}/body", host.url()))
+        .send(&"x".repeat(1025))
+        .unwrap();
+    let body = assert_problem(&mut response, 413, "body-too-large");
+    assert_eq!(body["detail"], "Bodies are limited to 1024 bytes.");
 
     // Without a Content-Length (chunked), the limit still holds.
     let mut reader = std::io::Cursor::new(vec![b'x'; 5000]);
     let chunked = ureq::SendBody::from_reader(&mut reader);
-    let response = agent()
+    let mut response = agent()
         .post(format!("{}/body", host.url()))
         .send(chunked)
         .unwrap();
-    assert_eq!(response.status().as_u16(), 413);
+    assert_problem(&mut response, 413, "body-too-large");
 }
 
 /// The compiled-component cache entries under `dir`, with their modification times.

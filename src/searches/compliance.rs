@@ -100,7 +100,9 @@ fn day(value: &str) -> Option<Date> {
     parse_time(value).map(|t| t.date())
 }
 
-/// Every compliance rule, by name, with what it found. `return_days`: the force's limit for endorsing
+/// Every compliance rule, by name, with what it found. A rule's detail is built from dates, counts and
+/// fixed words only, never from what the record says in words (descriptions, grounds, reasons, names,
+/// addresses): the compliance report shows breaches' details to analysts. `return_days`: the force's limit for endorsing
 /// and returning a warrant after execution (or expiry).
 pub fn compliance(
     record: &SearchRecord,
@@ -333,7 +335,7 @@ pub fn compliance_until(
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| !s.within_authority && blank(&s.grounds))
-                .map(|(i, s)| format!("item {} ({})", i + 1, s.description))
+                .map(|(i, _)| (i + 1).to_string())
                 .collect()
         })
         .unwrap_or_default();
@@ -348,7 +350,11 @@ pub fn compliance_until(
         if ungrounded.is_empty() {
             "No seizure without grounds.".into()
         } else {
-            format!("No grounds for {}.", ungrounded.join(", "))
+            format!(
+                "No grounds for seized item{} {} (numbered as recorded).",
+                if ungrounded.len() == 1 { "" } else { "s" },
+                ungrounded.join(", ")
+            )
         },
     );
     let force_unexplained = execution.is_some_and(|x| x.force_used && blank(&x.force_reason));
@@ -407,7 +413,7 @@ pub fn compliance_until(
             (Some(_), None) => Breached,
         },
         match &record.register {
-            Some(r) => format!("Entry {} at {}.", r.entry, r.station),
+            Some(_) => "The register entry is recorded.".into(),
             None => "No register entry is recorded.".into(),
         },
     );

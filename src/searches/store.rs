@@ -533,24 +533,32 @@ pub fn report(from: &str, to: &str, searches: &[(Search, Compliance)]) -> Report
     report
 }
 
-/// RFC 4180 with every field quoted and CRLF line ends; a field starting with =, +, - or @ is
-/// prefixed with `'` so that a spreadsheet never runs it as a formula.
+/// RFC 4180 with every field quoted and CRLF line ends, each field [`defused`].
 fn csv(rows: Vec<Vec<String>>) -> String {
     let mut writer = ::csv::WriterBuilder::new()
         .quote_style(::csv::QuoteStyle::Always)
         .terminator(::csv::Terminator::CRLF)
         .from_writer(Vec::new());
     for row in rows {
-        let safe = row.into_iter().map(|field| {
-            if field.starts_with(['=', '+', '-', '@']) {
-                format!("'{field}")
-            } else {
-                field
-            }
-        });
-        writer.write_record(safe).expect("writing to memory");
+        writer
+            .write_record(row.into_iter().map(defused))
+            .expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
+}
+
+/// The characters a spreadsheet may take a cell's formula to start with (OWASP, CSV injection):
+/// `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The field, prefixed with `'` when it starts like a formula, so that a spreadsheet shows it as text
+/// and never runs it.
+fn defused(field: String) -> String {
+    if field.starts_with(FORMULA_STARTS) {
+        format!("'{field}")
+    } else {
+        field
+    }
 }
 
 /// The report's figures as CSV (RFC 4180): `measure,value`.
@@ -689,4 +697,21 @@ pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
     }
     check.valid = check.problems.is_empty();
     Ok(check)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_that_start_like_a_formula_are_defused() {
+        for field in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1"] {
+            assert_eq!(defused(field.into()), format!("'{field}"), "{field:?}");
+        }
+        for field in ["1", "a=b", "", " =1", "2026-01-01", "pace-s18"] {
+            assert_eq!(defused(field.into()), field, "{field:?}");
+        }
+        let out = csv(vec![vec!["\tx".into(), "\ry".into(), "z".into()]]);
+        assert_eq!(out, "\"'\tx\",\"'\ry\",\"z\"\r\n");
+    }
 }

@@ -392,3 +392,94 @@ fn compliance_until_says_from_when_it_may_read_differently() {
     }
     assert!(turns >= 4, "the records do turn as days pass: {turns}");
 }
+
+/// The compliance report shows breaches' details to analysts, so no rule's detail may quote what the
+/// record says in words: whatever a search's free text, the rules and the report carry none of it.
+#[test]
+fn rule_details_and_the_report_never_quote_the_records_words() {
+    let mut base = serde_json::to_value(s2b()).unwrap();
+    let free_text = [
+        "/premises/address",
+        "/application/grounds",
+        "/application/articles_sought/0",
+        "/application/court",
+        "/warrant/reference",
+        "/execution/people_on_premises/0",
+        "/register/station",
+        "/register/entry",
+    ];
+    for pointer in free_text {
+        *base.pointer_mut(pointer).unwrap() = format!("PLANTED {pointer}").into();
+    }
+    base["application"]["applicant"]["name"] = "PLANTED applicant name".into();
+    base["decision"]["reasons"] = "PLANTED reasons".into();
+    base["execution"]["authorised_persons"] = serde_json::json!(["PLANTED person"]);
+    base["execution"]["occupier_request_refused"] = "PLANTED refused".into();
+    base["execution"]["damage"] = serde_json::json!({
+        "description": "PLANTED damage", "circumstances": "PLANTED circumstances"
+    });
+    base["execution"]["seized"] = serde_json::json!([
+        { "description": "PLANTED seized 1", "exhibit_reference": "PLANTED ref", "within_authority": false },
+        { "description": "PLANTED seized 2", "within_authority": false, "grounds": "PLANTED grounds" }
+    ]);
+    base["execution"]["force_used"] = true.into();
+    let variants: [(&str, serde_json::Value); 5] = [
+        ("/execution/force_reason", serde_json::Value::Null),
+        ("/execution/force_reason", "PLANTED force".into()),
+        (
+            "/execution/notice",
+            serde_json::json!({ "given": false, "not_given_reason": "PLANTED why" }),
+        ),
+        (
+            "/execution/notice",
+            serde_json::json!({ "given": false, "left_at": "PLANTED where" }),
+        ),
+        ("/execution/notice", serde_json::Value::Null),
+    ];
+    let mut searches = Vec::new();
+    for (pointer, value) in variants {
+        let mut record = base.clone();
+        let (parent, field) = pointer.rsplit_once('/').unwrap();
+        record.pointer_mut(parent).unwrap()[field] = value;
+        let record: SearchRecord = serde_json::from_value(record).unwrap();
+        for facts in [true, false] {
+            let c = compliance(
+                &record,
+                CaseFacts {
+                    stalking_suspected: facts,
+                },
+                7,
+                NOW,
+            );
+            let shown = serde_json::to_string(&c).unwrap();
+            assert!(!shown.contains("PLANTED"), "{shown}");
+            searches.push((
+                store::Search {
+                    id: "s1".into(),
+                    version: 1,
+                    searched_on: "2026-11-05".into(),
+                    created_at: "2026-11-05T09:00:00Z".into(),
+                    created_by: "1234".into(),
+                    record: record.clone(),
+                    versions: Vec::new(),
+                },
+                c,
+            ));
+        }
+    }
+    let report = store::report("2026-11-01", "2026-11-30", &searches);
+    assert!(
+        report
+            .breaches
+            .iter()
+            .any(|b| b.rule == "seizure-grounds" && b.detail.contains("item 1")),
+        "{report:#?}"
+    );
+    for shown in [
+        serde_json::to_string(&report).unwrap(),
+        store::summary_csv(&report),
+        store::breaches_csv(&report),
+    ] {
+        assert!(!shown.contains("PLANTED"), "{shown}");
+    }
+}

@@ -254,3 +254,147 @@ fn the_manifest_repeats_the_settings_defaults() {
         );
     }
 }
+
+/// Every answer of the app, whichever component or code path gives it, tells browsers to use HTTPS only
+/// and never to sniff a content type: a handler's JSON (200, 201) and CSV, the runner's and a handler's
+/// problems (401, 403, 404, 405, 422), the web form's files and its own 404, and health.
+#[test]
+fn every_response_carries_hsts_and_nosniff() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let analyst = app.token("analyst", "AN1");
+    let case = app.new_case(&officer, true, 1);
+    let created = app.call(
+        "POST",
+        "/api/v1/cases",
+        &officer,
+        Some(support::case_body(false)),
+    );
+    let missing_case = format!("/api/v1/cases/{}", "0".repeat(32));
+    let replies = [
+        ("201 created", created),
+        (
+            "200 read",
+            app.call_with(
+                "GET",
+                &format!("/api/v1/cases/{case}"),
+                &officer,
+                None,
+                &[REASON],
+            ),
+        ),
+        (
+            "200 csv",
+            app.call_with(
+                "GET",
+                "/api/v1/searches/report?from=2026-01-01&to=2026-01-31&format=csv",
+                &analyst,
+                None,
+                &[REASON],
+            ),
+        ),
+        ("401", app.call("GET", "/api/v1/cases", "", None)),
+        ("403", app.call("GET", "/api/v1/tokens", &officer, None)),
+        (
+            "404 from the handler",
+            app.call_with("GET", &missing_case, &officer, None, &[REASON]),
+        ),
+        (
+            "404 from the runner",
+            app.call("GET", "/api/v1/cases/x/nothing", "", None),
+        ),
+        ("405", app.call("PUT", "/api/v1/cases", "", None)),
+        (
+            "422",
+            app.call(
+                "POST",
+                "/api/v1/cases",
+                &officer,
+                Some(serde_json::json!({})),
+            ),
+        ),
+        ("static file", app.call("GET", "/", "", None)),
+        ("static 404", app.call("GET", "/no-such-file.js", "", None)),
+        ("health", app.call("GET", "/api/v1/health", "", None)),
+        ("health 405", app.call("POST", "/api/v1/health", "", None)),
+    ];
+    let statuses: Vec<u16> = replies.iter().map(|(_, r)| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            201, 200, 200, 401, 403, 404, 404, 405, 422, 200, 404, 200, 405
+        ]
+    );
+    for (what, reply) in &replies {
+        assert_eq!(
+            reply.header("strict-transport-security"),
+            "max-age=31536000; includeSubDomains",
+            "{what}"
+        );
+        assert_eq!(reply.header("x-content-type-options"), "nosniff", "{what}");
+    }
+    assert_eq!(
+        replies[2].1.header("content-type"),
+        "text/csv; charset=utf-8"
+    );
+}
+
+/// A path parameter longer than any id is refused as not found before authentication, so nothing of it
+/// reaches the access log, whoever sends it.
+#[test]
+fn an_overlong_id_is_not_found_before_authentication_and_never_logged() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let analyst = app.token("analyst", "AN1");
+    let before = last_seq(&app);
+    let long = "a".repeat(60_000);
+    for (method, path, token) in [
+        ("GET", format!("/api/v1/cases/{long}"), officer.as_str()),
+        ("GET", format!("/api/v1/cases/{long}"), analyst.as_str()),
+        ("GET", format!("/api/v1/cases/{long}"), ""),
+        (
+            "GET",
+            format!("/api/v1/risk/cases/{long}"),
+            officer.as_str(),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{long}/occurrences"),
+            officer.as_str(),
+        ),
+        ("DELETE", format!("/api/v1/tokens/{long}"), ADMIN_TOKEN),
+    ] {
+        let reply = app.call_with(method, &path, token, None, &[REASON]);
+        assert_eq!(
+            (reply.status, reply.header("content-type")),
+            (404, "application/problem+json"),
+            "{method} {}…: {}",
+            &path[..30],
+            reply.body
+        );
+        assert_eq!(reply.json()["type"], "/problems/not-found");
+    }
+    // Up to the bound, a parameter is an id like any other: checked, refused and logged as before.
+    let at_most = "b".repeat(64);
+    let refused = app.call("GET", &format!("/api/v1/cases/{at_most}"), &analyst, None);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let over = "b".repeat(65);
+    let refused = app.call("GET", &format!("/api/v1/cases/{over}"), &analyst, None);
+    assert_eq!(refused.status, 404, "{}", refused.body);
+
+    let logged = entries_after(&app, before);
+    assert_eq!(logged.len(), 1, "only the 64-character id: {logged:?}");
+    assert_eq!(logged[0].2, at_most);
+    let longest: i64 = app
+        .database()
+        .query_row(
+            "SELECT COALESCE(MAX(LENGTH(record_id)), 0) FROM access_log",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        longest <= 64,
+        "a record id of {longest} characters was logged"
+    );
+}

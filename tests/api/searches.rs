@@ -467,6 +467,64 @@ fn lists_filter_and_the_report_counts_for_the_performance_meeting() {
     assert!(breaches.body.contains("\"s2b-needs-stalking\""));
 }
 
+/// What an analyst receives is aggregate and carries none of the records' words: the free text of a
+/// case and of a search with breaches (names, addresses, grounds, reasons, descriptions) is in neither
+/// the compliance report (JSON, both CSV tables) nor the case counts.
+#[test]
+fn an_analysts_reports_carry_no_free_text() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let analyst = app.token("analyst", "AN1");
+    let mut case = support::case_body(true);
+    case["victim"]["name"] = json!("PLANTED victim");
+    case["suspects"][0]["name"] = json!("PLANTED suspect");
+    case["occurrence"]["description"] = json!("PLANTED narrative");
+    case["occurrence"]["location"] = json!("PLANTED location");
+    let created = app.call("POST", "/api/v1/cases", &officer, Some(case));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let case_id = created.json()["id"].as_str().unwrap().to_string();
+
+    let mut search = s2b(&case_id);
+    search["premises"]["address"] = json!("PLANTED address");
+    search["application"]["grounds"] = json!("PLANTED grounds");
+    search["application"]["articles_sought"] = json!(["PLANTED article"]);
+    search["application"]["court"] = json!("PLANTED court");
+    search["application"]["applicant"]["name"] = json!("PLANTED applicant");
+    search["execution"]["people_on_premises"] = json!(["PLANTED person"]);
+    search["execution"]["seized"] = json!([
+        { "description": "PLANTED seized item", "exhibit_reference": "AB/1", "within_authority": false }
+    ]);
+    search["execution"]["notice"] = json!({ "given": false, "not_given_reason": "PLANTED reason" });
+    search["register"] = json!({ "station": "PLANTED station", "entry": "PLANTED entry" });
+    let created = create(&app, &officer, search);
+    assert_eq!(rule(&created, "seizure-grounds"), "breached");
+
+    let period = format!("from={}&to={}", date_ago(30), date_ago(0));
+    let mut shown = Vec::new();
+    for query in ["", "&format=csv", "&format=csv&table=breaches"] {
+        let reply = app.call_with(
+            "GET",
+            &format!("/api/v1/searches/report?{period}{query}"),
+            &analyst,
+            None,
+            &[REASON],
+        );
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        shown.push(reply.body);
+    }
+    assert!(shown[0].contains("seizure-grounds"), "{}", shown[0]);
+    assert!(shown[2].contains("seizure-grounds"), "{}", shown[2]);
+    let stats = app.call("GET", "/api/v1/stats/cases", &analyst, None);
+    assert_eq!(stats.status, 200, "{}", stats.body);
+    shown.push(stats.body);
+    for body in shown {
+        assert!(
+            !body.contains("PLANTED"),
+            "free text for an analyst: {body}"
+        );
+    }
+}
+
 #[test]
 fn every_role_gets_exactly_the_search_endpoints_the_table_gives_it() {
     let app = TestApp::start();

@@ -3,16 +3,17 @@
 //! route table: one path, GET and HEAD.
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use spin_adapter::{json, problem};
+use spin_adapter::{json, problem, secured};
 use spin_sdk::http::{IntoResponse, Method, Request};
 use spin_sdk::http_component;
 use stalking_response::problem::Problem;
 
 #[http_component]
 fn handle(req: Request) -> impl IntoResponse {
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        return problem(&Problem::method_not_allowed(&["GET", "HEAD"]));
-    }
-    let report = spin_adapter::health::report();
-    json(report.http_status(), &report)
+    secured(if matches!(req.method(), Method::Get | Method::Head) {
+        let report = spin_adapter::health::report();
+        json(report.http_status(), &report)
+    } else {
+        problem(&Problem::method_not_allowed(&["GET", "HEAD"]))
+    })
 }

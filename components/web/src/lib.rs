@@ -79,6 +79,11 @@ fn secured(status: u16) -> spin_sdk::http::ResponseBuilder {
     builder
         .status(status)
         .header("content-security-policy", CSP)
+        // The same two as every API response (spin_adapter::SECURITY_HEADERS).
+        .header(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        )
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
         .header(

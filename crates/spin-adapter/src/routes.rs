@@ -200,12 +200,13 @@ pub fn check(routes: &[Route], document: &str) -> Vec<String> {
     disagreements
 }
 
-/// Serves one request with a route table.
+/// Serves one request with a route table; every answer, a handler's or a problem, gets the
+/// [`crate::SECURITY_HEADERS`] here.
 pub fn serve(routes: &[Route], req: &Request) -> Response {
-    match run(routes, req) {
+    crate::secured(match run(routes, req) {
         Ok(response) => response,
         Err(problem) => crate::problem(&problem),
-    }
+    })
 }
 
 fn method_name(method: &Method) -> String {
@@ -286,6 +287,11 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
 /// Path parameters, by name.
 type Params = Vec<(String, String)>;
 
+/// The longest path parameter a route takes, in bytes. Record ids are 32 hex characters; a longer
+/// parameter names no record and is answered 404 before authentication, so it never reaches the
+/// access log (where a refusal would otherwise be recorded against it).
+pub const MAX_PARAM_BYTES: usize = 64;
+
 /// The route for the request, and its path parameters; 404, or 405 with `Allow`, as problems.
 fn find<'r>(routes: &'r [Route], req: &Request) -> Result<(&'r Route, Params), Problem> {
     let mut paths = matchit::Router::new();
@@ -306,6 +312,14 @@ fn find<'r>(routes: &'r [Route], req: &Request) -> Result<(&'r Route, Params), P
     };
     let matched = paths.at(path).map_err(|_| Problem::not_found())?;
     let pattern = *matched.value;
+    // No record has an id this long: nothing so long is authenticated, handled or logged.
+    if matched
+        .params
+        .iter()
+        .any(|(_, v)| v.len() > MAX_PARAM_BYTES)
+    {
+        return Err(Problem::not_found());
+    }
     let params: Params = matched
         .params
         .iter()
