@@ -8,6 +8,7 @@
 pub mod access;
 pub mod cases;
 pub mod decode;
+pub mod digests;
 pub mod health;
 pub mod idempotency;
 pub mod migrations;

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_trust",
         sql: include_str!("../migrations/0008_trust.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_record_digests",
+        sql: include_str!("../migrations/0009_record_digests.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

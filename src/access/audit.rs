@@ -128,7 +128,8 @@ pub struct Access {
     pub recipient: Option<String>,
     /// `allowed`, or `denied` for a refused attempt.
     pub outcome: String,
-    /// For writes of records the log vouches for (search records): the SHA-256 of what was written,
+    /// For writes of records the log vouches for (search records, cases, PINs, risk assessments,
+    /// referrals: `src/digests.rs`): the SHA-256 of what was written,
     /// so that a record changed in the database no longer matches its entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,

@@ -4,6 +4,7 @@
 use crate::cases::classification::{self, Classification, Facts, Suggestion};
 use crate::cases::decision::{CaseStatus, CrimeDecision};
 use crate::cases::intake::{self, Behaviour, Channel, Four, NewCase, NewOccurrence, Relationship};
+use crate::digests;
 use crate::sql::{Row, Rows, Sql, SqlError, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -74,7 +75,8 @@ pub struct Occurrence {
     pub breach_of_order: bool,
 }
 
-/// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`].
+/// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`]. Returns the
+/// case's digest (covering its suspects and occurrence), for the access-log entry.
 pub fn create(
     db: &impl Sql,
     id: &str,
@@ -83,78 +85,130 @@ pub fn create(
     due_at: &str,
     by: &str,
     new: &NewCase,
-) -> Result<(), SqlError> {
+) -> Result<String, SqlError> {
     let flag = |b: bool| Value::Integer(i64::from(b));
-    db.run(
-        "INSERT INTO cases (id, reported_at, reported_by, relationship, domestic_abuse, victim_name, victim_date_of_birth,
-             four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
-             incident_reference)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?14)",
-        &[
-            id.into(),
-            now.into(),
-            by.into(),
-            new.relationship.as_str().into(),
-            flag(new.domestic_abuse),
-            new.victim.name.trim().into(),
-            optional(new.victim.date_of_birth.as_deref()),
-            flag(new.four.fixated),
-            flag(new.four.obsessive),
-            flag(new.four.unwanted),
-            flag(new.four.repeated),
-            flag(new.serious_alarm_or_distress),
-            due_at.into(),
-            incident_reference.into(),
-            CaseStatus::AwaitingDecision.as_str().into(),
-        ],
-    )?;
-    for (position, suspect) in new.suspects.iter().enumerate() {
-        db.run(
-            "INSERT INTO suspects (case_id, position, name, date_of_birth, police_id, link_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            &[
+    // In the order of `digests::CASE`.
+    let case = vec![
+        id.into(),
+        incident_reference.into(),
+        now.into(),
+        by.into(),
+        new.relationship.as_str().into(),
+        flag(new.domestic_abuse),
+        new.victim.name.trim().into(),
+        optional(new.victim.date_of_birth.as_deref()),
+        flag(new.four.fixated),
+        flag(new.four.obsessive),
+        flag(new.four.unwanted),
+        flag(new.four.repeated),
+        flag(new.serious_alarm_or_distress),
+        due_at.into(),
+        CaseStatus::AwaitingDecision.as_str().into(),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+    ];
+    let suspects: Vec<Vec<Value>> = new
+        .suspects
+        .iter()
+        .enumerate()
+        .map(|(position, suspect)| {
+            vec![
                 id.into(),
                 (position as i64).into(),
                 suspect.name.trim().into(),
                 optional(suspect.date_of_birth.as_deref()),
                 optional(suspect.police_id.as_deref().map(str::trim)),
                 optional(intake::suspect_link_key(suspect).as_deref()),
-            ],
-        )?;
+            ]
+        })
+        .collect();
+    let occurrence = occurrence_values(id, 1, now, by, &new.occurrence);
+    let suspect_digests: Vec<String> = suspects
+        .iter()
+        .map(|s| digests::row_digest(&digests::SUSPECT, s))
+        .collect();
+    let occurrence_digest = digests::row_digest(&digests::OCCURRENCE, &occurrence);
+    let digest = digests::case_digest(
+        &case,
+        &suspect_digests,
+        std::slice::from_ref(&occurrence_digest),
+    );
+    digests::insert(db, &digests::CASE, &case, &digest)?;
+    for (suspect, suspect_digest) in suspects.iter().zip(&suspect_digests) {
+        digests::insert(db, &digests::SUSPECT, suspect, suspect_digest)?;
     }
-    insert_occurrence(db, id, 1, now, by, &new.occurrence)
+    digests::insert(db, &digests::OCCURRENCE, &occurrence, &occurrence_digest)?;
+    Ok(digest)
 }
 
 fn optional(text: Option<&str>) -> Value {
     text.map_or(Value::Null, Value::from)
 }
 
-fn insert_occurrence(
-    db: &impl Sql,
+/// An occurrence's row, in the order of `digests::OCCURRENCE`.
+fn occurrence_values(
     case_id: &str,
     number: i64,
     now: &str,
     by: &str,
     o: &NewOccurrence,
-) -> Result<(), SqlError> {
+) -> Vec<Value> {
+    vec![
+        case_id.into(),
+        number.into(),
+        now.into(),
+        by.into(),
+        o.from.as_str().into(),
+        optional(o.to.as_deref()),
+        o.location.trim().into(),
+        o.channel.as_str().into(),
+        Value::json(&o.behaviours),
+        o.description.trim().into(),
+        i64::from(o.fear_of_violence).into(),
+        i64::from(o.breach_of_order).into(),
+    ]
+}
+
+/// Works out a case's digest again from what is stored (its row, its suspects, its occurrences) after
+/// a write, and stores it: four statements. Returns it, for the access-log entry of the write.
+fn restamp(db: &impl Sql, id: &str) -> Result<String, SqlError> {
+    let row = db.query(
+        &format!(
+            "SELECT {} FROM cases WHERE id = ?1",
+            digests::column_list(&digests::CASE)
+        ),
+        &[id.into()],
+    )?;
+    let case = digests::values(
+        &digests::CASE,
+        row.first_row()
+            .ok_or_else(|| SqlError(format!("no case {id}")))?,
+    )?;
+    let children = |kind: &digests::Kind, order: &str| -> Result<Vec<String>, SqlError> {
+        db.query(
+            &format!(
+                "SELECT {} FROM {} WHERE case_id = ?1 ORDER BY {order}",
+                digests::column_list(kind),
+                kind.table
+            ),
+            &[id.into()],
+        )?
+        .iter()
+        .map(|r| Ok(digests::row_digest(kind, &digests::values(kind, r)?)))
+        .collect()
+    };
+    let suspects = children(&digests::SUSPECT, "position")?;
+    let occurrences = children(&digests::OCCURRENCE, "number")?;
+    let digest = digests::case_digest(&case, &suspects, &occurrences);
     db.run(
-        "INSERT INTO occurrences (case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel,
-             behaviours, description, fear_of_violence, breach_of_order)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        &[
-            case_id.into(),
-            number.into(),
-            now.into(),
-            by.into(),
-            o.from.as_str().into(),
-            optional(o.to.as_deref()),
-            o.location.trim().into(),
-            o.channel.as_str().into(),
-            Value::json(&o.behaviours),
-            o.description.trim().into(),
-            i64::from(o.fear_of_violence).into(),
-            i64::from(o.breach_of_order).into(),
-        ],
-    )
+        "UPDATE cases SET digest = ?1 WHERE id = ?2",
+        &[digest.as_str().into(), id.into()],
+    )?;
+    Ok(digest)
 }
 
 /// Why a conditional update did not happen.
@@ -187,7 +241,7 @@ fn bump_version(
     }))
 }
 
-/// Adds an occurrence (including a breach of an order) to a case.
+/// Adds an occurrence (including a breach of an order) to a case. Returns the case's new digest.
 pub fn add_occurrence(
     db: &impl Sql,
     id: &str,
@@ -195,7 +249,7 @@ pub fn add_occurrence(
     now: &str,
     by: &str,
     occurrence: &NewOccurrence,
-) -> Result<Result<(), UpdateRefused>, SqlError> {
+) -> Result<Result<String, UpdateRefused>, SqlError> {
     if let Err(refused) = bump_version(db, id, expected_version)? {
         return Ok(Err(refused));
     }
@@ -205,8 +259,10 @@ pub fn add_occurrence(
             &[id.into()],
         )?
         .required_integer("next")?;
-    insert_occurrence(db, id, next, now, by, occurrence)?;
-    Ok(Ok(()))
+    let values = occurrence_values(id, next, now, by, occurrence);
+    let digest = digests::row_digest(&digests::OCCURRENCE, &values);
+    digests::insert(db, &digests::OCCURRENCE, &values, &digest)?;
+    restamp(db, id).map(Ok)
 }
 
 /// The next number in a force's `kind` sequence (`incident`, `crime`) for a year: never the same twice.
@@ -224,7 +280,8 @@ pub fn next_reference_number(
     rows.required_integer("last")
 }
 
-/// Records the crime decision (once). `crime_reference` is for a recorded crime.
+/// Records the crime decision (once). `crime_reference` is for a recorded crime. Returns the case's
+/// new digest.
 pub fn record_decision(
     db: &impl Sql,
     id: &str,
@@ -233,7 +290,7 @@ pub fn record_decision(
     crime_reference: Option<&str>,
     now: &str,
     by: &str,
-) -> Result<Result<(), UpdateRefused>, SqlError> {
+) -> Result<Result<String, UpdateRefused>, SqlError> {
     let status = db.query("SELECT status FROM cases WHERE id = ?1", &[id.into()])?;
     if let Some(row) = status.first_row()
         && row.parse::<CaseStatus>("status")? != CaseStatus::AwaitingDecision
@@ -271,7 +328,7 @@ pub fn record_decision(
              decision_reason = ?5, decided_at = ?6, decided_by = ?7 WHERE id = ?8",
         &[status.as_str().into(), optional(crime_reference), principal, included, reason, now.into(), by.into(), id.into()],
     )?;
-    Ok(Ok(()))
+    restamp(db, id).map(Ok)
 }
 
 const CASE_COLUMNS: &str = "id, version, incident_reference, reported_at, reported_by, relationship, domestic_abuse, victim_name, victim_date_of_birth,

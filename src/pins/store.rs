@@ -2,10 +2,12 @@
 //! until a superintendent decides; and the register.
 
 use crate::cases::store::Case;
+use crate::digests;
 use crate::pins::{Decision, Pin, PinDecision, PinRequest, PinStatus, refusal};
 use crate::sql::{Rows, Sql, SqlError, Value};
 
-/// Records a request: refused at once if the rules block it, else pending.
+/// Records a request: refused at once if the rules block it, else pending. Returns it with its
+/// digest, for the access-log entry.
 pub fn record_request(
     db: &impl Sql,
     id: &str,
@@ -13,7 +15,7 @@ pub fn record_request(
     request: &PinRequest,
     by: &str,
     now: &str,
-) -> Result<Pin, SqlError> {
+) -> Result<(Pin, String), SqlError> {
     let refused = refusal(case.stalking, case.course_of_conduct);
     let pin = Pin {
         id: id.into(),
@@ -32,38 +34,46 @@ pub fn record_request(
         decided_by: None,
         rationale: None,
     };
-    db.run(
-        "INSERT INTO pins (id, case_id, requested_at, requested_by, grounds, recipient_account, status, refusal_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        &[
-            pin.id.as_str().into(),
-            pin.case_id.as_str().into(),
-            now.into(),
-            by.into(),
-            pin.grounds.as_str().into(),
-            pin.recipient_account.as_str().into(),
-            pin.status.as_str().into(),
-            pin.refusal_reason.as_deref().map_or(Value::Null, Value::from),
-        ],
-    )?;
-    Ok(pin)
+    // In the order of `digests::PIN`.
+    let values = vec![
+        pin.id.as_str().into(),
+        pin.case_id.as_str().into(),
+        now.into(),
+        by.into(),
+        pin.grounds.as_str().into(),
+        pin.recipient_account.as_str().into(),
+        pin.status.as_str().into(),
+        pin.refusal_reason
+            .as_deref()
+            .map_or(Value::Null, Value::from),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+    ];
+    let digest = digests::row_digest(&digests::PIN, &values);
+    digests::insert(db, &digests::PIN, &values, &digest)?;
+    Ok((pin, digest))
 }
 
-/// Records a superintendent's decision on a pending request. `Ok(None)` if it is not pending.
+/// Records a superintendent's decision on a pending request, with the request's new digest (returned
+/// too, for the access-log entry). `Ok(None)` if it is not pending.
 pub fn decide(
     db: &impl Sql,
     id: &str,
     decision: &PinDecision,
     by: &str,
     now: &str,
-) -> Result<Option<Pin>, SqlError> {
+) -> Result<Option<(Pin, String)>, SqlError> {
     let status = match decision.decision {
         Decision::Authorise => PinStatus::Authorised,
         Decision::Decline => PinStatus::Declined,
     };
     let changed = db.query(
-        "UPDATE pins SET status = ?1, decided_at = ?2, decided_by = ?3, rationale = ?4
-         WHERE id = ?5 AND status = 'pending' RETURNING id",
+        &format!(
+            "UPDATE pins SET status = ?1, decided_at = ?2, decided_by = ?3, rationale = ?4
+             WHERE id = ?5 AND status = 'pending' RETURNING {}",
+            digests::column_list(&digests::PIN)
+        ),
         &[
             status.as_str().into(),
             now.into(),
@@ -72,10 +82,10 @@ pub fn decide(
             id.into(),
         ],
     )?;
-    if changed.rows.is_empty() {
+    let Some(digest) = digests::restamp(db, &digests::PIN, &changed)? else {
         return Ok(None);
-    }
-    get(db, id)
+    };
+    Ok(get(db, id)?.map(|pin| (pin, digest)))
 }
 
 const COLUMNS: &str = "id, case_id, requested_at, requested_by, grounds, recipient_account, status, refusal_reason, decided_at, decided_by, rationale";

@@ -632,6 +632,20 @@ pub struct RecordCheck {
     pub valid: bool,
     /// Every mismatch: `search <id> version <n>: <why>`.
     pub problems: Vec<String>,
+    /// The same, by record (id `<search id>/<version>`, or the search's id for one removed).
+    #[serde(skip)]
+    pub mismatches: Vec<crate::digests::Mismatch>,
+}
+
+impl RecordCheck {
+    fn problem(&mut self, id: String, at: &str, why: String) {
+        self.problems.push(format!("{at}: {why}"));
+        self.mismatches.push(crate::digests::Mismatch {
+            kind: "search",
+            id,
+            problem: why,
+        });
+    }
 }
 
 /// Every stored version must hash to its digest, and that digest must be in the access log as written
@@ -661,16 +675,22 @@ pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
         let stored = row.text("digest")?;
         let actual = hex::encode(Sha256::digest(text.as_bytes()));
         let at = format!("search {id} version {number}");
+        let version_id = format!("{id}/{number}");
         if actual != stored {
-            check.problems.push(format!(
-                "{at}: its content does not match its digest (altered)"
-            ));
+            check.problem(
+                version_id.clone(),
+                &at,
+                "its content does not match its digest (altered)".into(),
+            );
         }
         match vouched.get_mut(&(id.clone(), actual.clone())) {
             Some(seen) => *seen = true,
-            None => check.problems.push(format!(
-                "{at}: no access-log entry wrote this content (altered or inserted outside the app)"
-            )),
+            None => check.problem(
+                version_id.clone(),
+                &at,
+                "no access-log entry wrote this content (altered or inserted outside the app)"
+                    .into(),
+            ),
         }
         if row.optional_integer("latest")? == Some(number) {
             // A document that no longer parses is reported as disagreeing, not an error: finding
@@ -682,17 +702,23 @@ pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
                 Some(r.case_id) == case_id && Some(r.power.as_str().to_string()) == power
             });
             if !agrees {
-                check
-                    .problems
-                    .push(format!("{at}: the search's index row disagrees with it"));
+                check.problem(
+                    version_id,
+                    &at,
+                    "the search's index row disagrees with it".into(),
+                );
             }
         }
     }
     for ((id, digest), seen) in vouched {
         if !seen {
-            check.problems.push(format!(
-                "search {id}: the access log records content {digest} that is no longer stored (removed or altered)"
-            ));
+            check.problem(
+                id.clone(),
+                &format!("search {id}"),
+                format!(
+                    "the access log records content {digest} that is no longer stored (removed or altered)"
+                ),
+            );
         }
     }
     check.valid = check.problems.is_empty();

@@ -6,6 +6,7 @@ use crate::access::audit::{self, Operation, RecordRef, RecordType};
 use crate::access::auth::{self, Principal, Role, TokenRecord};
 use crate::access::tokens::{self, NewToken, TokenRequest};
 use crate::decode::check;
+use crate::digests;
 use crate::problem::Problem;
 use crate::searches::store as search_records;
 use crate::sql::Sql;
@@ -183,13 +184,43 @@ pub fn revoke_token(
     Ok(())
 }
 
-/// The log's verification, with the check of the records it vouches for (search records must still
-/// be what their entries' digests say was written): `valid` only when both are.
+/// The log's verification, with the check of the records it vouches for (each search-record version,
+/// case with its suspects and occurrences, PIN, risk assessment and referral must still be what its
+/// digest and its latest writing entry's say was written): `valid` only when both are.
+///
+/// `records` keeps the search records' `versions` and `problems` (every problem, as text) and adds
+/// `kinds` (per kind: records, covered, not covered — written before record digests — and problems)
+/// and `mismatches` (each record that does not verify: kind, id, problem).
 pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
     let log = audit::verify(env.db, env.kv, &env.settings.checkpoints)?;
-    let records = search_records::verify(env.db)?;
+    let searches = search_records::verify(env.db)?;
+    let others = digests::verify(env.db)?;
+    let records_valid = searches.valid && others.valid();
+    let mut kinds = vec![digests::KindCheck {
+        kind: "search",
+        records: searches.versions,
+        covered: searches.versions,
+        not_covered: 0,
+        problems: searches.problems.len() as i64,
+    }];
+    kinds.extend(others.kinds.iter().cloned());
+    let mut mismatches: Vec<digests::Mismatch> = searches.mismatches.clone();
+    mismatches.extend(others.mismatches.iter().cloned());
+    let mut problems = searches.problems.clone();
+    problems.extend(
+        others
+            .mismatches
+            .iter()
+            .map(|m| format!("{} {}: {}", m.kind, m.id, m.problem)),
+    );
     let mut report = serde_json::to_value(&log).expect("serialises");
-    report["valid"] = (log.valid && records.valid).into();
-    report["records"] = serde_json::to_value(&records).expect("serialises");
+    report["valid"] = (log.valid && records_valid).into();
+    report["records"] = serde_json::json!({
+        "valid": records_valid,
+        "versions": searches.versions,
+        "problems": problems,
+        "kinds": kinds,
+        "mismatches": mismatches,
+    });
     Ok(report)
 }

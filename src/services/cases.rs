@@ -57,7 +57,7 @@ pub fn create(
     let id = (env.new_id)();
     let incident = next_reference(env, &env.settings.incident_reference_format, "incident")?;
     let due = crate::values::timestamp(env.now + time::Duration::hours(DECISION_HOURS));
-    cases::create(
+    let digest = cases::create(
         env.db,
         &id,
         &incident,
@@ -66,7 +66,9 @@ pub fn create(
         &who.subject,
         new,
     )?;
-    journal.logs(Operation::Collection, RecordRef::case(&id));
+    journal
+        .logs(Operation::Collection, RecordRef::case(&id))
+        .digest = Some(digest);
     let case = cases::get(env.db, &id)?.ok_or_else(Problem::internal)?;
     // Linking a suspect to other cases combines personal data from them (DPA 2018 s.62).
     let mut linked: Vec<&str> = case
@@ -109,9 +111,16 @@ pub fn consult(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Res
     Ok(case)
 }
 
-/// Logs an alteration of the case and reads it as it now is.
-fn altered(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Result<Case, Problem> {
-    journal.logs(Operation::Alteration, RecordRef::case(id));
+/// Logs an alteration of the case, with the digest of what it now holds, and reads it as it now is.
+fn altered(
+    env: &Env<impl Sql>,
+    id: &str,
+    digest: String,
+    journal: &mut impl Journal,
+) -> Result<Case, Problem> {
+    journal
+        .logs(Operation::Alteration, RecordRef::case(id))
+        .digest = Some(digest);
     cases::get(env.db, id)?.ok_or_else(Problem::internal)
 }
 
@@ -127,7 +136,7 @@ pub fn add_occurrence(
     let mut errors = Vec::new();
     intake::validate_occurrence(&mut errors, "", occurrence, env.now);
     check(errors)?;
-    cases::add_occurrence(
+    let digest = cases::add_occurrence(
         env.db,
         id,
         version,
@@ -136,7 +145,7 @@ pub fn add_occurrence(
         occurrence,
     )?
     .map_err(refused)?;
-    altered(env, id, journal)
+    altered(env, id, digest, journal)
 }
 
 /// Records the crime decision on a case at `version`: a recorded crime gets its crime reference.
@@ -158,7 +167,7 @@ pub fn decide(
         )?),
         CrimeDecision::NoCrime { .. } => None,
     };
-    cases::record_decision(
+    let digest = cases::record_decision(
         env.db,
         id,
         version,
@@ -168,7 +177,7 @@ pub fn decide(
         &who.subject,
     )?
     .map_err(refused)?;
-    altered(env, id, journal)
+    altered(env, id, digest, journal)
 }
 
 /// A PIN request as the log names it: a record of its case.
@@ -188,9 +197,9 @@ pub fn request_pin(
     check(pins::validate_request(request))?;
     let case = cases::get(env.db, case_id)?.ok_or_else(no_case)?;
     let id = (env.new_id)();
-    let pin =
+    let (pin, digest) =
         pin_store::record_request(env.db, &id, &case, request, &who.subject, &env.now_text())?;
-    journal.logs(Operation::Collection, pin_record(&pin));
+    journal.logs(Operation::Collection, pin_record(&pin)).digest = Some(digest);
     Ok(pin)
 }
 
@@ -206,8 +215,10 @@ pub fn decide_pin(
     if let Some(pin) = pin_store::get(env.db, id)? {
         super::refuse_own(&pin.requested_by, who, "decide a PIN they asked for")?;
     }
-    if let Some(pin) = pin_store::decide(env.db, id, decision, &who.subject, &env.now_text())? {
-        journal.logs(Operation::Alteration, pin_record(&pin));
+    if let Some((pin, digest)) =
+        pin_store::decide(env.db, id, decision, &who.subject, &env.now_text())?
+    {
+        journal.logs(Operation::Alteration, pin_record(&pin)).digest = Some(digest);
         return Ok(pin);
     }
     match pin_store::get(env.db, id)? {

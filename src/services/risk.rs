@@ -75,7 +75,7 @@ pub fn assess(
         by: &who.subject,
         new_id: &mut new_id,
     };
-    assessments::insert(
+    let written = assessments::insert(
         env.db,
         &id,
         instrument,
@@ -85,7 +85,10 @@ pub fn assess(
         &mut writer,
     )?;
     let assessment = assessments::get(env.db, &id, &now)?.ok_or_else(Problem::internal)?;
-    journal.logs(Operation::Collection, assessment_record(&assessment));
+    journal
+        .logs(Operation::Collection, assessment_record(&assessment))
+        .digest = Some(written.digest);
+    referrals_made(&assessment.case_id, written.referrals, journal);
     Ok(assessment)
 }
 
@@ -131,7 +134,7 @@ pub fn review(
         new_id: &mut new_id,
     };
     let review_id = (env.new_id)();
-    assessments::add_review(
+    let made = assessments::add_review(
         env.db,
         &review_id,
         &assessment,
@@ -139,8 +142,22 @@ pub fn review(
         &env.settings.risk,
         &mut writer,
     )?;
+    // The review is its own row; the assessment itself is unchanged (and keeps its digest).
     journal.logs(Operation::Alteration, assessment_record(&assessment));
+    referrals_made(&assessment.case_id, made, journal);
     assessments::get(env.db, id, &now)?.ok_or_else(Problem::internal)
+}
+
+/// Logs the collection of each referral a write made due, with its digest.
+fn referrals_made(case_id: &str, made: Vec<referral_store::Made>, journal: &mut impl Journal) {
+    for referral in made {
+        journal
+            .logs(
+                Operation::Collection,
+                referral_record(&referral.id, case_id),
+            )
+            .digest = Some(referral.digest);
+    }
 }
 
 fn wrong_status(status: ReferralStatus, wanted: ReferralStatus, action: &str) -> Problem {
@@ -195,15 +212,19 @@ pub fn send_referral(
         &who.subject,
         &now,
     );
-    if let Err(Refused::WrongStatus(status)) =
-        referral_store::send(env.db, id, sharing, &package, &now, &who.subject)?
-    {
-        return Err(wrong_status(status, ReferralStatus::Due, "sent"));
-    }
-    journal.logs(
-        Operation::Alteration,
-        referral_record(id, &referral.case_id),
-    );
+    let digest = match referral_store::send(env.db, id, sharing, &package, &now, &who.subject)? {
+        Ok(digest) => digest,
+        Err(Refused::WrongStatus(status)) => {
+            return Err(wrong_status(status, ReferralStatus::Due, "sent"));
+        }
+        Err(Refused::NotFound) => return Err(no_referral()),
+    };
+    journal
+        .logs(
+            Operation::Alteration,
+            referral_record(id, &referral.case_id),
+        )
+        .digest = Some(digest);
     referral_store::get(env.db, id)?.ok_or_else(Problem::internal)
 }
 
@@ -244,14 +265,16 @@ pub fn acknowledge(
     journal: &mut impl Journal,
 ) -> Result<serde_json::Value, Problem> {
     let by = &partner.subject;
-    match referral_store::acknowledge(env.db, id, by, &env.now_text(), by)? {
-        Ok(()) => {}
+    let digest = match referral_store::acknowledge(env.db, id, by, &env.now_text(), by)? {
+        Ok(digest) => digest,
         Err(Refused::NotFound) => return Err(no_referral()),
         Err(Refused::WrongStatus(status)) => {
             return Err(wrong_status(status, ReferralStatus::Sent, "acknowledged"));
         }
-    }
+    };
     let (package, case_id) = own_package(env, partner, id)?;
-    journal.logs(Operation::Alteration, referral_record(id, &case_id));
+    journal
+        .logs(Operation::Alteration, referral_record(id, &case_id))
+        .digest = Some(digest);
     Ok(package)
 }

@@ -135,6 +135,10 @@ fn every_record_shown_is_logged_and_found_under_its_case() {
     );
     assert_eq!(created.status, 201, "{}", created.body);
     let assessment = created.json()["id"].as_str().unwrap().to_string();
+    let referral = created.json()["referrals"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for path in [
         format!("/api/v1/risk-assessments/{assessment}"),
         format!("/api/v1/risk-assessments?case_id={case}"),
@@ -178,10 +182,11 @@ fn every_record_shown_is_logged_and_found_under_its_case() {
             row("collection", "case", case),
             row("consultation", "case", case), // the list
             row("collection", "risk-assessment", &assessment),
+            row("collection", "referral", &referral), // made due by it, with its digest
             row("consultation", "risk-assessment", &assessment), // read directly
-            row("consultation", "case", case),                   // the history: the case…
+            row("consultation", "case", case),        // the history: the case…
             row("consultation", "risk-assessment", &assessment), // …and each assessment
-            row("consultation", "case", case),                   // the case's risk
+            row("consultation", "case", case),        // the case's risk
         ],
         "{}",
         who.body

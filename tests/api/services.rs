@@ -271,6 +271,7 @@ fn a_search_is_recorded_then_completed_by_amendment_each_write_vouched_for_by_it
     let digests: Vec<_> = log
         .entries
         .iter()
+        .filter(|e| e.record_type == "search")
         .filter_map(|e| e.digest.clone())
         .collect();
     assert_eq!(digests.len(), 2, "the creation and the amendment");

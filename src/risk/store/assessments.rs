@@ -3,6 +3,7 @@
 //! and its reviews are never changed; its status (current, due for review) is worked out when read.
 
 use crate::cases::store::Case;
+use crate::digests;
 use crate::risk::instruments::{Instrument, Purpose};
 use crate::risk::referrals::{Assessed, Referral, ReferralStatus};
 use crate::risk::scoring::{
@@ -168,6 +169,14 @@ fn victim_key(name: &str, date_of_birth: Option<&str>) -> Option<String> {
     Some(format!("{}|{}", name.join(" "), date_of_birth?))
 }
 
+/// What a write stored, for the access log: the assessment's digest, and each referral it made due
+/// with its digest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    pub digest: String,
+    pub referrals: Vec<referrals::Made>,
+}
+
 /// Stores a scored assessment and the referrals it makes due.
 pub fn insert(
     db: &impl Sql,
@@ -177,30 +186,29 @@ pub fn insert(
     evaluation: &Evaluation,
     policy: &risk::Policy,
     writer: &mut Writer<'_>,
-) -> Result<(), SqlError> {
+) -> Result<Written, SqlError> {
     let (now, by) = (writer.now, writer.by);
-    db.run(
-        "INSERT INTO risk_assessments (id, case_id, instrument_id, instrument_version, purpose, assessed_at, assessed_by,
-             answers, judgement, evaluation, level, review_by, supervisor_review_due_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        &[
-            id.into(),
-            new.case_id.as_str().into(),
-            instrument.id.as_str().into(),
-            instrument.version.as_str().into(),
-            instrument.purpose.as_str().into(),
-            now.into(),
-            by.into(),
-            Value::json(&new.answers),
-            new.judgement.as_ref().map_or(Value::Null, Value::json),
-            Value::json(evaluation),
-            evaluation.level.map_or(Value::Null, |l| l.as_str().into()),
-            hours_after(now, evaluation.review_days * 24)?,
-            evaluation
-                .supervisor_review_hours
-                .map_or(Ok(Value::Null), |h| hours_after(now, h))?,
-        ],
-    )?;
+    // In the order of `digests::ASSESSMENT`.
+    let values = vec![
+        id.into(),
+        new.case_id.as_str().into(),
+        instrument.id.as_str().into(),
+        instrument.version.as_str().into(),
+        instrument.purpose.as_str().into(),
+        now.into(),
+        by.into(),
+        Value::json(&new.answers),
+        new.judgement.as_ref().map_or(Value::Null, Value::json),
+        Value::json(evaluation),
+        evaluation.level.map_or(Value::Null, |l| l.as_str().into()),
+        hours_after(now, evaluation.review_days * 24)?,
+        evaluation
+            .supervisor_review_hours
+            .map_or(Ok(Value::Null), |h| hours_after(now, h))?,
+    ];
+    let digest = digests::row_digest(&digests::ASSESSMENT, &values);
+    digests::insert(db, &digests::ASSESSMENT, &values, &digest)?;
+    let mut made = Vec::new();
     for need in &evaluation.referrals {
         let due = Due {
             case_id: &new.case_id,
@@ -208,9 +216,12 @@ pub fn insert(
             need,
             level: evaluation.level,
         };
-        referrals::make_due(db, &due, policy, writer)?;
+        made.extend(referrals::make_due(db, &due, policy, writer)?);
     }
-    Ok(())
+    Ok(Written {
+        digest,
+        referrals: made,
+    })
 }
 
 const COLUMNS: &str =
@@ -373,7 +384,7 @@ pub fn add_review(
     review: &risk::NewReview,
     policy: &risk::Policy,
     writer: &mut Writer<'_>,
-) -> Result<(), SqlError> {
+) -> Result<Vec<referrals::Made>, SqlError> {
     let (now, by) = (writer.now, writer.by);
     let level = review.level.or(assessment.level);
     let days = policy
@@ -396,6 +407,7 @@ pub fn add_review(
         ],
     )?;
     // A raised level may make referrals due that the assessment's level did not.
+    let mut made = Vec::new();
     if let Some(raised) = review.level {
         for (agency, triggers) in &policy.referrals {
             if triggers.contains(&risk::Trigger::Level(raised)) {
@@ -412,11 +424,11 @@ pub fn add_review(
                     need: &need,
                     level: Some(raised),
                 };
-                referrals::make_due(db, &due, policy, writer)?;
+                made.extend(referrals::make_due(db, &due, policy, writer)?);
             }
         }
     }
-    Ok(())
+    Ok(made)
 }
 
 /// Something to do on a case.

@@ -1,6 +1,7 @@
 //! Referrals, stored: made due (by an assessment, whose id they keep), sent with the sharing decision
 //! and a fixed package, and acknowledged by the partner system that receives them.
 
+use crate::digests;
 use crate::risk::referrals::{Referral, ReferralStatus, Sharing, Summary};
 use crate::risk::scoring::{Level, Policy, ReferralNeed};
 use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
@@ -48,13 +49,20 @@ pub struct Due<'a> {
     pub level: Option<Level>,
 }
 
+/// A referral just made due: its id and digest, for the access log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    pub id: String,
+    pub digest: String,
+}
+
 /// Makes a referral due, unless one to the same agency is already open (due or sent) on the case.
 pub fn make_due(
     db: &impl Sql,
     due: &Due<'_>,
     policy: &Policy,
     writer: &mut Writer<'_>,
-) -> Result<(), SqlError> {
+) -> Result<Option<Made>, SqlError> {
     let Due {
         case_id,
         assessment_id,
@@ -68,28 +76,36 @@ pub fn make_due(
         &[case_id.into(), need.agency.as_str().into()],
     )?;
     if !open.rows.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let recipient = policy
         .recipients
         .get(&need.agency)
         .cloned()
         .unwrap_or_default();
-    db.run(
-        "INSERT INTO referrals (id, case_id, assessment_id, agency, recipient, criteria, level, status, created_at, due_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'due', ?8, ?9)",
-        &[
-            new_id().into(),
-            case_id.into(),
-            assessment_id.into(),
-            need.agency.as_str().into(),
-            recipient.into(),
-            Value::json(&need.criteria),
-            level.map_or(Value::Null, |l| l.as_str().into()),
-            now.into(),
-            hours_after(now, policy.referral_due_hours(&need.agency, level))?,
-        ],
-    )
+    let id = new_id();
+    // In the order of `digests::REFERRAL`.
+    let values = vec![
+        id.as_str().into(),
+        case_id.into(),
+        assessment_id.into(),
+        need.agency.as_str().into(),
+        recipient.into(),
+        Value::json(&need.criteria),
+        level.map_or(Value::Null, |l| l.as_str().into()),
+        ReferralStatus::Due.as_str().into(),
+        now.into(),
+        hours_after(now, policy.referral_due_hours(&need.agency, level))?,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+    ];
+    let digest = digests::row_digest(&digests::REFERRAL, &values);
+    digests::insert(db, &digests::REFERRAL, &values, &digest)?;
+    Ok(Some(Made { id, digest }))
 }
 
 pub fn get(db: &impl Sql, id: &str) -> Result<Option<Referral>, SqlError> {
@@ -169,7 +185,8 @@ pub enum Refused {
     WrongStatus(ReferralStatus),
 }
 
-/// Sends a due referral: records the sharing decision and fixes the package.
+/// Sends a due referral: records the sharing decision and fixes the package. Returns the referral's
+/// new digest.
 pub fn send(
     db: &impl Sql,
     id: &str,
@@ -177,14 +194,17 @@ pub fn send(
     package: &serde_json::Value,
     now: &str,
     by: &str,
-) -> Result<Result<(), Refused>, SqlError> {
+) -> Result<Result<String, Refused>, SqlError> {
     let updated = db.query(
-        "UPDATE referrals SET status = 'sent', sent_at = ?2, sent_by = ?3, sharing = ?4, package = ?5
-         WHERE id = ?1 AND status = 'due' RETURNING id",
+        &format!(
+            "UPDATE referrals SET status = 'sent', sent_at = ?2, sent_by = ?3, sharing = ?4, package = ?5
+             WHERE id = ?1 AND status = 'due' RETURNING {}",
+            digests::column_list(&digests::REFERRAL)
+        ),
         &[id.into(), now.into(), by.into(), Value::json(sharing), Value::json(package)],
     )?;
-    if !updated.rows.is_empty() {
-        return Ok(Ok(()));
+    if let Some(digest) = digests::restamp(db, &digests::REFERRAL, &updated)? {
+        return Ok(Ok(digest));
     }
     Ok(Err(match get(db, id)? {
         Some(r) => Refused::WrongStatus(r.status),
@@ -247,21 +267,24 @@ pub fn package_for(
     Ok(Some(package))
 }
 
-/// The receiving partner acknowledges a sent referral (once).
+/// The receiving partner acknowledges a sent referral (once). Returns the referral's new digest.
 pub fn acknowledge(
     db: &impl Sql,
     id: &str,
     recipient: &str,
     now: &str,
     by: &str,
-) -> Result<Result<(), Refused>, SqlError> {
+) -> Result<Result<String, Refused>, SqlError> {
     let updated = db.query(
-        "UPDATE referrals SET status = 'acknowledged', acknowledged_at = ?3, acknowledged_by = ?4
-         WHERE id = ?1 AND recipient = ?2 AND status = 'sent' RETURNING id",
+        &format!(
+            "UPDATE referrals SET status = 'acknowledged', acknowledged_at = ?3, acknowledged_by = ?4
+             WHERE id = ?1 AND recipient = ?2 AND status = 'sent' RETURNING {}",
+            digests::column_list(&digests::REFERRAL)
+        ),
         &[id.into(), recipient.into(), now.into(), by.into()],
     )?;
-    if !updated.rows.is_empty() {
-        return Ok(Ok(()));
+    if let Some(digest) = digests::restamp(db, &digests::REFERRAL, &updated)? {
+        return Ok(Ok(digest));
     }
     Ok(Err(match get(db, id)? {
         Some(r) if r.recipient == recipient && r.status != ReferralStatus::Due => {
