@@ -113,9 +113,13 @@ fn static_files_are_served_with_security_headers_and_etags() {
         bytes.len(),
         css.body.len()
     );
-    assert_eq!(
-        read(agent().get(app.url("/no/such/file.txt")).call()).status,
-        404
-    );
-    assert_eq!(read(agent().delete(app.url("/")).call()).status, 405);
+    // Its errors are problems like the API's.
+    let missing = read(agent().get(app.url("/no/such/file.txt")).call());
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), "application/problem+json");
+    assert_eq!(missing.json()["type"], "/problems/not-found");
+    let wrong = read(agent().delete(app.url("/")).call());
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.json()["status"], 405);
+    assert_eq!(wrong.header("allow"), "GET, HEAD");
 }

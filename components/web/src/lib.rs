@@ -18,7 +18,12 @@ fn handle(req: Request) -> impl IntoResponse {
         Method::Get => false,
         Method::Head => true,
         _ => {
-            let mut builder = text(405, "Method not allowed");
+            let mut builder = problem(
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                "The web form's files are read with GET or HEAD.",
+            );
             builder.header("allow", "GET, HEAD");
             return builder.build();
         }
@@ -35,7 +40,13 @@ fn handle(req: Request) -> impl IntoResponse {
         path.to_string()
     };
     let Some((_, plain, gzipped)) = files::FILES.iter().find(|(p, _, _)| *p == path) else {
-        return text(404, "Not found").build();
+        return problem(
+            404,
+            "not-found",
+            "Not found",
+            "There is no such page or file.",
+        )
+        .build();
     };
     let gzip = gzipped.len() < plain.len()
         && req
@@ -93,11 +104,16 @@ fn secured(status: u16) -> spin_sdk::http::ResponseBuilder {
     builder
 }
 
-fn text(status: u16, message: &str) -> spin_sdk::http::ResponseBuilder {
+/// An RFC 9457 problem, shaped like the API's (`src/problem.rs`); every text here is a fixed literal,
+/// so it is written out rather than pulling in a JSON library.
+fn problem(status: u16, slug: &str, title: &str, detail: &str) -> spin_sdk::http::ResponseBuilder {
     let mut builder = secured(status);
     builder
-        .header("content-type", "text/plain; charset=utf-8")
-        .body(message.to_string());
+        .header("content-type", "application/problem+json")
+        .header("cache-control", "no-store")
+        .body(format!(
+            r#"{{"type":"/problems/{slug}","title":"{title}","status":{status},"detail":"{detail}"}}"#
+        ));
     builder
 }
 
