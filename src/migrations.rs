@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_record_digests",
         sql: include_str!("../migrations/0009_record_digests.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_suspect_links",
+        sql: include_str!("../migrations/0010_suspect_links.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

@@ -389,18 +389,24 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
         .iter()
         .any(|s| !matches!(s.value("link_key"), Ok(Value::Null)))
     {
+        // The count from `suspect_links`, and the first few cases by walking the (link_key, case_id)
+        // index one step at a time: the same cost for a suspect in two cases or in a thousand.
         let rows = db.query(
-            "WITH keys AS (
+            "WITH RECURSIVE keys AS (
                  SELECT DISTINCT link_key FROM suspects
                  WHERE case_id IN (SELECT value FROM json_each(?1)) AND link_key IS NOT NULL),
-             sharing AS (
-                 SELECT DISTINCT s.link_key, s.case_id FROM keys k JOIN suspects s ON s.link_key = k.link_key),
-             ranked AS (
-                 SELECT link_key, case_id,
-                        ROW_NUMBER() OVER (PARTITION BY link_key ORDER BY case_id) AS n,
-                        COUNT(*) OVER (PARTITION BY link_key) AS total
-                 FROM sharing)
-             SELECT link_key, case_id, total FROM ranked WHERE n <= ?2 ORDER BY link_key, case_id",
+             walk (link_key, case_id, n) AS (
+                 SELECT link_key, (SELECT MIN(case_id) FROM suspects s WHERE s.link_key = keys.link_key), 1
+                 FROM keys
+                 UNION ALL
+                 SELECT link_key,
+                        (SELECT MIN(case_id) FROM suspects s
+                         WHERE s.link_key = walk.link_key AND s.case_id > walk.case_id),
+                        n + 1
+                 FROM walk WHERE case_id IS NOT NULL AND n < ?2)
+             SELECT w.link_key AS link_key, w.case_id AS case_id, l.cases AS total
+             FROM walk w JOIN suspect_links l ON l.link_key = w.link_key
+             WHERE w.case_id IS NOT NULL ORDER BY w.link_key, w.case_id",
             &[ids.clone(), (LINKED_CASES_LISTED as i64 + 1).into()],
         )?;
         for row in rows.iter() {

@@ -734,6 +734,42 @@ mod pages {
     }
 
     #[test]
+    fn a_suspect_linked_to_many_cases_is_counted_and_the_first_few_listed() {
+        let (_dir, db) = db();
+        seed_cases(&db);
+        let case = counted(&db, "one case", || {
+            cases::get(&db, &case_id(30)).unwrap().unwrap()
+        });
+        let shared = &case.suspects[0];
+        assert_eq!(shared.linked_case_count, (N - 1) as i64);
+        let first: Vec<String> = (0..=cases::LINKED_CASES_LISTED)
+            .map(case_id)
+            .filter(|id| *id != case_id(30))
+            .take(cases::LINKED_CASES_LISTED)
+            .collect();
+        assert_eq!(shared.linked_cases, first);
+        assert_eq!(case.suspects[1].linked_case_count, 0);
+        // The first case, itself among the first by id, lists the next twenty.
+        let zero = cases::get(&db, &case_id(0)).unwrap().unwrap();
+        assert_eq!(
+            zero.suspects[0].linked_cases,
+            (1..=cases::LINKED_CASES_LISTED)
+                .map(case_id)
+                .collect::<Vec<_>>()
+        );
+        // The counts are kept as suspects are written, and a case counts once.
+        let stored: i64 = db
+            .query(
+                "SELECT cases FROM suspect_links ORDER BY cases DESC LIMIT 1",
+                &[],
+            )
+            .unwrap()
+            .first_integer("cases")
+            .unwrap();
+        assert_eq!(stored, N as i64);
+    }
+
+    #[test]
     fn a_page_of_cases_costs_four_statements() {
         let (_dir, db) = db();
         seed_cases(&db);
