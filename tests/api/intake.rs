@@ -792,3 +792,34 @@ fn a_partner_gets_a_receipt_never_the_case_and_linking_is_logged_as_a_combinatio
     );
     assert_eq!(read.json()["linked_suspect"], true, "{}", read.body);
 }
+
+#[test]
+fn stored_idempotent_responses_are_purged_after_the_retention_period() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    // A response stored two days ago (it holds a victim's details): past the 24-hour default.
+    app.database()
+        .execute(
+            "INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
+             VALUES ('t', 'old-key', 'h', 201, X'7B7D', '2026-01-01T00:00:00.000000Z')",
+            [],
+        )
+        .unwrap();
+    let reply = app.call_with(
+        "POST",
+        "/api/v1/cases",
+        &officer,
+        Some(case_body(true)),
+        &[("idempotency-key", "new-key")],
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let keys: Vec<String> = app
+        .database()
+        .prepare("SELECT key FROM idempotency_keys")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(keys, ["new-key"]);
+}
