@@ -2,7 +2,7 @@
 //! handler runs, every record shown is logged per record, and a misconfigured force fails closed.
 
 use crate::support::{self, ADMIN_TOKEN, TestApp};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const REASON: (&str, &str) = ("x-access-reason", "investigation");
 
@@ -134,7 +134,6 @@ fn every_record_shown_is_logged_and_found_under_its_case() {
         Some(support::dash_body(case, 3)),
     );
     assert_eq!(created.status, 201, "{}", created.body);
-    let assessment = created.json()["id"].as_str().unwrap().to_string();
     let referral = created.json()["referrals"][0]["id"]
         .as_str()
         .unwrap()
@@ -402,4 +401,118 @@ fn an_overlong_id_is_not_found_before_authentication_and_never_logged() {
         longest <= 64,
         "a record id of {longest} characters was logged"
     );
+}
+
+#[test]
+fn reads_through_referral_lists_partner_fetches_and_searches_are_found_under_the_case() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let auditor = app.token("auditor", "A1");
+    let partner = app.token("partner", "mash");
+    let case = app.new_case(&officer, true, 2);
+    let created = app.call(
+        "POST",
+        "/api/v1/risk-assessments",
+        &officer,
+        Some(support::dash_body(&case, 14)),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let referrals: Vec<(String, String)> = created.json()["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["agency"].as_str().unwrap().to_string(),
+                r["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mash = &referrals.iter().find(|(a, _)| a == "mash").unwrap().1;
+    let sent = app.call(
+        "POST",
+        &format!("/api/v1/referrals/{mash}/send"),
+        &officer,
+        Some(json!({ "basis": "consent", "victim_aware": true, "rationale": "High risk." })),
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let search = app.call(
+        "POST",
+        "/api/v1/searches",
+        &officer,
+        Some(json!({
+            "case_id": case, "power": "pace-s17",
+            "premises": { "address": "1 Example Street" },
+            "authority": { "grounds": "To arrest the suspect." }
+        })),
+    );
+    assert_eq!(search.status, 201, "{}", search.body);
+    let search = search.json()["id"].as_str().unwrap().to_string();
+
+    let found_under_case = |since: i64| -> Vec<(String, String)> {
+        let who = app.call_with(
+            "GET",
+            &format!(
+                "/api/v1/audit/access-log?record_type=case&record_id={case}&after={since}&limit=100"
+            ),
+            &auditor,
+            None,
+            &[("x-access-reason", "audit")],
+        );
+        assert_eq!(who.status, 200, "{}", who.body);
+        who.json()["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["subject"] != "A1")
+            .map(|e| {
+                (
+                    e["record_type"].as_str().unwrap().to_string(),
+                    e["record_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let reads: Vec<(String, &str, (&str, &str))> = vec![
+        (
+            format!("/api/v1/referrals?case_id={case}"),
+            officer.as_str(),
+            ("referral", mash.as_str()),
+        ),
+        (
+            format!("/api/v1/referrals/{mash}"),
+            officer.as_str(),
+            ("referral", mash.as_str()),
+        ),
+        (
+            "/api/v1/partner/referrals".into(),
+            partner.as_str(),
+            ("referral", mash.as_str()),
+        ),
+        (
+            "/api/v1/searches".into(),
+            officer.as_str(),
+            ("search", search.as_str()),
+        ),
+        (
+            format!("/api/v1/searches/{search}"),
+            officer.as_str(),
+            ("search", search.as_str()),
+        ),
+        (
+            format!("/api/v1/searches/{search}/versions/1"),
+            officer.as_str(),
+            ("search", search.as_str()),
+        ),
+    ];
+    for (path, token, (kind, id)) in reads {
+        let since = last_seq(&app);
+        let read = app.call_with("GET", &path, token, None, &[REASON]);
+        assert_eq!(read.status, 200, "{path}: {}", read.body);
+        let found = found_under_case(since);
+        assert!(
+            found.contains(&(kind.to_string(), id.to_string())),
+            "{path}: {found:?}"
+        );
+    }
 }
