@@ -134,6 +134,7 @@ fn every_record_shown_is_logged_and_found_under_its_case() {
         Some(support::dash_body(case, 3)),
     );
     assert_eq!(created.status, 201, "{}", created.body);
+    let assessment = created.json()["id"].as_str().unwrap().to_string();
     let referral = created.json()["referrals"][0]["id"]
         .as_str()
         .unwrap()
