@@ -224,3 +224,55 @@ pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
     });
     Ok(report)
 }
+
+/// A page of the access log: who accessed a record, or what a person accessed, after entry `after`.
+/// The auditor's read is itself logged (as a consultation of the log, naming the query). Returns the
+/// entries and the cursor for the next page, when the page is full.
+pub fn read_log(
+    env: &Env<impl Sql>,
+    filter: &audit::Filter,
+    after: i64,
+    limit: i64,
+    journal: &mut impl Journal,
+) -> Result<(Vec<audit::Entry>, Option<i64>), Problem> {
+    let entries = audit::list(env.db, filter, after, limit)?;
+    let described = match filter {
+        audit::Filter::Record {
+            record_type,
+            record_id,
+        } => format!("record:{record_type}/{record_id}"),
+        audit::Filter::Subject(subject) => format!("subject:{subject}"),
+    };
+    journal.logs(
+        Operation::Consultation,
+        RecordRef::new(RecordType::AccessLog, described),
+    );
+    let next = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
+    Ok((entries, next))
+}
+
+/// The log for a period (dates, inclusive), to verify independently; logged as a disclosure.
+pub fn export_log(
+    env: &Env<impl Sql>,
+    from: &str,
+    to: &str,
+    journal: &mut impl Journal,
+) -> Result<audit::Export, Problem> {
+    let Some(export) = audit::export(env.db, env.kv, &env.settings.checkpoints, from, to)? else {
+        return Err(
+            Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(
+                format!(
+                    "One export holds at most {} entries: ask for a shorter period.",
+                    audit::MAX_EXPORT
+                ),
+            ),
+        );
+    };
+    journal.logs(
+        Operation::Disclosure,
+        RecordRef::new(RecordType::AccessLog, format!("{from}..{to}")),
+    );
+    Ok(export)
+}

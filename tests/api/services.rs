@@ -504,3 +504,59 @@ fn no_admin_can_impersonate_or_empower_alone() {
         "declined"
     );
 }
+
+#[test]
+fn an_auditor_reads_the_log_a_page_at_a_time_and_each_read_is_itself_logged() {
+    use stalking_response::access::audit::{self, Access, Filter, RecordRef};
+    use stalking_response::services::access;
+    let world = World::new();
+    let env = world.env();
+    let reads: Vec<Access> = (0..5)
+        .map(|i| {
+            let record = RecordRef::case(if i % 2 == 0 { "c1" } else { "c2" });
+            Access::allowed(
+                "2026-11-29T11:00:00.000000Z",
+                &journal().actor,
+                Operation::Consultation,
+                &record,
+                &AccessReason::collection(),
+            )
+        })
+        .collect();
+    audit::append_all(&world.db, &reads, &world.settings.checkpoints).unwrap();
+    let mut log = journal();
+    let filter = Filter::Record {
+        record_type: "case".into(),
+        record_id: "c1".into(),
+    };
+    let (page, next) = access::read_log(&env, &filter, 0, 2, &mut log).unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
+    assert_eq!(next, Some(3), "a full page has a next");
+    let (rest, next) = access::read_log(&env, &filter, 3, 2, &mut log).unwrap();
+    assert_eq!((rest.len(), next), (1, None));
+    assert_eq!(
+        logged(&log),
+        [
+            (
+                Operation::Consultation,
+                "access-log".into(),
+                "record:case/c1".into()
+            ),
+            (
+                Operation::Consultation,
+                "access-log".into(),
+                "record:case/c1".into()
+            ),
+        ]
+    );
+    let export = access::export_log(&env, "2026-11-29", "2026-11-29", &mut log).unwrap();
+    assert_eq!(export.entries.len(), 5);
+    assert_eq!(
+        logged(&log)[2],
+        (
+            Operation::Disclosure,
+            "access-log".into(),
+            "2026-11-29..2026-11-29".into()
+        )
+    );
+}

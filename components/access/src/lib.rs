@@ -7,7 +7,7 @@ use spin_adapter::context::{self, Ctx, Outcome};
 use spin_adapter::input::{self, Page};
 use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
-use stalking_response::access::audit::{self, Filter, Operation, RecordRef, RecordType};
+use stalking_response::access::audit::Filter;
 use stalking_response::access::tokens::{self, NewToken};
 use stalking_response::problem::Problem;
 use stalking_response::services::access::{self as service, Issuance};
@@ -158,23 +158,13 @@ fn access_log(ctx: &Ctx, call: &mut Call) -> Outcome {
             ));
         }
     };
-    let described = match &filter {
-        Filter::Record {
-            record_type,
-            record_id,
-        } => format!("record:{record_type}/{record_id}"),
-        Filter::Subject(subject) => format!("subject:{subject}"),
-    };
-    let page = Page {
-        limit: query.limit,
-        after: None,
-    };
-    let entries = audit::list(&ctx.db, &filter, query.after.unwrap_or(0), query.limit.0)?;
-    call.logs(
-        Operation::Consultation,
-        RecordRef::new(RecordType::AccessLog, described),
-    );
-    let next = page.next(&entries, |e| e.seq);
+    let (entries, next) = service::read_log(
+        &ctx.env(),
+        &filter,
+        query.after.unwrap_or(0),
+        query.limit.0,
+        &mut call.journal,
+    )?;
     Ok(json(
         200,
         &serde_json::json!({ "entries": entries, "next": next }),
@@ -197,20 +187,6 @@ struct Period {
 /// The log for a period, to verify independently (`scripts/verify-access-log-export.py`).
 fn export(ctx: &Ctx, call: &mut Call) -> Outcome {
     let Period { from, to } = call.query()?;
-    let Some(export) = audit::export(&ctx.db, &ctx.kv, &ctx.settings.checkpoints, &from, &to)?
-    else {
-        return Err(
-            Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(
-                format!(
-                    "One export holds at most {} entries: ask for a shorter period.",
-                    audit::MAX_EXPORT
-                ),
-            ),
-        );
-    };
-    call.logs(
-        Operation::Disclosure,
-        RecordRef::new(RecordType::AccessLog, format!("{from}..{to}")),
-    );
+    let export = service::export_log(&ctx.env(), &from, &to, &mut call.journal)?;
     Ok(json(200, &export))
 }
