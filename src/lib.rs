@@ -12,6 +12,7 @@ pub mod digests;
 pub mod health;
 pub mod idempotency;
 pub mod migrations;
+pub mod paging;
 pub mod pins;
 pub mod problem;
 pub mod risk;
