@@ -1,8 +1,13 @@
 //! HTTP load on the local host: the app's endpoints against a hello-world component, same host, same
-//! run, same machine. Prints requests/s and p50/p99 latency for each and the ratios to hello-world.
+//! run, same machine. Prints, for each, requests/s and its ratio to hello-world, p50/p99/max latency
+//! and how many requests took over a second.
+//!
+//! The host runs the stores as Spin 4 does (`--store-mode spin`, the default), so that the ratios
+//! predict Spin; `--store-mode pooled` measures the host's faster mode for comparison.
 //!
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
-//! [--seconds N] [--connections N] [--rounds N]`. Loopback only, bounded in time and in requests.
+//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled]`. Loopback only, bounded in
+//! time and in requests.
 
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/assessments.rs"]
@@ -11,7 +16,7 @@ mod assessments;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use spin_host::{HostConfig, Running};
+use spin_host::{HostConfig, Running, StoreMode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -22,6 +27,7 @@ struct Options {
     seconds: u64,
     connections: usize,
     rounds: usize,
+    store_mode: StoreMode,
 }
 
 fn options() -> Options {
@@ -29,6 +35,7 @@ fn options() -> Options {
         seconds: 10,
         connections: 16,
         rounds: 2,
+        store_mode: StoreMode::Spin,
     };
     let args: Vec<String> = std::env::args().collect();
     for pair in args.windows(2) {
@@ -37,6 +44,7 @@ fn options() -> Options {
             "--seconds" => options.seconds = value() as u64,
             "--connections" => options.connections = value(),
             "--rounds" => options.rounds = value(),
+            "--store-mode" => options.store_mode = pair[1].parse().expect("spin or pooled"),
             _ => {}
         }
     }
@@ -52,18 +60,18 @@ struct Target {
     name: &'static str,
     addr: std::net::SocketAddr,
     method: hyper::Method,
-    path: &'static str,
+    path: String,
     headers: Vec<(&'static str, String)>,
     body: Bytes,
 }
 
 impl Target {
-    fn get(name: &'static str, addr: std::net::SocketAddr, path: &'static str) -> Target {
+    fn get(name: &'static str, addr: std::net::SocketAddr, path: &str) -> Target {
         Target {
             name,
             addr,
             method: hyper::Method::GET,
-            path,
+            path: path.to_string(),
             headers: Vec::new(),
             body: Bytes::new(),
         }
@@ -72,7 +80,7 @@ impl Target {
     fn request(&self) -> hyper::Request<Full<Bytes>> {
         let mut request = hyper::Request::builder()
             .method(self.method.clone())
-            .uri(self.path)
+            .uri(self.path.as_str())
             .header("host", "127.0.0.1");
         for (name, value) in &self.headers {
             request = request.header(*name, value);
@@ -107,11 +115,26 @@ impl Result {
     fn rps(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
+}
 
-    fn percentile(&self, p: f64) -> Duration {
-        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies.get(index).copied().unwrap_or_default()
-    }
+/// One line of figures: requests/s, the ratio to hello-world, p50/p99/max and requests over a second.
+fn line(rps: f64, baseline: f64, latencies: &[Duration], errors: usize) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let p = |q: f64| {
+        let index = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        ms(latencies.get(index).copied().unwrap_or_default())
+    };
+    let over_1s = latencies
+        .iter()
+        .filter(|l| **l > Duration::from_secs(1))
+        .count();
+    format!(
+        "{rps:>8.0} req/s  {:>5.3}× hello  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  >1 s {over_1s:>4}  errors {errors}",
+        rps / baseline,
+        p(0.50),
+        p(0.99),
+        ms(latencies.last().copied().unwrap_or_default()),
+    )
 }
 
 /// `connections` keep-alive connections, each sending GETs back to back for `duration`.
@@ -175,10 +198,11 @@ async fn load(target: &Target, connections: usize, duration: Duration) -> Result
 /// The benchmark's own first admin token (a throwaway, for this run's fresh database only).
 const ADMIN: &str = "benchmark-bootstrap-admin-token-0123456789";
 
-fn serve(manifest: &Path, state: &Path) -> Running {
+fn serve(manifest: &Path, state: &Path, store_mode: StoreMode) -> Running {
     let mut config = HostConfig::new(manifest);
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.state_dir = state.to_path_buf();
+    config.store_mode = store_mode;
     config
         .variables
         .insert("bootstrap_admin_token".into(), ADMIN.into());
@@ -194,7 +218,11 @@ fn main() {
     let options = options();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = tempfile::tempdir().unwrap();
-    let app = serve(&repo.join("spin.toml"), &state.path().join("app"));
+    let app = serve(
+        &repo.join("spin.toml"),
+        &state.path().join("app"),
+        options.store_mode,
+    );
     let hello_dir = tempfile::tempdir().unwrap();
     std::fs::write(
         hello_dir.path().join("spin.toml"),
@@ -207,6 +235,7 @@ fn main() {
     let hello = serve(
         &hello_dir.path().join("spin.toml"),
         &state.path().join("hello"),
+        options.store_mode,
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -243,9 +272,9 @@ fn main() {
         name: "POST /api/v1/cases",
         addr: app.addr(),
         method: hyper::Method::POST,
-        path: "/api/v1/cases",
+        path: "/api/v1/cases".into(),
         headers: vec![
-            ("authorization", officer),
+            ("authorization", officer.clone()),
             ("content-type", "application/json".into()),
         ],
         body: Bytes::from(report.to_string()),
@@ -254,21 +283,48 @@ fn main() {
     let (status, body) = runtime.block_on(once(&intake));
     assert_eq!(status, 201, "{body}");
     let case: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let case_id = case["id"].as_str().unwrap().to_string();
     let assess = Target {
         name: "POST /api/v1/risk-assessments",
-        path: "/api/v1/risk-assessments",
-        body: Bytes::from(assessments::dash_body(case["id"].as_str().unwrap(), 14).to_string()),
+        path: "/api/v1/risk-assessments".into(),
+        body: Bytes::from(assessments::dash_body(&case_id, 14).to_string()),
         ..intake.clone()
     };
+    let search = Target {
+        name: "POST /api/v1/searches",
+        path: "/api/v1/searches".into(),
+        body: Bytes::from(search_body(&case_id).to_string()),
+        ..intake.clone()
+    };
+    let (status, body) = runtime.block_on(once(&search));
+    assert_eq!(status, 201, "{body}");
+    // Reading shows personal data: the caller says why, and each read is logged.
+    let reading = |name, path: String| Target {
+        headers: vec![
+            ("authorization", officer.clone()),
+            ("x-access-reason", "investigation".into()),
+        ],
+        ..Target::get(name, app.addr(), &path)
+    };
+    let read = reading("GET /api/v1/cases/{id}", format!("/api/v1/cases/{case_id}"));
+    let (status, body) = runtime.block_on(once(&read));
+    assert_eq!(status, 200, "{body}");
+    let list = reading("GET /api/v1/cases (a page)", "/api/v1/cases".into());
+    let (status, body) = runtime.block_on(once(&list));
+    assert_eq!(status, 200, "{body}");
     let targets = [
         Target::get("hello (baseline)", hello.addr(), "/"),
         Target::get("GET /api/v1/health", app.addr(), "/api/v1/health"),
         Target::get("GET / (static)", app.addr(), "/"),
+        read,
+        list,
         intake,
         assess,
+        search,
     ];
     println!(
-        "{} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
+        "store mode {}; {} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
+        options.store_mode,
         options.connections,
         options.seconds,
         options.rounds,
@@ -278,37 +334,74 @@ fn main() {
     for target in &targets {
         runtime.block_on(load(target, 2, Duration::from_millis(500)));
     }
-    let mut totals = vec![(0usize, Duration::ZERO, Vec::new()); targets.len()];
+    let mut totals = vec![(0usize, Duration::ZERO, Vec::new(), 0usize); targets.len()];
     for round in 1..=options.rounds {
+        let mut baseline = 0.0;
         for (i, target) in targets.iter().enumerate() {
             let name = target.name;
             let r = runtime.block_on(load(target, options.connections, duration));
+            if i == 0 {
+                baseline = r.rps();
+            }
             println!(
-                "round {round}  {name:<30} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
-                r.rps(),
-                r.percentile(0.50).as_secs_f64() * 1e3,
-                r.percentile(0.99).as_secs_f64() * 1e3,
-                r.errors
+                "round {round}  {name:<30} {}",
+                line(r.rps(), baseline, &r.latencies, r.errors)
             );
             totals[i].0 += r.requests;
             totals[i].1 += r.elapsed;
             totals[i].2.extend(r.latencies);
+            totals[i].3 += r.errors;
         }
     }
-    println!("\nsummary over {} rounds:", options.rounds);
+    println!(
+        "\nsummary over {} rounds (store mode {}):",
+        options.rounds, options.store_mode
+    );
     let baseline = totals[0].0 as f64 / totals[0].1.as_secs_f64();
-    for (target, (requests, elapsed, latencies)) in targets.iter().zip(totals.iter_mut()) {
-        let name = target.name;
+    for (target, (requests, elapsed, latencies, errors)) in targets.iter().zip(totals.iter_mut()) {
         latencies.sort();
         let rps = *requests as f64 / elapsed.as_secs_f64();
-        let p = |q: f64| {
-            latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
-        };
         println!(
-            "  {name:<30} {rps:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio to hello {:.2}",
-            p(0.5),
-            p(0.99),
-            rps / baseline
+            "  {:<30} {}",
+            target.name,
+            line(rps, baseline, latencies, *errors)
         );
     }
+}
+
+/// A s.2B search record for the case: applied for and granted 6 days ago, executed 3 days ago.
+fn search_body(case_id: &str) -> serde_json::Value {
+    let now = time::OffsetDateTime::now_utc();
+    let ago = |days| stalking_response::values::timestamp(now - time::Duration::days(days));
+    let date_ago = |days| (now - time::Duration::days(days)).date().to_string();
+    serde_json::json!({
+        "case_id": case_id,
+        "power": "pha-s2b-warrant",
+        "premises": { "address": "1 Example Street, Northtown" },
+        "application": {
+            "applicant": { "id": "1234", "rank": "constable" },
+            "authorised_by": { "id": "77", "rank": "inspector" },
+            "authorised_at": ago(6),
+            "grounds": "Suspected s.2A stalking; devices used to track the victim.",
+            "articles_sought": ["Mobile phones"],
+            "entries": "single",
+            "court": "Northtown Magistrates' Court",
+            "applied_at": ago(6)
+        },
+        "decision": { "outcome": "granted", "decided_at": ago(6) },
+        "warrant": { "reference": "NT/W/123", "issued_on": date_ago(6) },
+        "execution": {
+            "started_at": ago(3),
+            "ended_at": ago(3),
+            "officer_in_charge": { "id": "1234", "rank": "constable" },
+            "officers": [{ "id": "5678", "rank": "constable" }],
+            "people_on_premises": ["The suspect"],
+            "occupier_present": true,
+            "seized": [{ "description": "Phone", "exhibit_reference": "AB/1", "within_authority": true }],
+            "sought_found": true,
+            "force_used": false,
+            "notice": { "given": true }
+        },
+        "register": { "station": "Northtown", "entry": "SR/2026/17" }
+    })
 }

@@ -2,7 +2,7 @@
 //! `fermyon:spin/variables@2.0.0` and `spin:sqlite/sqlite@3.0.0`, each checked against the component's
 //! grants in `spin.toml` (deny by default).
 
-use crate::stores::{KeyValueStore, Stores};
+use crate::stores::{KeyValueStore, StoreMode, Stores};
 use crate::variables::Variables;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -63,7 +63,8 @@ pub struct KeyValueHandle {
 
 pub struct SqliteHandle {
     label: String,
-    conn: Arc<Mutex<rusqlite::Connection>>,
+    /// As Spin, `None` until the first statement opens the file.
+    conn: Option<Arc<Mutex<rusqlite::Connection>>>,
     /// Held from this connection's `BEGIN` until it is back in autocommit.
     in_transaction: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -85,6 +86,20 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> wasmtime::Result<T> {
     Ok(tokio::task::block_in_place(f))
+}
+
+/// Runs one SQL statement's work the way the store mode says: as Spin's `spin-sqlite-inproc`, on
+/// tokio's blocking pool (a hand-off to another thread and back per statement); pooled, in place.
+async fn run_statement<T: Send + 'static>(
+    mode: StoreMode,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> wasmtime::Result<Result<T, sqlite::Error>> {
+    match mode {
+        StoreMode::Spin => Ok(tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| sqlite::Error::Io(format!("internal runtime error: {e}")))),
+        StoreMode::Pooled => Ok(Ok(tokio::task::block_in_place(f))),
+    }
 }
 
 impl key_value::Host for SpinState {}
@@ -204,21 +219,25 @@ impl sqlite::HostConnection for SpinState {
         if self.open_handles >= MAX_OPEN_HANDLES {
             return Ok(Err(sqlite::Error::Io("too many open connections".into())));
         }
-        let stores = self.stores.clone();
-        let label = database.clone();
-        let conn = blocking(move || stores.connect(&label).expect("checked above")).await?;
-        match conn {
-            Ok(conn) => {
-                self.open_handles += 1;
-                let handle = SqliteHandle {
-                    label: database,
-                    conn: Arc::new(Mutex::new(conn)),
-                    in_transaction: None,
-                };
-                Ok(Ok(self.table.push(handle)?))
+        let conn = match self.stores.mode() {
+            // Spin's `open` makes a connection object that opens the file at its first statement.
+            StoreMode::Spin => None,
+            StoreMode::Pooled => {
+                let stores = self.stores.clone();
+                let label = database.clone();
+                match blocking(move || stores.connect(&label).expect("checked above")).await? {
+                    Ok(conn) => Some(Arc::new(Mutex::new(conn))),
+                    Err(e) => return Ok(Err(sqlite::Error::Io(format!("{e:#}")))),
+                }
             }
-            Err(e) => Ok(Err(sqlite::Error::Io(format!("{e:#}")))),
-        }
+        };
+        self.open_handles += 1;
+        let handle = SqliteHandle {
+            label: database,
+            conn,
+            in_transaction: None,
+        };
+        Ok(Ok(self.table.push(handle)?))
     }
 
     async fn execute(
@@ -233,6 +252,22 @@ impl sqlite::HostConnection for SpinState {
             handle.label.clone(),
             handle.in_transaction.is_some(),
         );
+        let conn = match conn {
+            Some(conn) => conn,
+            // As Spin: opened on the calling thread, at the first statement.
+            None => match self
+                .stores
+                .connect(&label)
+                .expect("opened handles are known")
+            {
+                Ok(conn) => {
+                    let conn = Arc::new(Mutex::new(conn));
+                    self.table.get_mut(&this)?.conn = Some(conn.clone());
+                    conn
+                }
+                Err(e) => return Ok(Err(sqlite::Error::Io(format!("{e:#}")))),
+            },
+        };
         if is_begin(&statement)
             && !gated
             && let Some(gate) = self.stores.write_gate(&label)
@@ -240,13 +275,17 @@ impl sqlite::HostConnection for SpinState {
         {
             self.table.get_mut(&this)?.in_transaction = Some(guard);
         }
-        let (result, autocommit) = blocking(move || {
+        let done = run_statement(self.stores.mode(), move || {
             let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
             let result = execute(&conn, &statement, parameters)
                 .map_err(|e| sqlite::Error::Io(e.to_string()));
             (result, conn.is_autocommit())
         })
         .await?;
+        let (result, autocommit) = match done {
+            Ok(done) => done,
+            Err(e) => return Ok(Err(e)),
+        };
         if autocommit {
             self.table.get_mut(&this)?.in_transaction = None;
         }
@@ -254,13 +293,17 @@ impl sqlite::HostConnection for SpinState {
     }
 
     async fn last_insert_rowid(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<i64> {
-        let conn = self.table.get(&this)?.conn.clone();
+        let Some(conn) = self.table.get(&this)?.conn.clone() else {
+            return Ok(0);
+        };
         let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
         Ok(conn.last_insert_rowid())
     }
 
     async fn changes(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<u64> {
-        let conn = self.table.get(&this)?.conn.clone();
+        let Some(conn) = self.table.get(&this)?.conn.clone() else {
+            return Ok(0);
+        };
         let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
         Ok(conn.changes())
     }
@@ -268,10 +311,16 @@ impl sqlite::HostConnection for SpinState {
     async fn drop(&mut self, this: Resource<SqliteHandle>) -> wasmtime::Result<()> {
         let handle = self.table.delete(this)?;
         self.open_handles -= 1;
-        if let Ok(conn) = Arc::try_unwrap(handle.conn) {
+        if let Some(Ok(conn)) = handle.conn.map(Arc::try_unwrap) {
             let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
-            let stores = self.stores.clone();
-            blocking(move || stores.release(&handle.label, conn)).await?;
+            match self.stores.mode() {
+                // As Spin: closed where the guest dropped it, on the calling thread.
+                StoreMode::Spin => drop(conn),
+                StoreMode::Pooled => {
+                    let stores = self.stores.clone();
+                    blocking(move || stores.release(&handle.label, conn)).await?;
+                }
+            }
         }
         // `in_transaction` drops with the handle, after the connection is back (and rolled back).
         Ok(())

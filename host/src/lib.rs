@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 pub use manifest::App;
 pub use runtime::Limits;
+pub use stores::StoreMode;
 
 /// How to serve an application.
 #[derive(Debug, Clone)]
@@ -37,6 +38,9 @@ pub struct HostConfig {
     /// compiles each component once. Sharing is safe because wasmtime keys an entry by the component's
     /// bytes, its own version and the compiler settings, so a rebuilt component is compiled afresh.
     pub cache_dir: Option<PathBuf>,
+    /// How the SQLite and key-value stores are handled: as Spin 4 does (the default, so that what is
+    /// measured here predicts Spin), or pooled (faster, for nothing that is to predict production).
+    pub store_mode: StoreMode,
 }
 
 impl HostConfig {
@@ -50,6 +54,7 @@ impl HostConfig {
             limits: Limits::default(),
             variables: Default::default(),
             cache_dir: None,
+            store_mode: StoreMode::default(),
         }
     }
 }
@@ -82,7 +87,8 @@ impl Prepared {
                 .and_then(|n| config.variables.get(&n).cloned())
                 .or_else(|| std::env::var(name).ok())
         })?;
-        let stores = stores::Stores::open(&state_dir, &runtime_config, &config_dir)?;
+        let stores =
+            stores::Stores::open(&state_dir, &runtime_config, &config_dir, config.store_mode)?;
         let cache_dir = match &config.cache_dir {
             Some(dir) => std::path::absolute(app.dir.join(dir))
                 .context("cannot resolve the cache directory")?,

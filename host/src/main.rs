@@ -1,7 +1,7 @@
 //! `spin-host`: serve a Spin app on loopback (`up`), or build it (`build`), like the Spin CLI.
 
 use clap::{Parser, Subcommand};
-use spin_host::{App, HostConfig, Limits, Prepared};
+use spin_host::{App, HostConfig, Limits, Prepared, StoreMode};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +42,11 @@ enum Commands {
         /// Set an application variable, `name=value` (as `spin up --variable`); repeatable.
         #[arg(long = "variable", value_parser = parse_variable)]
         variables: Vec<(String, String)>,
+        /// How SQLite and key-value are handled: `spin` as Spin 4 does (a connection per open, SQLite's
+        /// own busy handling, one shared key-value connection with SQLite's defaults), or `pooled`
+        /// (connections reused, writers queued, WAL everywhere: faster than Spin, so misleading).
+        #[arg(long, default_value_t = StoreMode::Spin)]
+        store_mode: StoreMode,
         /// Run the components' build commands first (as `spin up --build`).
         #[arg(long)]
         build: bool,
@@ -75,6 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             request_timeout,
             max_instances,
             variables,
+            store_mode,
             build,
         } => {
             if build {
@@ -93,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 variables: variables.into_iter().collect(),
                 cache_dir: None,
+                store_mode,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {

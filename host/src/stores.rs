@@ -1,5 +1,8 @@
 //! Key-value stores and SQLite databases, persisted as SQLite files like Spin's local backends, and the
 //! Spin-style runtime config file that says where each labelled store lives.
+//!
+//! Two ways of handling them ([`StoreMode`]): as Spin 4 does (the default), so that what is measured
+//! here predicts Spin, or pooled, which is faster and hides costs that production pays.
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -11,6 +14,44 @@ use std::time::Duration;
 
 /// How long a connection waits for another writer before reporting "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the host handles the SQLite and key-value stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreMode {
+    /// As Spin 4's local backends (`spin-sqlite-inproc`, `spin-key-value-spin`) do: a new SQLite
+    /// connection for every `open`, opened at its first statement with nothing but rusqlite's defaults
+    /// (its 5 s busy timeout; no pragmas, so the file keeps whatever journal mode it has), each
+    /// statement run on tokio's blocking pool, closed when the guest drops it; no queueing of writers
+    /// other than SQLite's own busy handler. Each key-value store is one connection with rusqlite's
+    /// defaults (rollback journal, `synchronous=FULL`), shared by every request behind a mutex.
+    #[default]
+    Spin,
+    /// Faster than Spin, and so misleading for measurements: SQLite connections are reused across
+    /// requests (prepared statements and schema stay cached), a write gate queues `BEGIN`s in order
+    /// instead of leaving them to SQLite's sleeping busy handler, and every file is switched to WAL.
+    Pooled,
+}
+
+impl std::str::FromStr for StoreMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<StoreMode, String> {
+        match text {
+            "spin" => Ok(StoreMode::Spin),
+            "pooled" => Ok(StoreMode::Pooled),
+            _ => Err(format!("expected `spin` or `pooled`, not `{text}`")),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreMode::Spin => "spin",
+            StoreMode::Pooled => "pooled",
+        })
+    }
+}
 
 /// `[key_value_store.<label>]` and `[sqlite_database.<label>]` tables of a Spin runtime config file.
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +81,7 @@ impl RuntimeConfig {
 
 /// Every store and database the app may open, by label.
 pub struct Stores {
+    mode: StoreMode,
     key_value: BTreeMap<String, Arc<KeyValueStore>>,
     sqlite: BTreeMap<String, Database>,
 }
@@ -47,7 +89,7 @@ pub struct Stores {
 /// Idle connections kept per database.
 const POOL_SIZE: usize = 32;
 
-/// A SQLite database: its file, idle connections to reuse, and the write gate.
+/// A SQLite database: its file and, in [`StoreMode::Pooled`], idle connections to reuse and the write gate.
 struct Database {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
@@ -60,7 +102,12 @@ impl Stores {
     /// Opens the stores named in the runtime config, plus the `default` ones under `state_dir`
     /// (`sqlite_key_value.db` and `sqlite_db.db`, Spin's file names). Relative paths in the
     /// runtime config are relative to the config file's folder, as in Spin.
-    pub fn open(state_dir: &Path, config: &RuntimeConfig, config_dir: &Path) -> Result<Stores> {
+    pub fn open(
+        state_dir: &Path,
+        config: &RuntimeConfig,
+        config_dir: &Path,
+        mode: StoreMode,
+    ) -> Result<Stores> {
         std::fs::create_dir_all(state_dir).with_context(|| {
             format!("cannot create the state directory {}", state_dir.display())
         })?;
@@ -89,7 +136,7 @@ impl Stores {
 
         let mut key_value = BTreeMap::new();
         for (label, path) in kv_paths {
-            let store = KeyValueStore::open(&path).with_context(|| {
+            let store = KeyValueStore::open(&path, mode).with_context(|| {
                 format!(
                     "cannot open key-value store '{label}' at {}",
                     path.display()
@@ -99,7 +146,12 @@ impl Stores {
         }
         let mut databases = BTreeMap::new();
         for (label, path) in sqlite {
-            let first = open_database(&path).with_context(|| {
+            let opened = match mode {
+                // Spin only makes sure the folder exists; the file is created by the first statement.
+                StoreMode::Spin => create_parent(&path).map(|()| Vec::new()),
+                StoreMode::Pooled => open_database(&path).map(|first| vec![first]),
+            };
+            let idle = opened.with_context(|| {
                 format!(
                     "cannot open SQLite database '{label}' at {}",
                     path.display()
@@ -107,15 +159,20 @@ impl Stores {
             })?;
             let database = Database {
                 path,
-                idle: Mutex::new(vec![first]),
+                idle: Mutex::new(idle),
                 gate: Arc::new(tokio::sync::Mutex::new(())),
             };
             databases.insert(label, database);
         }
         Ok(Stores {
+            mode,
             key_value,
             sqlite: databases,
         })
+    }
+
+    pub fn mode(&self) -> StoreMode {
+        self.mode
     }
 
     pub fn has_key_value(&self, label: &str) -> bool {
@@ -130,10 +187,14 @@ impl Stores {
         self.key_value.get(label).cloned()
     }
 
-    /// A connection of its own for one `open` (as Spin gives), reused from the idle ones when it can be:
-    /// opening a file and reading its schema is most of the cost of a short request.
+    /// A connection of its own for one `open`. As Spin: a new one, with rusqlite's defaults only.
+    /// Pooled: reused from the idle ones when it can be (opening a file and reading its schema is most
+    /// of the cost of a short request).
     pub fn connect(&self, label: &str) -> Option<Result<Connection>> {
         let database = self.sqlite.get(label)?;
+        if self.mode == StoreMode::Spin {
+            return Some(Connection::open(&database.path).map_err(anyhow::Error::from));
+        }
         let idle = database
             .idle
             .lock()
@@ -147,10 +208,15 @@ impl Stores {
 
     /// Takes a connection back when its guest handle is dropped. One left inside a transaction (the
     /// guest trapped or forgot) is rolled back first, so nothing leaks into the next request.
+    /// As Spin, the connection is closed (SQLite rolls back what it left open).
     pub fn release(&self, label: &str, conn: Connection) {
         let Some(database) = self.sqlite.get(label) else {
             return;
         };
+        if self.mode == StoreMode::Spin {
+            drop(conn);
+            return;
+        }
         if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
             return;
         }
@@ -160,8 +226,11 @@ impl Stores {
         }
     }
 
-    /// The database's write gate (see [`Database::gate`]).
+    /// The database's write gate (see [`Database::gate`]); none as Spin, which has none.
     pub fn write_gate(&self, label: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        if self.mode == StoreMode::Spin {
+            return None;
+        }
         self.sqlite.get(label).map(|d| d.gate.clone())
     }
 }
@@ -169,9 +238,7 @@ impl Stores {
 /// Opens (creating if needed) a SQLite file with WAL and a busy timeout, so that concurrent requests wait
 /// for each other instead of failing.
 pub fn open_database(path: &Path) -> Result<Connection> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
+    create_parent(path)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
@@ -184,15 +251,29 @@ pub fn open_database(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+fn create_parent(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(())
+}
+
 /// A key-value store: one table `spin_key_value(store, key, value)` as Spin's local backend has, behind
-/// one connection.
+/// one connection shared by every request (as Spin's). As Spin, that connection has rusqlite's defaults:
+/// each write is its own rollback-journal transaction with a full sync. Pooled, it is WAL.
 pub struct KeyValueStore {
     conn: Mutex<Connection>,
 }
 
 impl KeyValueStore {
-    fn open(path: &Path) -> Result<KeyValueStore> {
-        let conn = open_database(path)?;
+    fn open(path: &Path, mode: StoreMode) -> Result<KeyValueStore> {
+        let conn = match mode {
+            StoreMode::Spin => {
+                create_parent(path)?;
+                Connection::open(path)?
+            }
+            StoreMode::Pooled => open_database(path)?,
+        };
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS spin_key_value (
                 store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key));",
@@ -238,7 +319,10 @@ impl KeyValueStore {
     }
 
     pub fn exists(&self, label: &str, key: &str) -> Result<bool, String> {
-        self.get(label, key).map(|v| v.is_some())
+        self.with(|c| {
+            c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2 LIMIT 1")?
+                .exists(params![label, key])
+        })
     }
 
     pub fn keys(&self, label: &str) -> Result<Vec<String>, String> {
@@ -257,7 +341,13 @@ mod tests {
     #[test]
     fn key_value_round_trip_and_persistence() {
         let dir = tempfile::tempdir().unwrap();
-        let stores = Stores::open(dir.path(), &RuntimeConfig::default(), dir.path()).unwrap();
+        let stores = Stores::open(
+            dir.path(),
+            &RuntimeConfig::default(),
+            dir.path(),
+            StoreMode::Spin,
+        )
+        .unwrap();
         let kv = stores.key_value("default").unwrap();
         kv.set("default", "a", b"1").unwrap();
         kv.set("default", "a", b"2").unwrap();
@@ -265,7 +355,13 @@ mod tests {
         assert_eq!(kv.keys("default").unwrap(), ["a"]);
         drop((kv, stores));
 
-        let stores = Stores::open(dir.path(), &RuntimeConfig::default(), dir.path()).unwrap();
+        let stores = Stores::open(
+            dir.path(),
+            &RuntimeConfig::default(),
+            dir.path(),
+            StoreMode::Spin,
+        )
+        .unwrap();
         let kv = stores.key_value("default").unwrap();
         assert!(kv.exists("default", "a").unwrap());
         kv.delete("default", "a").unwrap();
@@ -279,7 +375,7 @@ mod tests {
             "[key_value_store.cache]\ntype = \"spin\"\npath = \"c.db\"\n[sqlite_database.audit]\ntype = \"spin\"\npath = \"a.db\"\n",
         )
         .unwrap();
-        let stores = Stores::open(dir.path(), &config, dir.path()).unwrap();
+        let stores = Stores::open(dir.path(), &config, dir.path(), StoreMode::Pooled).unwrap();
         assert!(
             stores.has_key_value("cache")
                 && stores.has_sqlite("audit")
@@ -290,7 +386,9 @@ mod tests {
         let redis: RuntimeConfig =
             toml::from_str("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://x\"\n")
                 .unwrap();
-        let error = Stores::open(dir.path(), &redis, dir.path()).err().unwrap();
+        let error = Stores::open(dir.path(), &redis, dir.path(), StoreMode::Spin)
+            .err()
+            .unwrap();
         assert!(format!("{error:#}").contains("not supported"));
     }
 }

@@ -3,7 +3,7 @@
 //! start-up errors of the binary.
 
 use serde_json::Value;
-use spin_host::{HostConfig, Limits, Running};
+use spin_host::{HostConfig, Limits, Running, StoreMode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -38,6 +38,12 @@ impl AppDir {
 
     fn start(&self) -> Running {
         Running::start(self.config()).expect("host starts")
+    }
+
+    fn start_in(&self, store_mode: StoreMode) -> Running {
+        let mut config = self.config();
+        config.store_mode = store_mode;
+        Running::start(config).expect("host starts")
     }
 }
 
@@ -320,8 +326,14 @@ fn runtime_config_names_extra_stores() {
 
 #[test]
 fn concurrent_writers_do_not_fail() {
+    for mode in [StoreMode::Spin, StoreMode::Pooled] {
+        concurrent_writers_do_not_fail_in(mode);
+    }
+}
+
+fn concurrent_writers_do_not_fail_in(mode: StoreMode) {
     let app = AppDir::new(STORES);
-    let host = app.start();
+    let host = app.start_in(mode);
     post(
         &host,
         "/granted/sql/default",
@@ -344,8 +356,14 @@ fn concurrent_writers_do_not_fail() {
 
 #[test]
 fn a_transaction_left_open_is_rolled_back_and_does_not_block_others() {
+    for mode in [StoreMode::Spin, StoreMode::Pooled] {
+        a_transaction_left_open_is_rolled_back_in(mode);
+    }
+}
+
+fn a_transaction_left_open_is_rolled_back_in(mode: StoreMode) {
     let app = AppDir::new(STORES);
-    let host = app.start();
+    let host = app.start_in(mode);
     post(&host, "/granted/sql/default", "CREATE TABLE t (n INTEGER)");
     // The probe's connection ends with the request, inside a transaction it never committed.
     assert!(
@@ -372,6 +390,97 @@ fn a_transaction_left_open_is_rolled_back_and_does_not_block_others() {
     }
     let (_, rows) = post(&host, "/granted/sql/default", "SELECT COUNT(*) FROM t");
     assert_eq!(rows["rows"], serde_json::json!([[1]]));
+}
+
+/// As Spin: every `open` is a connection of its own, so nothing a request leaves on its connection (a
+/// temporary table, a pragma) reaches the next. The pooled mode reuses connections, and it shows.
+#[test]
+fn as_spin_no_connection_is_reused_across_opens() {
+    let app = AppDir::new(STORES);
+    let marker = "CREATE TEMP TABLE marker (x INTEGER)";
+    let probe = "SELECT COUNT(*) FROM temp.marker";
+    {
+        let host = app.start_in(StoreMode::Spin);
+        for _ in 0..5 {
+            assert!(
+                post(&host, "/granted/sql/default", marker)
+                    .1
+                    .get("error")
+                    .is_none()
+            );
+            let error = post(&host, "/granted/sql/default", probe).1["error"].to_string();
+            assert!(error.contains("no such table"), "{error}");
+        }
+    }
+    let host = app.start_in(StoreMode::Pooled);
+    assert!(
+        post(&host, "/granted/sql/default", marker)
+            .1
+            .get("error")
+            .is_none()
+    );
+    assert_eq!(
+        post(&host, "/granted/sql/default", probe).1["rows"],
+        serde_json::json!([[0]]),
+        "pooled, the next request got the same connection"
+    );
+}
+
+/// As Spin: no write gate. Writers that find the database locked (here by a transaction held outside
+/// the host) wait in SQLite's own busy handler, each on its own connection, and all succeed once the
+/// lock is released.
+#[test]
+fn as_spin_concurrent_writers_wait_in_sqlites_busy_handler() {
+    let app = AppDir::new(STORES);
+    let host = app.start_in(StoreMode::Spin);
+    post(&host, "/granted/sql/default", "CREATE TABLE t (n INTEGER)");
+    let holder = rusqlite::Connection::open(app.dir.path().join(".spin/sqlite_db.db")).unwrap();
+    holder
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (0)")
+        .unwrap();
+    let held = Duration::from_millis(400);
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = (1..=2)
+            .map(|n| {
+                let host = &host;
+                scope.spawn(move || {
+                    let started = Instant::now();
+                    let statement = format!("INSERT INTO t VALUES ({n})");
+                    let (status, body) = post(host, "/granted/sql/default", &statement);
+                    (status, body, started.elapsed())
+                })
+            })
+            .collect();
+        std::thread::sleep(held);
+        holder.execute_batch("COMMIT").unwrap();
+        for writer in writers {
+            let (status, body, waited) = writer.join().unwrap();
+            assert_eq!((status, body.get("error")), (200, None), "{body}");
+            assert!(waited >= held / 2, "it waited for the lock: {waited:?}");
+        }
+    });
+    let (_, rows) = post(&host, "/granted/sql/default", "SELECT n FROM t ORDER BY n");
+    assert_eq!(rows["rows"], serde_json::json!([[0], [1], [2]]));
+}
+
+/// As Spin: the host sets no pragmas, so both files keep SQLite's defaults (a rollback journal) unless
+/// the app changes them; pooled, the host switches them to WAL itself.
+#[test]
+fn as_spin_the_stores_keep_sqlites_defaults() {
+    for (mode, expected) in [(StoreMode::Spin, "delete"), (StoreMode::Pooled, "wal")] {
+        let app = AppDir::new(STORES);
+        let host = app.start_in(mode);
+        post(&host, "/granted/kv/default/set/k", "v");
+        post(&host, "/granted/sql/default", "CREATE TABLE t (n INTEGER)");
+        drop(host);
+        for file in ["sqlite_db.db", "sqlite_key_value.db"] {
+            let conn = rusqlite::Connection::open(app.dir.path().join(".spin").join(file)).unwrap();
+            let mode_now: String = conn
+                .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(mode_now, expected, "{mode}: {file}");
+        }
+    }
 }
 
 const VARIABLES: &str = r#"
