@@ -85,7 +85,7 @@ def main():
         if mark is None:
             print("the export has no high-water mark: entries cut from the end could not be noticed")
             return 1
-        expected = mac(key, HIGH_WATER_DOMAIN, f"{mark['seq']}:{mark['hash']}:{mark['legacy_until']}")
+        expected = mac(key, HIGH_WATER_DOMAIN, f"{mark['seq']}:{mark['hash']}:{mark['legacy_until']}:{mark['at']}")
         if not hmac.compare_digest(expected, mark["mac"]):
             print("the high-water mark's signature does not verify")
             return 1

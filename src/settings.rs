@@ -14,6 +14,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("bootstrap_admin_token", ""),
     ("audit_checkpoint_key", ""),
     ("audit_checkpoint_every", "100"),
+    ("audit_high_water_seconds", "1"),
     ("auth_max_failures", "10"),
     ("auth_failure_window_seconds", "300"),
     ("session_hours", "8"),
@@ -181,6 +182,7 @@ impl Settings {
             checkpoints: Checkpoints {
                 key: secret("audit_checkpoint_key").map(String::into_bytes),
                 every: number("audit_checkpoint_every", 1..=1_000_000)?,
+                high_water_seconds: number("audit_high_water_seconds", 0..=60)?,
             },
             throttle: Throttle {
                 max_failures: number("auth_max_failures", 1..=1_000_000)?,

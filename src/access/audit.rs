@@ -311,12 +311,14 @@ fn mac_matches(stored: &str, expected: &str) -> bool {
     crate::access::auth::secrets_equal(stored, expected)
 }
 
-/// How checkpoints are made: a secret key (none configured: no checkpoints, and verify says so) and
-/// the interval.
+/// How the log is protected: a secret key (none configured: no MACs, no checkpoints, and verify says
+/// so), the checkpoint interval, and how often the high-water mark is raised at most.
 #[derive(Debug, Clone)]
 pub struct Checkpoints {
     pub key: Option<Vec<u8>>,
     pub every: i64,
+    /// Seconds between writes of the high-water mark (0: after every request that logs).
+    pub high_water_seconds: i64,
 }
 
 /// Appends entries, in order, each MACed under the key, in a constant number of statements however
@@ -537,14 +539,19 @@ fn optional(text: &Option<String>) -> Value {
 
 /// The log's signed high-water mark: its last entry when last written, kept in the key-value store
 /// (out of reach of whoever can write the database), so entries cut from the end are noticed. It is
-/// raised after each commit that appends entries; concurrent requests may leave it a few entries
-/// behind, never ahead. It also carries `legacy_until` (see [`Link::follow`]), signed, so that
-/// nobody can move the boundary of the entries allowed to lack a MAC.
+/// raised after a commit that appends entries — at most once every `high_water_seconds` (reading the
+/// mark is cheap; writing it, on Spin's local key-value store, is a fully synced transaction behind
+/// one shared connection, so once per request would halve a read's throughput). It may therefore lag
+/// the log by up to that long, and concurrent requests may leave it a few entries behind; it is never
+/// ahead. It also carries `legacy_until` (see [`Link::follow`]), signed, so that nobody can move the
+/// boundary of the entries allowed to lack a MAC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HighWater {
     pub seq: i64,
     pub hash: String,
     pub legacy_until: i64,
+    /// When it was written, Unix seconds.
+    pub at: i64,
     pub mac: String,
 }
 
@@ -552,21 +559,22 @@ pub struct HighWater {
 pub const HIGH_WATER_KEY: &str = "access-log:high-water";
 
 impl HighWater {
-    fn signed(key: &[u8], seq: i64, hash: &str, legacy_until: i64) -> HighWater {
+    fn signed(key: &[u8], seq: i64, hash: &str, legacy_until: i64, at: i64) -> HighWater {
         HighWater {
             seq,
             hash: hash.into(),
             legacy_until,
+            at,
             mac: hmac_hex(
                 key,
                 HIGH_WATER_DOMAIN,
-                &format!("{seq}:{hash}:{legacy_until}"),
+                &format!("{seq}:{hash}:{legacy_until}:{at}"),
             ),
         }
     }
 
     fn is_valid(&self, key: &[u8]) -> bool {
-        let expected = HighWater::signed(key, self.seq, &self.hash, self.legacy_until);
+        let expected = HighWater::signed(key, self.seq, &self.hash, self.legacy_until, self.at);
         mac_matches(&self.mac, &expected.mac)
     }
 
@@ -580,27 +588,39 @@ impl HighWater {
         }
     }
 
-    /// Raises the mark to the entry (`seq`, `hash`) just committed, unless it is already there or
-    /// beyond. A mark that does not verify is left as it is, as evidence.
+    /// Raises the mark to the entry (`seq`, `hash`) just committed at `now` (Unix seconds), unless
+    /// it is already there or beyond, or was written less than `checkpoints.high_water_seconds` ago.
+    /// A mark that does not verify is left as it is, as evidence. Returns whether it was written.
     pub fn raise(
         db: &impl Sql,
         kv: &dyn KeyValue,
-        key: &[u8],
+        checkpoints: &Checkpoints,
         seq: i64,
         hash: &str,
-    ) -> Result<(), String> {
+        now: i64,
+    ) -> Result<bool, String> {
+        let Some(key) = checkpoints.key.as_deref() else {
+            return Ok(false);
+        };
         let current = HighWater::read(kv)?;
         let legacy_until = match &current {
-            Some(mark) if !mark.is_valid(key) || mark.seq >= seq => return Ok(()),
+            Some(mark)
+                if !mark.is_valid(key)
+                    || mark.seq >= seq
+                    || now - mark.at < checkpoints.high_water_seconds =>
+            {
+                return Ok(false);
+            }
             Some(mark) => mark.legacy_until,
             None => legacy_until(db).map_err(|e| e.0)?,
         };
-        let mark = HighWater::signed(key, seq, hash, legacy_until);
+        let mark = HighWater::signed(key, seq, hash, legacy_until, now);
         kv.set(
             HIGH_WATER_KEY,
             &serde_json::to_vec(&mark).expect("serialises"),
         )
-        .map_err(|e| e.0)
+        .map_err(|e| e.0)?;
+        Ok(true)
     }
 }
 
@@ -1053,6 +1073,27 @@ mod tests {
             entry_hash(GENESIS, 1, &access("a")),
             "42472eb8de60e3a6aa2178f293f8e35a0140b9164f132e11006b9049381c4ea0"
         );
+    }
+
+    #[test]
+    fn the_high_water_mark_is_raised_at_most_once_a_second_and_never_lowered() {
+        use crate::access::authentication::MemoryKeyValue;
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        crate::migrations::migrate(&db).unwrap();
+        let kv = MemoryKeyValue::default();
+        let checkpoints = Checkpoints {
+            key: Some(b"k".to_vec()),
+            every: 100,
+            high_water_seconds: 1,
+        };
+        let raise = |seq, now| HighWater::raise(&db, &kv, &checkpoints, seq, "h", now).unwrap();
+        assert!(raise(1, 1000), "the first mark");
+        assert!(!raise(2, 1000), "within the second");
+        assert!(raise(3, 1001), "a second later");
+        assert!(!raise(2, 1005), "never lowered");
+        let mark = HighWater::read(&kv).unwrap().unwrap();
+        assert_eq!((mark.seq, mark.at), (3, 1001));
+        assert!(mark.is_valid(b"k") && !mark.is_valid(b"other"));
     }
 
     #[test]

@@ -97,14 +97,14 @@ impl Ctx {
     /// Once it commits, the log's signed high-water mark is raised to the last entry written.
     pub fn transaction<T>(&self, work: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
         let done = sql::transaction(&self.db, work);
-        if let (Ok(_), Some((seq, hash)), Some(key)) = (
-            &done,
-            self.last_entry.take(),
-            self.settings.checkpoints.key.as_deref(),
-        ) {
+        if let (Ok(_), Some((seq, hash))) = (&done, self.last_entry.take()) {
             // The work is committed: a failure here is reported, not turned into a failed request
             // (verify notices a mark left behind only if entries then go missing).
-            if let Err(e) = audit::HighWater::raise(&self.db, &self.kv, key, seq, &hash) {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let checkpoints = &self.settings.checkpoints;
+            if let Err(e) =
+                audit::HighWater::raise(&self.db, &self.kv, checkpoints, seq, &hash, now)
+            {
                 eprintln!("access log: high-water mark not raised: {e}");
             }
         }
