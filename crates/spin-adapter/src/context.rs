@@ -14,7 +14,7 @@ use stalking_response::migrations;
 use stalking_response::problem::Problem;
 use stalking_response::services::Env;
 use stalking_response::settings::{Environment, Settings};
-use stalking_response::sql;
+use stalking_response::sql::{self, Sql};
 
 /// The force's settings from its Spin variables. A variable that does not parse stops the request
 /// with a 503 naming it: nothing runs on a guessed default.
@@ -73,6 +73,9 @@ pub struct Ctx {
     /// The last access-log entry written in the open transaction, for the high-water mark once it
     /// commits.
     last_entry: std::cell::RefCell<Option<(i64, String)>>,
+    /// Whether the connection's settings for writing (`sql::CONNECTION_PRAGMAS`) are applied: only a
+    /// request that writes pays for them.
+    prepared: std::cell::Cell<bool>,
 }
 
 impl Ctx {
@@ -90,12 +93,18 @@ impl Ctx {
             settings,
             client,
             last_entry: Default::default(),
+            prepared: Default::default(),
         })
     }
 
     /// Runs `work` in one transaction: the record and its access-log entries are written together.
     /// Once it commits, the log's signed high-water mark is raised to the last entry written.
     pub fn transaction<T>(&self, work: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
+        if !self.prepared.replace(true) {
+            for pragma in sql::CONNECTION_PRAGMAS {
+                self.db.run(pragma, &[]).map_err(internal)?;
+            }
+        }
         let done = sql::transaction(&self.db, work);
         if let (Ok(_), Some((seq, hash))) = (&done, self.last_entry.take()) {
             // The work is committed: a failure here is reported, not turned into a failed request

@@ -22,7 +22,8 @@ pub struct SpinSql {
 }
 
 impl SpinSql {
-    /// Opens the `default` database and prepares it ([`sql::prepare_connection`]).
+    /// Opens the `default` database. Its connection settings are applied before the first write
+    /// transaction (`Ctx::transaction`); migrating checks the schema and WAL in one statement.
     pub fn open_default() -> Result<SpinSql, SqlError> {
         Self::open("default")
     }
@@ -30,9 +31,7 @@ impl SpinSql {
     pub fn open(label: &str) -> Result<SpinSql, SqlError> {
         let conn = sqlite3::Connection::open(label)
             .map_err(|e| SqlError(format!("cannot open database '{label}': {e:?}")))?;
-        let db = SpinSql { conn };
-        sql::prepare_connection(&db)?;
-        Ok(db)
+        Ok(SpinSql { conn })
     }
 }
 
