@@ -1,13 +1,14 @@
 //! Intake and crime recording, and the PIN control: each use case validates, writes, and reports
 //! what it touched to the journal.
 
-use super::{Env, Journal};
+use super::{Env, Journal, Listed};
 use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
 use crate::cases::decision::{self, CrimeDecision};
 use crate::cases::intake::{self, NewCase, NewOccurrence};
 use crate::cases::store::{self as cases, Case, DECISION_HOURS, UpdateRefused};
 use crate::decode::check;
+use crate::paging::Page;
 use crate::pins::store as pin_store;
 use crate::pins::{self, Pin, PinDecision, PinRequest};
 use crate::problem::Problem;
@@ -102,6 +103,40 @@ impl Receipt {
             received_at: case.reported_at.clone(),
         }
     }
+}
+
+/// A page of cases, newest first, each logged as a consultation.
+pub fn list(
+    env: &Env<impl Sql>,
+    filter: &cases::Filter,
+    page: &Page,
+    journal: &mut impl Journal,
+) -> Result<Listed<Case>, Problem> {
+    let found = cases::list(
+        env.db,
+        filter,
+        env.now_text().as_str(),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    for case in &found {
+        journal.logs(Operation::Consultation, RecordRef::case(&case.id));
+    }
+    Ok(Listed::of(found, page, |c| c.id.clone()))
+}
+
+/// A page of the PIN register (optionally of one status), each PIN logged as a consultation.
+pub fn pin_register(
+    env: &Env<impl Sql>,
+    status: Option<&str>,
+    page: &Page,
+    journal: &mut impl Journal,
+) -> Result<Listed<Pin>, Problem> {
+    let pins = pin_store::register(env.db, status, page.after.as_deref(), page.limit.0)?;
+    for pin in &pins {
+        journal.logs(Operation::Consultation, pin_record(pin));
+    }
+    Ok(Listed::of(pins, page, |p| p.id.clone()))
 }
 
 /// Reads a case, logging the consultation.

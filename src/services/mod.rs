@@ -52,6 +52,25 @@ pub fn refuse_own(
     Ok(())
 }
 
+/// A page of a list, and the cursor for the next (`None` on the last page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Listed<T> {
+    /// The page, with the next cursor taken from its last item when it is full.
+    pub fn of(
+        items: Vec<T>,
+        page: &crate::paging::Page,
+        cursor: impl Fn(&T) -> String,
+    ) -> Listed<T> {
+        let next = page.next(&items, cursor);
+        Listed { items, next }
+    }
+}
+
 /// Where a use case reports the records it touched, for the access log (written by the caller, in
 /// the same transaction as the work).
 pub trait Journal {

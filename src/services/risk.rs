@@ -1,11 +1,12 @@
 //! Risk: assessments scored against the force's policy and the case's history, supervisors' reviews,
 //! and referrals — sent with a sharing decision, then fetched and acknowledged by their partner.
 
-use super::{Env, Journal};
+use super::{Env, Journal, Listed};
 use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
 use crate::cases::store as cases;
 use crate::decode::check;
+use crate::paging::Page;
 use crate::problem::Problem;
 use crate::risk::referrals::{self, Referral, ReferralStatus, Sharing};
 use crate::risk::scoring::{self as risk, NewAssessment, NewReview};
@@ -19,6 +20,105 @@ pub fn assessment_record(a: &Assessment) -> RecordRef {
 
 pub fn referral_record(id: &str, case_id: &str) -> RecordRef {
     RecordRef::of_case(RecordType::Referral, id, case_id)
+}
+
+/// A case's assessments, newest first: the case and each assessment logged as consultations.
+pub fn history(
+    env: &Env<impl Sql>,
+    case_id: &str,
+    journal: &mut impl Journal,
+) -> Result<Vec<Assessment>, Problem> {
+    if cases::get(env.db, case_id)?.is_none() {
+        return Err(super::cases::no_case());
+    }
+    let list = assessments::for_case(env.db, case_id, env.now_text().as_str())?;
+    journal.logs(Operation::Consultation, RecordRef::case(case_id));
+    for assessment in &list {
+        journal.logs(Operation::Consultation, assessment_record(assessment));
+    }
+    Ok(list)
+}
+
+/// A case's current risk, from its latest assessments and its history; the case logged as consulted.
+pub fn case_risk(
+    env: &Env<impl Sql>,
+    case_id: &str,
+    journal: &mut impl Journal,
+) -> Result<assessments::CaseRisk, Problem> {
+    let case = cases::get(env.db, case_id)?.ok_or_else(super::cases::no_case)?;
+    let summary = assessments::case_risk(env.db, &case, env.now_text().as_str())?;
+    journal.logs(Operation::Consultation, RecordRef::case(&case.id));
+    Ok(summary)
+}
+
+/// What is overdue across the force (at most `limit` of each kind), each item logged as consulted.
+pub fn overdue(
+    env: &Env<impl Sql>,
+    limit: i64,
+    journal: &mut impl Journal,
+) -> Result<assessments::Overdue, Problem> {
+    let list = assessments::overdue(env.db, env.now_text().as_str(), limit)?;
+    let kinds = [
+        (RecordType::RiskAssessment, &list.assessments),
+        (RecordType::RiskAssessment, &list.reviews),
+        (RecordType::Referral, &list.referrals),
+    ];
+    for (kind, items) in kinds {
+        for item in items {
+            journal.logs(
+                Operation::Consultation,
+                RecordRef::of_case(kind, &item.id, &item.case_id),
+            );
+        }
+    }
+    Ok(list)
+}
+
+/// A page of referrals, each logged as consulted.
+pub fn list_referrals(
+    env: &Env<impl Sql>,
+    filter: &referral_store::Filter,
+    page: &Page,
+    journal: &mut impl Journal,
+) -> Result<Listed<Referral>, Problem> {
+    let list = referral_store::list(
+        env.db,
+        filter,
+        env.now_text().as_str(),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    for referral in &list {
+        journal.logs(
+            Operation::Consultation,
+            referral_record(&referral.id, &referral.case_id),
+        );
+    }
+    Ok(Listed::of(list, page, |r| r.id.clone()))
+}
+
+/// A page of the referrals addressed to the partner `who`, each logged as consulted.
+pub fn partner_referrals(
+    env: &Env<impl Sql>,
+    who: &Principal,
+    status: Option<&str>,
+    page: &Page,
+    journal: &mut impl Journal,
+) -> Result<Listed<referrals::Summary>, Problem> {
+    let list = referral_store::for_recipient(
+        env.db,
+        &who.subject,
+        status,
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
+    for referral in &list {
+        journal.logs(
+            Operation::Consultation,
+            referral_record(&referral.id, &referral.case_id),
+        );
+    }
+    Ok(Listed::of(list, page, |r| r.id.clone()))
 }
 
 fn no_assessment() -> Problem {

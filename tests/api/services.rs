@@ -560,3 +560,110 @@ fn an_auditor_reads_the_log_a_page_at_a_time_and_each_read_is_itself_logged() {
         )
     );
 }
+
+#[test]
+fn lists_page_and_log_each_record_shown() {
+    use stalking_response::cases::store::Filter;
+    use stalking_response::paging::{Limit, Page};
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut setup = journal();
+    let new = serde_json::from_value(crate::support::case_body(false)).unwrap();
+    for _ in 0..3 {
+        service::create(&env, &officer, &new, &mut setup).unwrap();
+    }
+    let mut log = journal();
+    let first = Page {
+        limit: Limit(2),
+        after: None,
+    };
+    let page = service::list(&env, &Filter::default(), &first, &mut log).unwrap();
+    assert_eq!(page.items.len(), 2);
+    let next = page.next.clone().expect("a full page has a next");
+    let rest = service::list(
+        &env,
+        &Filter::default(),
+        &Page {
+            limit: Limit(2),
+            after: Some(next),
+        },
+        &mut log,
+    )
+    .unwrap();
+    assert_eq!((rest.items.len(), rest.next), (1, None));
+    let shown: Vec<String> = page
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(
+        logged(&log),
+        shown
+            .iter()
+            .map(|id| (Operation::Consultation, "case".to_string(), id.clone()))
+            .collect::<Vec<_>>()
+    );
+
+    let pin = serde_json::from_value(json!({ "grounds": "g", "recipient_account": "a" })).unwrap();
+    service::request_pin(&env, &officer, &shown[0], &pin, &mut setup).unwrap();
+    let mut log = journal();
+    let register =
+        service::pin_register(&env, Some("pending"), &Page::default(), &mut log).unwrap();
+    assert_eq!(register.items.len(), 1);
+    assert_eq!(logged(&log)[0].1, "pin");
+    assert_eq!(log.entries[0].case_id.as_deref(), Some(shown[0].as_str()));
+}
+
+#[test]
+fn risk_views_and_referral_lists_log_the_case_and_each_record_shown() {
+    use stalking_response::paging::Page;
+    use stalking_response::risk::store::referrals::Filter;
+    use stalking_response::services::risk;
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut setup = journal();
+    let new = serde_json::from_value(crate::support::case_body(false)).unwrap();
+    let case = service::create(&env, &officer, &new, &mut setup).unwrap();
+    let high = serde_json::from_value(crate::support::dash_body(&case.id, 14)).unwrap();
+    let assessment = risk::assess(&env, &officer, &high, &mut setup).unwrap();
+
+    let mut log = journal();
+    let history = risk::history(&env, &case.id, &mut log).unwrap();
+    assert_eq!(history.len(), 1);
+    risk::case_risk(&env, &case.id, &mut log).unwrap();
+    assert_eq!(
+        logged(&log),
+        [
+            (Operation::Consultation, "case".into(), case.id.clone()),
+            (
+                Operation::Consultation,
+                "risk-assessment".into(),
+                assessment.id.clone()
+            ),
+            (Operation::Consultation, "case".into(), case.id.clone()),
+        ]
+    );
+    assert_eq!(
+        risk::history(&env, "nothing", &mut log).unwrap_err().status,
+        404
+    );
+
+    let mut log = journal();
+    let filter = Filter {
+        case_id: Some(case.id.clone()),
+        ..Filter::default()
+    };
+    let listed = risk::list_referrals(&env, &filter, &Page::default(), &mut log).unwrap();
+    assert_eq!(listed.items.len(), 2);
+    assert!(
+        log.entries
+            .iter()
+            .all(|e| e.record_type == "referral" && e.case_id.as_deref() == Some(case.id.as_str()))
+    );
+    let mash = who(Role::Partner);
+    let none = risk::partner_referrals(&env, &mash, None, &Page::default(), &mut log).unwrap();
+    assert!(none.items.is_empty(), "nothing sent to this partner yet");
+}

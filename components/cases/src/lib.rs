@@ -4,17 +4,16 @@
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
 use serde::Deserialize;
-use spin_adapter::context::{self, Ctx, Outcome, now};
+use spin_adapter::context::{self, Ctx, Outcome};
 use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, created, json, json_with};
 use spin_sdk::http::Response;
-use stalking_response::access::audit::RecordRef;
 use stalking_response::access::auth::Role;
 use stalking_response::cases::classification::Classification;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
 use stalking_response::cases::store::{self as cases, CaseView, DECISION_HOURS, Filter};
-use stalking_response::pins::{self, PinDecision, PinRequest};
+use stalking_response::pins::{PinDecision, PinRequest};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases as service;
 
@@ -144,27 +143,19 @@ fn list_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
         classification: query.classification,
         officer: query.officer,
     };
-    let page = query.page;
-    let cases = cases::list(
-        &ctx.db,
-        &filter,
-        &now(),
-        page.after.as_deref(),
-        page.limit.0,
-    )?;
-    call.consulted(cases.iter().map(|c| RecordRef::case(&c.id)));
+    let listed = service::list(&ctx.env(), &filter, &query.page, &mut call.journal)?;
     let now = time::OffsetDateTime::now_utc();
-    let views: Vec<CaseView> = cases
+    let views: Vec<CaseView> = listed
+        .items
         .iter()
         .map(|case| CaseView {
             case,
             clock: cases::clock(case, now),
         })
         .collect();
-    let next = page.next(&cases, |c| c.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "cases": views, "next": next }),
+        &serde_json::json!({ "cases": views, "next": listed.next }),
     ))
 }
 
@@ -212,17 +203,14 @@ fn pin_register(ctx: &Ctx, call: &mut Call) -> Outcome {
         return Err(Problem::new(400, "invalid-query", "Invalid query")
             .with_detail("`status` is one of refused, pending, authorised, declined."));
     }
-    let page = query.page;
-    let pins = pins::store::register(
-        &ctx.db,
+    let listed = service::pin_register(
+        &ctx.env(),
         query.status.as_deref(),
-        page.after.as_deref(),
-        page.limit.0,
+        &query.page,
+        &mut call.journal,
     )?;
-    call.consulted(pins.iter().map(service::pin_record));
-    let next = page.next(&pins, |p| p.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "pins": pins, "next": next }),
+        &serde_json::json!({ "pins": listed.items, "next": listed.next }),
     ))
 }

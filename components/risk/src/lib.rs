@@ -3,18 +3,14 @@
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
 use serde::Deserialize;
-use spin_adapter::context::{Ctx, Outcome, now};
+use spin_adapter::context::{Ctx, Outcome};
 use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
-use stalking_response::access::audit::{RecordRef, RecordType};
-use stalking_response::cases::store as cases;
 use stalking_response::problem::Problem;
 use stalking_response::risk::instruments;
 use stalking_response::risk::referrals::Sharing;
 use stalking_response::risk::scoring::{NewAssessment, NewReview};
-use stalking_response::risk::store::assessments;
 use stalking_response::risk::store::referrals as referral_store;
-use stalking_response::services::cases as service_cases;
 use stalking_response::services::risk as service;
 
 spin_adapter::routes! {
@@ -90,14 +86,7 @@ fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
     let case_id = query.case_id.filter(|c| !c.is_empty()).ok_or_else(|| {
         invalid_query("`case_id` is required: the case whose assessments to list.")
     })?;
-    if cases::get(&ctx.db, &case_id)?.is_none() {
-        return Err(service_cases::no_case());
-    }
-    let list = assessments::for_case(&ctx.db, &case_id, &now())?;
-    call.consulted(
-        std::iter::once(RecordRef::case(&case_id))
-            .chain(list.iter().map(service::assessment_record)),
-    );
+    let list = service::history(&ctx.env(), &case_id, &mut call.journal)?;
     Ok(json(
         200,
         &serde_json::json!({ "case_id": case_id, "assessments": list }),
@@ -112,24 +101,14 @@ fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn case_risk(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let case = cases::get(&ctx.db, call.param("case"))?.ok_or_else(service_cases::no_case)?;
-    let summary = assessments::case_risk(&ctx.db, &case, &now())?;
-    call.consulted([RecordRef::case(&case.id)]);
+    let case_id = call.param("case").to_string();
+    let summary = service::case_risk(&ctx.env(), &case_id, &mut call.journal)?;
     Ok(json(200, &summary))
 }
 
 fn overdue(ctx: &Ctx, call: &mut Call) -> Outcome {
     let page: Page = call.query()?;
-    let list = assessments::overdue(&ctx.db, &now(), page.limit.0)?;
-    let of_kind = |kind: RecordType, items: &[assessments::OverdueItem]| -> Vec<RecordRef> {
-        items
-            .iter()
-            .map(|i| RecordRef::of_case(kind, &i.id, &i.case_id))
-            .collect()
-    };
-    call.consulted(of_kind(RecordType::RiskAssessment, &list.assessments));
-    call.consulted(of_kind(RecordType::RiskAssessment, &list.reviews));
-    call.consulted(of_kind(RecordType::Referral, &list.referrals));
+    let list = service::overdue(&ctx.env(), page.limit.0, &mut call.journal)?;
     Ok(json(200, &list))
 }
 
@@ -157,22 +136,10 @@ fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
         case_id: query.case_id,
         overdue: query.overdue,
     };
-    let page = query.page;
-    let list = referral_store::list(
-        &ctx.db,
-        &filter,
-        &now(),
-        page.after.as_deref(),
-        page.limit.0,
-    )?;
-    call.consulted(
-        list.iter()
-            .map(|r| service::referral_record(&r.id, &r.case_id)),
-    );
-    let next = page.next(&list, |r| r.id.clone());
+    let listed = service::list_referrals(&ctx.env(), &filter, &query.page, &mut call.journal)?;
     Ok(json(
         200,
-        &serde_json::json!({ "referrals": list, "next": next }),
+        &serde_json::json!({ "referrals": listed.items, "next": listed.next }),
     ))
 }
 
@@ -203,22 +170,16 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
     {
         return Err(invalid_query("`status` is sent or acknowledged."));
     }
-    let page = query.page;
-    let list = referral_store::for_recipient(
-        &ctx.db,
-        &call.who.subject,
+    let listed = service::partner_referrals(
+        &ctx.env(),
+        &call.who,
         query.status.as_deref(),
-        page.after.as_deref(),
-        page.limit.0,
+        &query.page,
+        &mut call.journal,
     )?;
-    call.consulted(
-        list.iter()
-            .map(|r| service::referral_record(&r.id, &r.case_id)),
-    );
-    let next = page.next(&list, |r| r.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "referrals": list, "next": next }),
+        &serde_json::json!({ "referrals": listed.items, "next": listed.next }),
     ))
 }
 
