@@ -1,11 +1,12 @@
 //! Search records: recorded, read, amended (never rewritten), each write vouched for by the digest in
 //! its access-log entry; and each view carries its compliance as of now.
 
-use super::{Env, Journal};
+use super::{Env, Journal, Listed};
 use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
 use crate::cases::store::{self as cases, UpdateRefused};
 use crate::decode::{check, decode};
+use crate::paging::Page;
 use crate::problem::Problem;
 use crate::searches::store::{self as search_records, Search, VersionInfo};
 use crate::searches::{self, CaseFacts, Compliance, SearchRecord};
@@ -30,6 +31,55 @@ pub struct Amendment {
 
 pub fn record_of(id: &str, record: &SearchRecord) -> RecordRef {
     RecordRef::of_case(RecordType::Search, id, &record.case_id)
+}
+
+/// A page of search records (optionally of one compliance status), newest first, each with its
+/// compliance as of now and logged as consulted.
+pub fn list(
+    env: &Env<impl Sql>,
+    filter: &search_records::Filter,
+    status: Option<searches::Status>,
+    page: &Page,
+    journal: &mut impl Journal,
+) -> Result<Listed<(Search, Compliance)>, Problem> {
+    let found = search_records::list(
+        env.db,
+        filter,
+        status,
+        search_records::Page {
+            after: page.after.as_deref(),
+            limit: page.limit.0,
+        },
+        env.settings.search_return_days,
+        env.now,
+    )?;
+    for (search, _) in &found {
+        journal.logs(
+            Operation::Consultation,
+            record_of(&search.id, &search.record),
+        );
+    }
+    Ok(Listed::of(found, page, |(s, _)| s.id.clone()))
+}
+
+/// The compliance report for a period (`from` to `to`, dates): counts, no personal data; each record
+/// it was worked out from is logged as consulted.
+pub fn report(
+    env: &Env<impl Sql>,
+    filter: &search_records::Filter,
+    from: &str,
+    to: &str,
+    journal: &mut impl Journal,
+) -> Result<search_records::Report, Problem> {
+    let checked =
+        search_records::select_checked(env.db, filter, env.settings.search_return_days, env.now)?;
+    for (search, _) in &checked {
+        journal.logs(
+            Operation::Consultation,
+            record_of(&search.id, &search.record),
+        );
+    }
+    Ok(search_records::report(from, to, &checked))
 }
 
 fn no_search() -> Problem {

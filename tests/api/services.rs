@@ -667,3 +667,50 @@ fn risk_views_and_referral_lists_log_the_case_and_each_record_shown() {
     let none = risk::partner_referrals(&env, &mash, None, &Page::default(), &mut log).unwrap();
     assert!(none.items.is_empty(), "nothing sent to this partner yet");
 }
+
+#[test]
+fn the_search_list_and_report_log_each_record_they_show_or_count() {
+    use stalking_response::paging::Page;
+    use stalking_response::searches::SearchRecord;
+    use stalking_response::searches::store::Filter;
+    use stalking_response::services::searches;
+    let world = World::new();
+    let env = world.env();
+    let officer = who(Role::Officer);
+    let mut setup = journal();
+    let new = serde_json::from_value(crate::support::case_body(true)).unwrap();
+    let case = service::create(&env, &officer, &new, &mut setup).unwrap();
+    let record: SearchRecord = serde_json::from_value(s2b(&case.id)).unwrap();
+    let created = searches::create(&env, &officer, &record, &mut setup).unwrap();
+
+    let mut log = journal();
+    let listed =
+        searches::list(&env, &Filter::default(), None, &Page::default(), &mut log).unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.next, None);
+    let searched_on = listed.items[0].0.searched_on.clone();
+    let report = searches::report(
+        &env,
+        &Filter::default(),
+        &searched_on,
+        &searched_on,
+        &mut log,
+    )
+    .unwrap();
+    assert_eq!(report.searches, 1);
+    assert_eq!(
+        logged(&log),
+        [
+            (
+                Operation::Consultation,
+                "search".into(),
+                created.search.id.clone()
+            ),
+            (
+                Operation::Consultation,
+                "search".into(),
+                created.search.id.clone()
+            ),
+        ]
+    );
+}

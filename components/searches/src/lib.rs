@@ -8,8 +8,8 @@ use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
 use stalking_response::problem::Problem;
-use stalking_response::searches::store::{self as search_records, Filter, Search};
-use stalking_response::searches::{Compliance, Power, SearchRecord, Status};
+use stalking_response::searches::store::{self as search_records, Filter};
+use stalking_response::searches::{Power, SearchRecord, Status};
 use stalking_response::services::searches as service;
 
 spin_adapter::routes! {
@@ -118,24 +118,9 @@ fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
             invalid_query("`status` is one of compliant, in-progress, non-compliant.")
         })?),
     };
-    let page = &query.page;
-    let found = search_records::list(
-        &ctx.db,
-        &filter,
-        status,
-        search_records::Page {
-            after: page.after.as_deref(),
-            limit: page.limit.0,
-        },
-        ctx.settings.search_return_days,
-        time::OffsetDateTime::now_utc(),
-    )?;
-    call.consulted(
-        found
-            .iter()
-            .map(|(s, _)| service::record_of(&s.id, &s.record)),
-    );
-    let items: Vec<serde_json::Value> = found
+    let listed = service::list(&ctx.env(), &filter, status, &query.page, &mut call.journal)?;
+    let items: Vec<serde_json::Value> = listed
+        .items
         .iter()
         .map(|(s, c)| {
             serde_json::json!({
@@ -146,10 +131,9 @@ fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
             })
         })
         .collect();
-    let next = page.next(&found, |(s, _)| s.id.clone());
     Ok(json(
         200,
-        &serde_json::json!({ "searches": items, "next": next }),
+        &serde_json::json!({ "searches": items, "next": listed.next }),
     ))
 }
 
@@ -161,23 +145,12 @@ fn report(ctx: &Ctx, call: &mut Call) -> Outcome {
             "The report needs a period: `from` and `to`, YYYY-MM-DD.",
         ));
     };
-    let searches: Vec<(Search, Compliance)> = search_records::select_checked(
-        &ctx.db,
-        &filter,
-        ctx.settings.search_return_days,
-        time::OffsetDateTime::now_utc(),
-    )?;
-    call.consulted(
-        searches
-            .iter()
-            .map(|(s, _)| service::record_of(&s.id, &s.record)),
-    );
     let breaches_table = match query.table.as_deref() {
         None | Some("summary") => false,
         Some("breaches") => true,
         Some(_) => return Err(invalid_query("`table` is summary or breaches.")),
     };
-    let report = search_records::report(&from, &to, &searches);
+    let report = service::report(&ctx.env(), &filter, &from, &to, &mut call.journal)?;
     match query.format.as_deref() {
         None | Some("json") => Ok(json(200, &report)),
         Some("csv") => {
