@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_by  TEXT NOT NULL
 );
 
--- Append-only and hash-chained: see src/audit.rs.
+-- Append-only and hash-chained: see src/access/audit/.
 CREATE TABLE IF NOT EXISTS access_log (
     seq          INTEGER PRIMARY KEY,
     at           TEXT NOT NULL,

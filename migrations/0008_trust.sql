@@ -13,7 +13,7 @@ CREATE INDEX IF NOT EXISTS auth_failures_by_expiry ON auth_failures (expires_at)
 
 -- The credential (token id, `bootstrap`, or none for an anonymous refusal) behind each entry, so the log
 -- tells an officer from someone holding another token in their name; and the entry's HMAC under
--- `audit_checkpoint_key`, so no entry can be forged or altered without the key (src/access/audit.rs).
+-- `audit_checkpoint_key`, so no entry can be forged or altered without the key (src/access/audit/).
 ALTER TABLE access_log ADD COLUMN credential TEXT;
 ALTER TABLE access_log ADD COLUMN mac TEXT;
 -- Entries written before this migration have no MAC; checkpoints cover them. The boundary is copied
