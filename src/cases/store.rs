@@ -600,8 +600,7 @@ fn to_occurrences(rows: &[Row<'_>]) -> Result<Vec<Occurrence>, SqlError> {
 /// Which cases to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// `awaiting-decision`, `recorded` or `no-crime`.
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     /// Awaiting a decision past the 24-hour deadline.
     pub overdue: bool,
     /// Awaiting a decision due before this time (for "due soon").
@@ -638,7 +637,7 @@ pub fn list(
              ORDER BY reported_at DESC, id DESC LIMIT ?7"
         ),
         &[
-            optional(filter.status.as_deref()),
+            optional(filter.status.map(CaseStatus::as_str)),
             optional(due_before.as_deref()),
             optional(classification.as_deref()),
             optional(filter.classification.as_deref()),

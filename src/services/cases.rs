@@ -10,7 +10,7 @@ use crate::cases::store::{self as cases, Case, DECISION_HOURS, UpdateRefused};
 use crate::decode::check;
 use crate::paging::Page;
 use crate::pins::store as pin_store;
-use crate::pins::{self, Pin, PinDecision, PinRequest};
+use crate::pins::{self, Pin, PinDecision, PinRequest, PinStatus};
 use crate::problem::Problem;
 use crate::sql::Sql;
 use serde::Serialize;
@@ -128,11 +128,16 @@ pub fn list(
 /// A page of the PIN register (optionally of one status), each PIN logged as a consultation.
 pub fn pin_register(
     env: &Env<impl Sql>,
-    status: Option<&str>,
+    status: Option<PinStatus>,
     page: &Page,
     journal: &mut impl Journal,
 ) -> Result<Listed<Pin>, Problem> {
-    let pins = pin_store::register(env.db, status, page.after.as_deref(), page.limit.0)?;
+    let pins = pin_store::register(
+        env.db,
+        status.map(PinStatus::as_str),
+        page.after.as_deref(),
+        page.limit.0,
+    )?;
     for pin in &pins {
         journal.logs(Operation::Consultation, pin_record(pin));
     }

@@ -517,3 +517,24 @@ fn reads_through_referral_lists_partner_fetches_and_searches_are_found_under_the
         );
     }
 }
+
+#[test]
+fn list_statuses_are_typed_and_an_unknown_one_is_named_with_the_known_ones() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let supervisor = app.token("supervisor", "S1");
+    for (path, token, known) in [
+        ("/api/v1/cases?status=closed", &officer, "awaiting-decision"),
+        ("/api/v1/referrals?status=closed", &officer, "acknowledged"),
+        ("/api/v1/pins?status=closed", &supervisor, "authorised"),
+        ("/api/v1/searches?status=closed", &officer, "non-compliant"),
+    ] {
+        let reply = app.call_with("GET", path, token, None, &[REASON]);
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+        let detail = reply.json()["detail"].as_str().unwrap().to_string();
+        assert!(
+            detail.contains("`status`") && detail.contains(known),
+            "{path}: {detail}"
+        );
+    }
+}

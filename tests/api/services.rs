@@ -610,7 +610,7 @@ fn lists_page_and_log_each_record_shown() {
     service::request_pin(&env, &officer, &shown[0], &pin, &mut setup).unwrap();
     let mut log = journal();
     let register =
-        service::pin_register(&env, Some("pending"), &Page::default(), &mut log).unwrap();
+        service::pin_register(&env, Some(PinStatus::Pending), &Page::default(), &mut log).unwrap();
     assert_eq!(register.items.len(), 1);
     assert_eq!(logged(&log)[0].1, "pin");
     assert_eq!(log.entries[0].case_id.as_deref(), Some(shown[0].as_str()));

@@ -10,10 +10,11 @@ use spin_adapter::{Call, created, json, json_with};
 use spin_sdk::http::Response;
 use stalking_response::access::auth::Role;
 use stalking_response::cases::classification::Classification;
+use stalking_response::cases::decision::CaseStatus;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
 use stalking_response::cases::store::{self as cases, CaseView, DECISION_HOURS, Filter};
-use stalking_response::pins::{PinDecision, PinRequest};
+use stalking_response::pins::{PinDecision, PinRequest, PinStatus};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases as service;
 
@@ -97,7 +98,7 @@ fn record_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
 /// `GET /cases` filters.
 #[derive(Deserialize)]
 struct CaseQuery {
-    status: Option<String>,
+    status: Option<CaseStatus>,
     #[serde(default, deserialize_with = "input::flag")]
     overdue: bool,
     due_within_hours: Option<String>,
@@ -109,13 +110,6 @@ struct CaseQuery {
 
 fn list_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
     let query: CaseQuery = call.query()?;
-    if let Some(s) = &query.status
-        && !["awaiting-decision", "recorded", "no-crime"].contains(&s.as_str())
-    {
-        return Err(invalid_query(
-            "`status` is one of awaiting-decision, recorded, no-crime.",
-        ));
-    }
     let due_before = match query.due_within_hours {
         None => None,
         Some(h) => match h.parse::<i64>() {
@@ -190,25 +184,14 @@ fn decide_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 #[derive(Deserialize)]
 struct RegisterQuery {
-    status: Option<String>,
+    status: Option<PinStatus>,
     #[serde(flatten)]
     page: Page,
 }
 
 fn pin_register(ctx: &Ctx, call: &mut Call) -> Outcome {
     let query: RegisterQuery = call.query()?;
-    if let Some(status) = &query.status
-        && !["refused", "pending", "authorised", "declined"].contains(&status.as_str())
-    {
-        return Err(Problem::new(400, "invalid-query", "Invalid query")
-            .with_detail("`status` is one of refused, pending, authorised, declined."));
-    }
-    let listed = service::pin_register(
-        &ctx.env(),
-        query.status.as_deref(),
-        &query.page,
-        &mut call.journal,
-    )?;
+    let listed = service::pin_register(&ctx.env(), query.status, &query.page, &mut call.journal)?;
     Ok(json(
         200,
         &serde_json::json!({ "pins": listed.items, "next": listed.next }),

@@ -8,7 +8,7 @@ use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
 use stalking_response::problem::Problem;
 use stalking_response::risk::instruments;
-use stalking_response::risk::referrals::Sharing;
+use stalking_response::risk::referrals::{ReferralStatus, Sharing};
 use stalking_response::risk::scoring::{NewAssessment, NewReview};
 use stalking_response::risk::store::referrals as referral_store;
 use stalking_response::services::risk as service;
@@ -114,7 +114,7 @@ fn overdue(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 #[derive(Deserialize)]
 struct ReferralQuery {
-    status: Option<String>,
+    status: Option<ReferralStatus>,
     #[serde(default, deserialize_with = "spin_adapter::input::flag")]
     overdue: bool,
     agency: Option<String>,
@@ -125,11 +125,6 @@ struct ReferralQuery {
 
 fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
     let query: ReferralQuery = call.query()?;
-    if let Some(s) = &query.status
-        && !["due", "sent", "acknowledged"].contains(&s.as_str())
-    {
-        return Err(invalid_query("`status` is one of due, sent, acknowledged."));
-    }
     let filter = referral_store::Filter {
         status: query.status,
         agency: query.agency,

@@ -81,7 +81,7 @@ struct SearchQuery {
     to: Option<String>,
     power: Option<String>,
     case_id: Option<String>,
-    status: Option<String>,
+    status: Option<Status>,
     format: Option<String>,
     table: Option<String>,
     #[serde(flatten)]
@@ -112,12 +112,7 @@ fn filter(query: &SearchQuery) -> Result<Filter, Problem> {
 fn list(ctx: &Ctx, call: &mut Call) -> Outcome {
     let query: SearchQuery = call.query()?;
     let filter = filter(&query)?;
-    let status = match &query.status {
-        None => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            invalid_query("`status` is one of compliant, in-progress, non-compliant.")
-        })?),
-    };
+    let status = query.status;
     let listed = service::list(&ctx.env(), &filter, status, &query.page, &mut call.journal)?;
     let items: Vec<serde_json::Value> = listed
         .items

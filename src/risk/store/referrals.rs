@@ -140,7 +140,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Vec<Referral>, Sq
 /// Which referrals to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<ReferralStatus>,
     pub agency: Option<String>,
     pub case_id: Option<String>,
     /// Due and past their due time.
@@ -162,7 +162,7 @@ pub fn list(
          AND (?6 IS NULL OR (created_at, id) < (SELECT created_at, id FROM referrals WHERE id = ?6))
          ORDER BY created_at DESC, id DESC LIMIT ?7",
         &[
-            optional(&filter.status),
+            filter.status.map_or(Value::Null, |s| s.as_str().into()),
             optional(&filter.agency),
             optional(&filter.case_id),
             i64::from(filter.overdue).into(),
