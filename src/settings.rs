@@ -260,6 +260,15 @@ mod tests {
             ("bootstrap_admin_token", "short"),
             ("risk_bands", "dash: medium=14, high=10"),
             ("risk_referral_due_hours", "mash=soon"),
+            (
+                "risk_referral_due_hours",
+                "mash.urgent=4, mash=24, marac=48",
+            ),
+            ("risk_referrals", "MASH=high"),
+            (
+                "risk_referral_recipients",
+                "mash=mash, marac=marac, Idva=idva",
+            ),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{value}: {error}");

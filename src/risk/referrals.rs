@@ -4,7 +4,7 @@
 
 use crate::cases::store::Case;
 use crate::risk::instruments;
-use crate::risk::scoring::{Evaluation, InstrumentRef, Level};
+use crate::risk::scoring::{Agency, Evaluation, InstrumentRef, Level};
 use crate::values::{FieldErrors, text};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ pub struct Referral {
     pub id: String,
     pub case_id: String,
     pub assessment_id: String,
-    pub agency: String,
+    pub agency: Agency,
     /// The partner system that receives it.
     pub recipient: String,
     pub criteria: Vec<String>,
@@ -207,7 +207,7 @@ pub struct Summary {
     /// For the access log only: the partner is not shown the case.
     #[serde(skip)]
     pub case_id: String,
-    pub agency: String,
+    pub agency: Agency,
     pub criteria: Vec<String>,
     pub level: Option<Level>,
     pub status: ReferralStatus,

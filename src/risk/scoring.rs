@@ -300,6 +300,58 @@ pub struct ScreeningRule {
     pub at_least: Option<u32>,
 }
 
+/// An agency referrals go to (`mash`, `marac`, `idva`…), as the force's policy names it: 1 to 32
+/// lower-case letters, digits and hyphens. Built only by parsing, so a policy key or a stored referral
+/// cannot name an agency that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Agency(String);
+
+impl Agency {
+    pub fn parse(text: &str) -> Option<Agency> {
+        let valid = (1..=32).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        valid.then(|| Agency(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Agency {
+    type Error = String;
+    fn try_from(text: String) -> Result<Agency, String> {
+        Agency::parse(&text).ok_or_else(|| format!("`{text}` is not an agency"))
+    }
+}
+
+impl From<Agency> for String {
+    fn from(agency: Agency) -> String {
+        agency.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Agency {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Agency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for Agency {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// The force's risk policy, from Spin variables. Every default is here, once (spin.toml repeats them
 /// so that a deployment can see them; a test keeps the two the same).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -307,11 +359,11 @@ pub struct Policy {
     pub bands: BTreeMap<String, Bands>,
     pub escalation_incidents: u32,
     pub escalation_window_days: i64,
-    pub referrals: Vec<(String, Vec<Trigger>)>,
-    /// Hours from creation to due, by `agency.level` or `agency`.
-    pub referral_due_hours: BTreeMap<String, i64>,
+    pub referrals: Vec<(Agency, Vec<Trigger>)>,
+    /// Hours from creation to due, by agency and level (`mash.high`), or agency alone (`mash`).
+    pub referral_due_hours: BTreeMap<(Agency, Option<Level>), i64>,
     /// Partner system (token subject) that receives each agency's referrals.
-    pub recipients: BTreeMap<String, String>,
+    pub recipients: BTreeMap<Agency, String>,
     /// Days to the next review, by level name, and `screening` for the stalking screening.
     pub review_days: BTreeMap<String, i64>,
     pub supervisor_review_hours: BTreeMap<Level, i64>,
@@ -413,6 +465,9 @@ impl Policy {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let agency = Agency::parse(&agency).ok_or_else(|| {
+                format!("risk_referrals: `{agency}` is not an agency (lower-case letters, digits, hyphens)")
+            })?;
             referrals.push((agency, triggers));
         }
         let numbers = |name: &str| -> Result<BTreeMap<String, i64>, String> {
@@ -435,13 +490,35 @@ impl Policy {
             })?;
             supervisor_review_hours.insert(level, hours);
         }
-        let referral_due_hours = numbers("risk_referral_due_hours")?;
-        let recipients: BTreeMap<String, String> = pairs(&get("risk_referral_recipients"), ',')
+        let referral_due_hours = numbers("risk_referral_due_hours")?
+            .into_iter()
+            .map(|(key, hours)| {
+                let (agency, level) = match key.split_once('.') {
+                    Some((agency, level)) => (agency, Some(level)),
+                    None => (key.as_str(), None),
+                };
+                let agency = Agency::parse(agency);
+                let level = level.map(|l| Level::parse(l).ok_or(()));
+                match (agency, level) {
+                    (Some(agency), None) => Ok(((agency, None), hours)),
+                    (Some(agency), Some(Ok(level))) => Ok(((agency, Some(level)), hours)),
+                    _ => Err(format!(
+                        "risk_referral_due_hours: `{key}` is not `agency` or `agency.level` (standard, medium or high)"
+                    )),
+                }
+            })
+            .collect::<Result<BTreeMap<_, _>, String>>()?;
+        let recipients: BTreeMap<Agency, String> = pairs(&get("risk_referral_recipients"), ',')
             .map_err(|e| format!("risk_referral_recipients: {e}"))?
             .into_iter()
-            .collect();
+            .map(|(agency, recipient)| {
+                Agency::parse(&agency)
+                    .map(|a| (a, recipient))
+                    .ok_or_else(|| format!("risk_referral_recipients: `{agency}` is not an agency"))
+            })
+            .collect::<Result<_, String>>()?;
         for (agency, _) in &referrals {
-            if !referral_due_hours.contains_key(agency) {
+            if !referral_due_hours.contains_key(&(agency.clone(), None)) {
                 return Err(format!("risk_referral_due_hours: needs {agency}=N"));
             }
             if !recipients.contains_key(agency) {
@@ -499,14 +576,13 @@ impl Policy {
         })
     }
 
-    /// Hours until a referral to `agency` at `level` is overdue.
-    pub fn referral_due_hours(&self, agency: &str, level: Option<Level>) -> i64 {
+    /// Hours until a referral to `agency` at `level` is overdue: the `agency.level` figure, else the
+    /// agency's (which parsing made sure every agency in the policy has).
+    pub fn referral_due_hours(&self, agency: &Agency, level: Option<Level>) -> i64 {
+        let of = |level| self.referral_due_hours.get(&(agency.clone(), level));
         level
-            .and_then(|l| {
-                self.referral_due_hours
-                    .get(&format!("{agency}.{}", l.as_str()))
-            })
-            .or_else(|| self.referral_due_hours.get(agency))
+            .and_then(|l| of(Some(l)))
+            .or_else(|| of(None))
             .copied()
             .unwrap_or(24)
     }
@@ -528,7 +604,7 @@ pub struct History {
 /// A referral the assessment makes due, and which of the policy's criteria it meets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferralNeed {
-    pub agency: String,
+    pub agency: Agency,
     pub criteria: Vec<String>,
 }
 
@@ -816,7 +892,8 @@ fn referrals_due(
                 Trigger::Level(l) => level == Some(*l),
                 Trigger::Escalation => escalation,
                 Trigger::Repeat => {
-                    instrument.purpose == Purpose::Risk && history.repeat_referrals.contains(agency)
+                    instrument.purpose == Purpose::Risk
+                        && history.repeat_referrals.contains(agency.as_str())
                 }
             })
             .collect();
@@ -835,7 +912,7 @@ fn referrals_due(
         }
         rules.push(format!(
             "A {} referral is due: {} (force policy: {} on {}).",
-            agency.to_uppercase(),
+            agency.as_str().to_uppercase(),
             criteria.join(", "),
             agency,
             triggers

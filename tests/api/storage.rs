@@ -1270,7 +1270,7 @@ mod pages {
             .unwrap()
             .into_iter()
             .map(|r| OverdueItem {
-                what: format!("{} referral", r.agency.to_uppercase()),
+                what: format!("{} referral", r.agency.as_str().to_uppercase()),
                 reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
                 due_at: r.due_at,
                 id: r.id,

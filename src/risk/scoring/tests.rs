@@ -161,7 +161,7 @@ fn escalation_from_the_pair_history_and_repeat_marac() {
     assert_eq!(
         e.referrals,
         [ReferralNeed {
-            agency: "marac".into(),
+            agency: Agency::parse("marac").unwrap(),
             criteria: vec!["escalation".into()]
         }]
     );
@@ -206,9 +206,18 @@ fn referrals_follow_the_policy() {
     )
     .unwrap();
     assert_eq!(e.referrals[0].agency, "idva");
-    assert_eq!(custom.referral_due_hours("idva", Some(Level::Medium)), 12);
-    assert_eq!(policy().referral_due_hours("mash", Some(Level::High)), 4);
-    assert_eq!(policy().referral_due_hours("mash", Some(Level::Medium)), 24);
+    assert_eq!(
+        custom.referral_due_hours(&Agency::parse("idva").unwrap(), Some(Level::Medium)),
+        12
+    );
+    assert_eq!(
+        policy().referral_due_hours(&Agency::parse("mash").unwrap(), Some(Level::High)),
+        4
+    );
+    assert_eq!(
+        policy().referral_due_hours(&Agency::parse("mash").unwrap(), Some(Level::Medium)),
+        24
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::digests;
 use crate::risk::referrals::{Referral, ReferralStatus, Sharing, Summary};
-use crate::risk::scoring::{Level, Policy, ReferralNeed};
+use crate::risk::scoring::{Agency, Level, Policy, ReferralNeed};
 use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
 
 const COLUMNS: &str =
@@ -15,7 +15,11 @@ fn assemble(r: Row<'_>) -> Result<Referral, SqlError> {
         id: r.text("id")?,
         case_id: r.text("case_id")?,
         assessment_id: r.text("assessment_id")?,
-        agency: r.text("agency")?,
+        agency: {
+            let agency = r.text("agency")?;
+            Agency::parse(&agency)
+                .ok_or_else(|| SqlError(format!("column agency: {agency:?} is not an agency")))?
+        },
         recipient: r.text("recipient")?,
         criteria: r.json("criteria")?,
         level: r.optional_parse("level")?,
