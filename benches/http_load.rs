@@ -28,6 +28,8 @@ struct Options {
     connections: usize,
     rounds: usize,
     store_mode: StoreMode,
+    /// `--only a,b`: measure only the targets whose names contain one of these (and hello-world).
+    only: Vec<String>,
 }
 
 fn options() -> Options {
@@ -36,6 +38,7 @@ fn options() -> Options {
         connections: 16,
         rounds: 2,
         store_mode: StoreMode::Spin,
+        only: Vec::new(),
     };
     let args: Vec<String> = std::env::args().collect();
     for pair in args.windows(2) {
@@ -45,6 +48,7 @@ fn options() -> Options {
             "--connections" => options.connections = value(),
             "--rounds" => options.rounds = value(),
             "--store-mode" => options.store_mode = pair[1].parse().expect("spin or pooled"),
+            "--only" => options.only = pair[1].split(',').map(str::to_string).collect(),
             _ => {}
         }
     }
@@ -322,6 +326,14 @@ fn main() {
         assess,
         search,
     ];
+    let targets: Vec<Target> = targets
+        .into_iter()
+        .enumerate()
+        .filter(|(i, t)| {
+            *i == 0 || options.only.is_empty() || options.only.iter().any(|o| t.name.contains(o))
+        })
+        .map(|(_, t)| t)
+        .collect();
     println!(
         "store mode {}; {} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
         options.store_mode,
@@ -339,7 +351,12 @@ fn main() {
         let mut baseline = 0.0;
         for (i, target) in targets.iter().enumerate() {
             let name = target.name;
+            // With SPIN_HOST_PROFILE set: where this target's requests spent their time.
+            spin_host::profile::reset();
             let r = runtime.block_on(load(target, options.connections, duration));
+            if spin_host::profile::enabled() {
+                println!("{}", spin_host::profile::report());
+            }
             if i == 0 {
                 baseline = r.rps();
             }

@@ -2,10 +2,12 @@
 //! `fermyon:spin/variables@2.0.0` and `spin:sqlite/sqlite@3.0.0`, each checked against the component's
 //! grants in `spin.toml` (deny by default).
 
+use crate::profile::{self, RequestProfile};
 use crate::stores::{KeyValueStore, StoreMode, Stores};
 use crate::variables::Variables;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use wasmtime::component::{Resource, ResourceTable};
 
 wasmtime::component::bindgen!({
@@ -42,6 +44,8 @@ pub struct SpinState {
     variables: Arc<Variables>,
     table: ResourceTable,
     open_handles: usize,
+    /// With `SPIN_HOST_PROFILE`: where this request's time goes (see `profile`).
+    pub profile: Option<RequestProfile>,
 }
 
 impl SpinState {
@@ -52,6 +56,7 @@ impl SpinState {
             variables,
             table: ResourceTable::new(),
             open_handles: 0,
+            profile: profile::enabled().then(RequestProfile::default),
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct SqliteHandle {
     conn: Option<Arc<Mutex<rusqlite::Connection>>>,
     /// Held from this connection's `BEGIN` until it is back in autocommit.
     in_transaction: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// When profiling: the busy timeout the connection has (rusqlite's 5 s until a `PRAGMA busy_timeout`).
+    busy_timeout_ms: i32,
 }
 
 /// How long a `BEGIN` waits at the write gate before going on to SQLite's own busy timeout.
@@ -128,7 +135,10 @@ impl key_value::HostStore for SpinState {
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, key_value::Error>> {
         let (store, label) = self.kv(&this)?;
-        blocking(move || store.get(&label, &key).map_err(key_value::Error::Other)).await
+        self.kv_call("kv get", move || {
+            store.get(&label, &key).map_err(key_value::Error::Other)
+        })
+        .await
     }
 
     async fn set(
@@ -138,7 +148,7 @@ impl key_value::HostStore for SpinState {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
         let (store, label) = self.kv(&this)?;
-        blocking(move || {
+        self.kv_call("kv set", move || {
             store
                 .set(&label, &key, &value)
                 .map_err(key_value::Error::Other)
@@ -152,7 +162,10 @@ impl key_value::HostStore for SpinState {
         key: String,
     ) -> wasmtime::Result<Result<(), key_value::Error>> {
         let (store, label) = self.kv(&this)?;
-        blocking(move || store.delete(&label, &key).map_err(key_value::Error::Other)).await
+        self.kv_call("kv delete", move || {
+            store.delete(&label, &key).map_err(key_value::Error::Other)
+        })
+        .await
     }
 
     async fn exists(
@@ -161,7 +174,10 @@ impl key_value::HostStore for SpinState {
         key: String,
     ) -> wasmtime::Result<Result<bool, key_value::Error>> {
         let (store, label) = self.kv(&this)?;
-        blocking(move || store.exists(&label, &key).map_err(key_value::Error::Other)).await
+        self.kv_call("kv exists", move || {
+            store.exists(&label, &key).map_err(key_value::Error::Other)
+        })
+        .await
     }
 
     async fn get_keys(
@@ -169,7 +185,10 @@ impl key_value::HostStore for SpinState {
         this: Resource<KeyValueHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, key_value::Error>> {
         let (store, label) = self.kv(&this)?;
-        blocking(move || store.keys(&label).map_err(key_value::Error::Other)).await
+        self.kv_call("kv get-keys", move || {
+            store.keys(&label).map_err(key_value::Error::Other)
+        })
+        .await
     }
 
     async fn drop(&mut self, this: Resource<KeyValueHandle>) -> wasmtime::Result<()> {
@@ -187,10 +206,39 @@ impl SpinState {
         let handle = self.table.get(handle)?;
         Ok((handle.store.clone(), handle.label.clone()))
     }
+
+    /// A key-value operation in place (as `blocking`), timed when profiling.
+    async fn kv_call<T: Send + 'static>(
+        &mut self,
+        op: &'static str,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> wasmtime::Result<T> {
+        if self.profile.is_none() {
+            return blocking(f).await;
+        }
+        let started = Instant::now();
+        let (value, waited) = blocking(move || (f(), profile::take_kv_lock_wait())).await?;
+        if let Some(p) = &mut self.profile {
+            p.add(op, started.elapsed());
+            p.add("kv  of which shared-connection lock wait", waited);
+        }
+        Ok(value)
+    }
 }
 
 impl variables::Host for SpinState {
     fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        let started = Instant::now();
+        let value = self.get_variable(name);
+        if let Some(p) = &mut self.profile {
+            p.add("variables get", started.elapsed());
+        }
+        value
+    }
+}
+
+impl SpinState {
+    fn get_variable(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
         if crate::manifest::check_variable_name(&name).is_err() {
             return Ok(Err(variables::Error::InvalidName(name)));
         }
@@ -236,6 +284,7 @@ impl sqlite::HostConnection for SpinState {
             label: database,
             conn,
             in_transaction: None,
+            busy_timeout_ms: 5000,
         };
         Ok(Ok(self.table.push(handle)?))
     }
@@ -247,19 +296,16 @@ impl sqlite::HostConnection for SpinState {
         parameters: Vec<sqlite::Value>,
     ) -> wasmtime::Result<Result<sqlite::QueryResult, sqlite::Error>> {
         let handle = self.table.get(&this)?;
-        let (conn, label, gated) = (
+        let (conn, label, gated, busy_timeout_ms) = (
             handle.conn.clone(),
             handle.label.clone(),
             handle.in_transaction.is_some(),
+            handle.busy_timeout_ms,
         );
         let conn = match conn {
             Some(conn) => conn,
             // As Spin: opened on the calling thread, at the first statement.
-            None => match self
-                .stores
-                .connect(&label)
-                .expect("opened handles are known")
-            {
+            None => match self.connect_timed(&label) {
                 Ok(conn) => {
                     let conn = Arc::new(Mutex::new(conn));
                     self.table.get_mut(&this)?.conn = Some(conn.clone());
@@ -275,13 +321,47 @@ impl sqlite::HostConnection for SpinState {
         {
             self.table.get_mut(&this)?.in_transaction = Some(guard);
         }
+        let profiling = self.profile.is_some();
+        let text = profiling.then(|| statement.clone());
+        let started = Instant::now();
         let done = run_statement(self.stores.mode(), move || {
+            let began = Instant::now();
             let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            if profiling {
+                profile::set_busy_timeout(busy_timeout_ms);
+            }
             let result = execute(&conn, &statement, parameters)
                 .map_err(|e| sqlite::Error::Io(e.to_string()));
-            (result, conn.is_autocommit())
+            let mut figures = None;
+            if profiling {
+                // The app's `PRAGMA busy_timeout = N` put SQLite's own handler back (or none, for 0):
+                // the counting copy again, with that timeout.
+                let timeout = busy_timeout_pragma(&statement).filter(|_| result.is_ok());
+                if let Some(ms) = timeout.filter(|ms| *ms > 0) {
+                    let _ = conn.busy_handler(Some(profile::busy_handler));
+                    profile::set_busy_timeout(ms);
+                }
+                let busy = (
+                    began.elapsed(),
+                    profile::take_prepare(),
+                    profile::take_busy(),
+                );
+                figures = Some((busy, timeout));
+            }
+            (result, conn.is_autocommit(), figures)
         })
         .await?;
+        let done = done.map(|(result, autocommit, figures)| {
+            if let (Some(p), Some(text), Some(((inner, prepare, busy), timeout))) =
+                (&mut self.profile, &text, figures)
+            {
+                p.statement(text, started.elapsed(), inner, prepare, busy, autocommit);
+                if let (Some(ms), Ok(handle)) = (timeout, self.table.get_mut(&this)) {
+                    handle.busy_timeout_ms = ms;
+                }
+            }
+            (result, autocommit)
+        });
         let (result, autocommit) = match done {
             Ok(done) => done,
             Err(e) => return Ok(Err(e)),
@@ -315,7 +395,13 @@ impl sqlite::HostConnection for SpinState {
             let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
             match self.stores.mode() {
                 // As Spin: closed where the guest dropped it, on the calling thread.
-                StoreMode::Spin => drop(conn),
+                StoreMode::Spin => {
+                    let started = Instant::now();
+                    drop(conn);
+                    if let Some(p) = &mut self.profile {
+                        p.add("sql close", started.elapsed());
+                    }
+                }
                 StoreMode::Pooled => {
                     let stores = self.stores.clone();
                     blocking(move || stores.release(&handle.label, conn)).await?;
@@ -327,6 +413,35 @@ impl sqlite::HostConnection for SpinState {
     }
 }
 
+impl SpinState {
+    /// `Stores::connect`, timed when profiling; the connection then gets the counting busy handler.
+    fn connect_timed(&mut self, label: &str) -> anyhow::Result<rusqlite::Connection> {
+        let started = Instant::now();
+        let conn = self
+            .stores
+            .connect(label)
+            .expect("opened handles are known")?;
+        if let Some(p) = &mut self.profile {
+            p.add("sql open (file, at the first statement)", started.elapsed());
+            conn.busy_handler(Some(profile::busy_handler))?;
+        }
+        Ok(conn)
+    }
+}
+
+/// The timeout a `PRAGMA busy_timeout = N` sets, in ms.
+fn busy_timeout_pragma(statement: &str) -> Option<i32> {
+    let words: String = statement
+        .split_whitespace()
+        .collect::<String>()
+        .to_ascii_lowercase();
+    words
+        .strip_prefix("pragmabusy_timeout=")?
+        .trim_end_matches(';')
+        .parse()
+        .ok()
+}
+
 /// One statement, all its rows (Spin returns the whole result set at once).
 fn execute(
     conn: &rusqlite::Connection,
@@ -334,7 +449,11 @@ fn execute(
     parameters: Vec<sqlite::Value>,
 ) -> rusqlite::Result<sqlite::QueryResult> {
     use rusqlite::types::{Value as Sql, ValueRef};
+    let prepared = Instant::now();
     let mut stmt = conn.prepare_cached(statement)?;
+    if profile::enabled() {
+        profile::add_prepare(prepared.elapsed());
+    }
     let columns: Vec<String> = stmt
         .column_names()
         .into_iter()

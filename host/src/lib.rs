@@ -5,6 +5,7 @@
 pub mod build;
 pub mod capabilities;
 pub mod manifest;
+pub mod profile;
 pub mod routes;
 pub mod runtime;
 pub mod server;

@@ -66,7 +66,7 @@ pub struct RequestState {
     http: WasiHttpCtx,
     table: ResourceTable,
     outbound: DenyOutbound,
-    spin: SpinState,
+    pub(crate) spin: SpinState,
     limits: StoreLimits,
     deadline: Instant,
 }

@@ -74,10 +74,9 @@ impl Server {
             });
         }
         drop(listener);
-        if tokio::time::timeout(DRAIN_TIME, graceful.shutdown())
-            .await
-            .is_err()
-        {
+        let drained = tokio::time::timeout(DRAIN_TIME, graceful.shutdown()).await;
+        crate::profile::dump();
+        if drained.is_err() {
             eprintln!("shutdown: some requests did not finish within {DRAIN_TIME:?}");
         }
         Ok(())
@@ -111,6 +110,7 @@ impl Server {
         let component = matched.route.component.clone();
 
         let (mut parts, body) = req.into_parts();
+        let method = parts.method.clone();
         let declared = parts
             .headers
             .get(http::header::CONTENT_LENGTH)
@@ -187,7 +187,10 @@ impl Server {
                 .boxed_unsync(),
         );
 
-        let response = match self.call(&component, req).await {
+        let response = match self
+            .call(&component, &format!("{method} {route}"), req)
+            .await
+        {
             Ok(response) => response,
             Err(e) => {
                 eprintln!(
@@ -203,9 +206,13 @@ impl Server {
     async fn call(
         &self,
         component: &str,
+        // For the profile: the method and route pattern.
+        route: &str,
         req: Request<UnsyncBoxBody<Bytes, wasmtime_wasi_http::Error>>,
     ) -> anyhow::Result<Response<Body>> {
         let permit = self.permits.clone().acquire_owned().await?;
+        let creating = Instant::now();
+        let route = route.to_string();
         let (mut store, pre) = self.runtime.new_request(component)?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let incoming = store
@@ -220,13 +227,22 @@ impl Server {
             .map_err(anyhow::Error::from)?;
 
         // The guest runs in its own task so it can go on streaming the body after the headers are sent.
+        let spawned = Instant::now();
         let task = tokio::spawn(async move {
             let _permit = permit;
+            let started = Instant::now();
             let proxy = pre.instantiate_async(&mut store).await?;
-            proxy
+            let running = Instant::now();
+            let done = proxy
                 .wasi_http_incoming_handler()
                 .call_handle(&mut store, incoming, outparam)
-                .await
+                .await;
+            if let Some(profile) = store.data_mut().spin.profile.take() {
+                let instantiate = (spawned - creating) + (running - started);
+                let waited = started - spawned;
+                crate::profile::record(&route, profile, instantiate, waited, running.elapsed());
+            }
+            done
         });
 
         let timeout = self.runtime.limits.request_timeout + Duration::from_secs(1);

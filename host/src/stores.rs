@@ -284,10 +284,14 @@ impl KeyValueStore {
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, String> {
+        let waiting = std::time::Instant::now();
         let conn = self
             .conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if crate::profile::enabled() {
+            crate::profile::add_kv_lock_wait(waiting.elapsed());
+        }
         f(&conn).map_err(|e| e.to_string())
     }
 
