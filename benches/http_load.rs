@@ -319,6 +319,11 @@ fn main() {
     let targets = [
         Target::get("hello (baseline)", hello.addr(), "/"),
         Target::get("GET /api/v1/health", app.addr(), "/api/v1/health"),
+        Target::get(
+            "GET /api/v1/health/ready",
+            app.addr(),
+            "/api/v1/health/ready",
+        ),
         Target::get("GET / (static)", app.addr(), "/"),
         read,
         list,

@@ -19,6 +19,24 @@ pub struct Stores {
     pub sqlite: StoreState,
 }
 
+/// The liveness answer: the app is up, and which build it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Liveness {
+    pub status: &'static str,
+    pub app: &'static str,
+    pub version: &'static str,
+}
+
+impl Liveness {
+    pub fn now() -> Liveness {
+        Liveness {
+            status: "ok",
+            app: "stalking-response",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HealthReport {
     /// `ok` when every store is usable and the schema is current, else `degraded`.

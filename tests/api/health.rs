@@ -1,11 +1,19 @@
-//! `GET /api/v1/health` and the static files, over real HTTP against the built app.
+//! `GET /api/v1/health` (liveness), `GET /api/v1/health/ready` (readiness) and the static files, over
+//! real HTTP against the built app.
 
 use crate::support::{self, TestApp, agent, read};
 
 #[test]
-fn health_reports_stores_and_schema_and_applies_migrations_once() {
+fn liveness_touches_no_store_and_readiness_reports_stores_and_schema_and_migrates_once() {
     let app = TestApp::start();
-    let reply = read(agent().get(app.url("/api/v1/health")).call());
+    let live = read(agent().get(app.url("/api/v1/health")).call());
+    assert_eq!(live.status, 200, "{}", live.body);
+    assert_eq!(live.json()["status"], "ok");
+    assert!(
+        !app.sqlite_path().exists(),
+        "liveness opened no database (nothing has created it yet)"
+    );
+    let reply = read(agent().get(app.url("/api/v1/health/ready")).call());
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.header("content-type"), "application/json");
     let health = reply.json();
@@ -18,7 +26,7 @@ fn health_reports_stores_and_schema_and_applies_migrations_once() {
     // The migrations really ran, once, and survive a restart.
     let app = app.restart();
     assert_eq!(
-        read(agent().get(app.url("/api/v1/health")).call()).json()["schema_version"],
+        read(agent().get(app.url("/api/v1/health/ready")).call()).json()["schema_version"],
         latest
     );
     let db = rusqlite::Connection::open(app.sqlite_path()).unwrap();
