@@ -1,7 +1,8 @@
-//! Risk: instruments as data (`instruments`), explained scoring (`scoring`) and referral rules
-//! (`referrals`) — pure — and the storage of assessments, reviews and referrals (`store`).
+//! Risk: instruments as data (`instruments`), the force's policy (`policy`), explained scoring
+//! (`scoring`) and referral rules (`referrals`) — pure — and the storage of assessments, reviews and referrals (`store`).
 
 pub mod instruments;
+pub mod policy;
 pub mod referrals;
 pub mod scoring;
 pub mod store;
