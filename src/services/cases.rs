@@ -119,9 +119,7 @@ pub fn list(
         page.after.as_deref(),
         page.limit.0,
     )?;
-    for case in &found {
-        journal.logs(Operation::Consultation, RecordRef::case(&case.id));
-    }
+    journal.consulted(found.iter().map(|c| RecordRef::case(&c.id)));
     Ok(Listed::of(found, page, |c| c.id.clone()))
 }
 
@@ -138,9 +136,7 @@ pub fn pin_register(
         page.after.as_deref(),
         page.limit.0,
     )?;
-    for pin in &pins {
-        journal.logs(Operation::Consultation, pin_record(pin));
-    }
+    journal.consulted(pins.iter().map(pin_record));
     Ok(Listed::of(pins, page, |p| p.id.clone()))
 }
 

@@ -76,6 +76,16 @@ impl<T> Listed<T> {
 pub trait Journal {
     /// Records an access; the entry is returned so that a digest or recipient can be added.
     fn logs(&mut self, operation: Operation, record: RecordRef) -> &mut Access;
+
+    /// Records the consultation of each record shown (a page of a list: one entry per record).
+    fn consulted(&mut self, records: impl IntoIterator<Item = RecordRef>)
+    where
+        Self: Sized,
+    {
+        for record in records {
+            self.logs(Operation::Consultation, record);
+        }
+    }
 }
 
 /// A journal that keeps its entries, for one caller and reason.

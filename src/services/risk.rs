@@ -32,10 +32,9 @@ pub fn history(
         return Err(super::cases::no_case());
     }
     let list = assessments::for_case(env.db, case_id, env.now_text().as_str())?;
-    journal.logs(Operation::Consultation, RecordRef::case(case_id));
-    for assessment in &list {
-        journal.logs(Operation::Consultation, assessment_record(assessment));
-    }
+    journal.consulted(
+        std::iter::once(RecordRef::case(case_id)).chain(list.iter().map(assessment_record)),
+    );
     Ok(list)
 }
 
@@ -63,14 +62,11 @@ pub fn overdue(
         (RecordType::RiskAssessment, &list.reviews),
         (RecordType::Referral, &list.referrals),
     ];
-    for (kind, items) in kinds {
-        for item in items {
-            journal.logs(
-                Operation::Consultation,
-                RecordRef::of_case(kind, &item.id, &item.case_id),
-            );
-        }
-    }
+    journal.consulted(kinds.into_iter().flat_map(|(kind, items)| {
+        items
+            .iter()
+            .map(move |item| RecordRef::of_case(kind, &item.id, &item.case_id))
+    }));
     Ok(list)
 }
 
@@ -88,12 +84,7 @@ pub fn list_referrals(
         page.after.as_deref(),
         page.limit.0,
     )?;
-    for referral in &list {
-        journal.logs(
-            Operation::Consultation,
-            referral_record(&referral.id, &referral.case_id),
-        );
-    }
+    journal.consulted(list.iter().map(|r| referral_record(&r.id, &r.case_id)));
     Ok(Listed::of(list, page, |r| r.id.clone()))
 }
 
@@ -112,12 +103,7 @@ pub fn partner_referrals(
         page.after.as_deref(),
         page.limit.0,
     )?;
-    for referral in &list {
-        journal.logs(
-            Operation::Consultation,
-            referral_record(&referral.id, &referral.case_id),
-        );
-    }
+    journal.consulted(list.iter().map(|r| referral_record(&r.id, &r.case_id)));
     Ok(Listed::of(list, page, |r| r.id.clone()))
 }
 

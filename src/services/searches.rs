@@ -53,12 +53,7 @@ pub fn list(
         env.settings.search_return_days,
         env.now,
     )?;
-    for (search, _) in &found {
-        journal.logs(
-            Operation::Consultation,
-            record_of(&search.id, &search.record),
-        );
-    }
+    journal.consulted(found.iter().map(|(s, _)| record_of(&s.id, &s.record)));
     Ok(Listed::of(found, page, |(s, _)| s.id.clone()))
 }
 
@@ -73,12 +68,7 @@ pub fn report(
 ) -> Result<search_records::Report, Problem> {
     let checked =
         search_records::select_checked(env.db, filter, env.settings.search_return_days, env.now)?;
-    for (search, _) in &checked {
-        journal.logs(
-            Operation::Consultation,
-            record_of(&search.id, &search.record),
-        );
-    }
+    journal.consulted(checked.iter().map(|(s, _)| record_of(&s.id, &s.record)));
     Ok(search_records::report(from, to, &checked))
 }
 

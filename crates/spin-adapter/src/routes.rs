@@ -412,13 +412,6 @@ impl Call<'_> {
     pub fn logs(&mut self, operation: Operation, record: RecordRef) -> &mut Access {
         self.journal.logs(operation, record)
     }
-
-    /// Records the consultation of each record shown (a page of a list: one entry per record).
-    pub fn consulted(&mut self, records: impl IntoIterator<Item = RecordRef>) {
-        for record in records {
-            self.logs(Operation::Consultation, record);
-        }
-    }
 }
 
 #[cfg(test)]
