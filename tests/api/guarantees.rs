@@ -538,3 +538,36 @@ fn list_statuses_are_typed_and_an_unknown_one_is_named_with_the_known_ones() {
         );
     }
 }
+
+#[test]
+fn an_overlong_access_log_query_is_refused_before_it_is_logged() {
+    let app = TestApp::start();
+    let auditor = app.token("auditor", "A1");
+    let long = "c".repeat(60_000);
+    for query in [
+        format!("record_type=case&record_id={long}"),
+        format!("subject={long}"),
+    ] {
+        let reply = app.call_with(
+            "GET",
+            &format!("/api/v1/audit/access-log?{query}"),
+            &auditor,
+            None,
+            &[("x-access-reason", "audit")],
+        );
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(reply.json()["detail"].as_str().unwrap().contains("64"));
+    }
+    let longest: i64 = app
+        .database()
+        .query_row(
+            "SELECT COALESCE(MAX(LENGTH(record_id)), 0) FROM access_log",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        longest <= 100,
+        "a record id of {longest} characters was logged"
+    );
+}
