@@ -209,7 +209,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
                 csrf_sent,
                 is_change,
             } => {
-                let (principal, csrf) = self.session(id)?;
+                let (principal, StoredSession { csrf, .. }) = self.session(id)?;
                 if is_change && !auth::secrets_equal(csrf_sent, &csrf) {
                     return Err(Problem::forbidden(
                         "This change needs the X-CSRF-Token header from your sign-in.",
@@ -270,10 +270,10 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         )
     }
 
-    /// The session's principal and CSRF token. A session ends at its absolute end, after
+    /// The session's principal and what it stores (its CSRF token, its outbox key). A session ends at its absolute end, after
     /// `session_idle_minutes` without a request, when its token is revoked or expires, and (for the
     /// bootstrap admin) when the bootstrap variable or the force changes.
-    fn session(&self, id: &str) -> Result<(Principal, String), Problem> {
+    fn session(&self, id: &str) -> Result<(Principal, StoredSession), Problem> {
         let key = session_key(id);
         let stored = self.kv.get(&key).map_err(storage)?;
         let Some(mut stored) =
@@ -318,7 +318,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
                 .set(&key, &serde_json::to_vec(&stored).expect("serialises"))
                 .map_err(storage)?;
         }
-        Ok((principal, stored.csrf))
+        Ok((principal, stored))
     }
 
     /// Starts a session for `principal`, with fresh random ids.
@@ -356,14 +356,9 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         Ok(session)
     }
 
-    /// The outbox key of a live session (`None` if it has ended); the caller has authenticated with
-    /// the session's cookie.
-    pub fn outbox_key(&self, id: &str) -> Result<Option<String>, Problem> {
-        self.session(id)?;
-        let stored = self.kv.get(&session_key(id)).map_err(storage)?;
-        Ok(stored
-            .and_then(|v| serde_json::from_slice::<StoredSession>(&v).ok())
-            .map(|s| s.outbox_key))
+    /// The outbox key of a live session (401, as for any use of it, once it has ended).
+    pub fn outbox_key(&self, id: &str) -> Result<String, Problem> {
+        self.session(id).map(|(_, stored)| stored.outbox_key)
     }
 
     /// Ends a session (signing out).

@@ -233,7 +233,7 @@ impl Ctx {
             return Ok(None);
         }
         match cookie(req, session_cookie_name(&self.settings)) {
-            Some(id) => self.authenticator().outbox_key(&id),
+            Some(id) => self.authenticator().outbox_key(&id).map(Some),
             None => Ok(None),
         }
     }
