@@ -56,6 +56,23 @@ impl ReferralStatus {
     }
 }
 
+/// The statuses a partner sees its referrals in: only what has been sent to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartnerStatus {
+    Sent,
+    Acknowledged,
+}
+
+impl From<PartnerStatus> for ReferralStatus {
+    fn from(status: PartnerStatus) -> ReferralStatus {
+        match status {
+            PartnerStatus::Sent => ReferralStatus::Sent,
+            PartnerStatus::Acknowledged => ReferralStatus::Acknowledged,
+        }
+    }
+}
+
 /// The decision to share, recorded with its reasons (necessary, proportionate; consent or why not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,7 @@ use crate::cases::store as cases;
 use crate::decode::check;
 use crate::paging::Page;
 use crate::problem::Problem;
-use crate::risk::referrals::{self, Referral, ReferralStatus, Sharing};
+use crate::risk::referrals::{self, PartnerStatus, Referral, ReferralStatus, Sharing};
 use crate::risk::scoring::{self as risk, NewAssessment, NewReview};
 use crate::risk::store::assessments::{self, Assessment};
 use crate::risk::store::referrals::{self as referral_store, Refused};
@@ -92,7 +92,7 @@ pub fn list_referrals(
 pub fn partner_referrals(
     env: &Env<impl Sql>,
     who: &Principal,
-    status: Option<&str>,
+    status: Option<PartnerStatus>,
     page: &Page,
     journal: &mut impl Journal,
 ) -> Result<Listed<referrals::Summary>, Problem> {

@@ -523,8 +523,15 @@ fn list_statuses_are_typed_and_an_unknown_one_is_named_with_the_known_ones() {
     let app = TestApp::start();
     let officer = app.token("officer", "1234");
     let supervisor = app.token("supervisor", "S1");
+    let partner = app.token("partner", "mash");
     for (path, token, known) in [
         ("/api/v1/cases?status=closed", &officer, "awaiting-decision"),
+        // A partner sees only what was sent to it: `due` is not one of its statuses.
+        (
+            "/api/v1/partner/referrals?status=due",
+            &partner,
+            "acknowledged",
+        ),
         ("/api/v1/referrals?status=closed", &officer, "acknowledged"),
         ("/api/v1/pins?status=closed", &supervisor, "authorised"),
         ("/api/v1/searches?status=closed", &officer, "non-compliant"),

@@ -8,7 +8,7 @@ use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
 use stalking_response::problem::Problem;
 use stalking_response::risk::instruments;
-use stalking_response::risk::referrals::{ReferralStatus, Sharing};
+use stalking_response::risk::referrals::{PartnerStatus, ReferralStatus, Sharing};
 use stalking_response::risk::scoring::{NewAssessment, NewReview};
 use stalking_response::risk::store::referrals as referral_store;
 use stalking_response::services::risk as service;
@@ -153,22 +153,17 @@ fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 #[derive(Deserialize)]
 struct PartnerQuery {
-    status: Option<String>,
+    status: Option<PartnerStatus>,
     #[serde(flatten)]
     page: Page,
 }
 
 fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
     let query: PartnerQuery = call.query()?;
-    if let Some(s) = &query.status
-        && !["sent", "acknowledged"].contains(&s.as_str())
-    {
-        return Err(invalid_query("`status` is sent or acknowledged."));
-    }
     let listed = service::partner_referrals(
         &ctx.env(),
         &call.who,
-        query.status.as_deref(),
+        query.status,
         &query.page,
         &mut call.journal,
     )?;

@@ -2,7 +2,7 @@
 //! and a fixed package, and acknowledged by the partner system that receives them.
 
 use crate::digests;
-use crate::risk::referrals::{Referral, ReferralStatus, Sharing, Summary};
+use crate::risk::referrals::{PartnerStatus, Referral, ReferralStatus, Sharing, Summary};
 use crate::risk::scoring::{Agency, Level, Policy, ReferralNeed};
 use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
 
@@ -220,7 +220,7 @@ pub fn send(
 pub fn for_recipient(
     db: &impl Sql,
     recipient: &str,
-    status: Option<&str>,
+    status: Option<PartnerStatus>,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Summary>, SqlError> {
@@ -231,7 +231,7 @@ pub fn for_recipient(
          ORDER BY sent_at DESC, id DESC LIMIT ?4",
         &[
             recipient.into(),
-            status.map_or(Value::Null, Value::from),
+            status.map_or(Value::Null, |s| ReferralStatus::from(s).as_str().into()),
             after.map_or(Value::Null, Value::from),
             limit.into(),
         ],
