@@ -11,6 +11,7 @@ pub mod decode;
 pub mod digests;
 pub mod health;
 pub mod idempotency;
+pub mod ids;
 pub mod migrations;
 pub mod paging;
 pub mod pins;

@@ -1,85 +1,21 @@
 //! Cases as courses of conduct, stored: the victim, the suspects (linked across cases), the occurrences,
 //! the crime decision and its 24-hour clock.
 
+use crate::cases::case::{Case, Occurrence, SuspectView, VictimView};
 use crate::cases::classification::{self, Classification, Facts, Suggestion};
 use crate::cases::decision::{CaseStatus, CrimeDecision};
-use crate::cases::intake::{self, Behaviour, Channel, Four, NewCase, NewOccurrence, Relationship};
+use crate::cases::intake::{self, Behaviour, Four, NewCase, NewOccurrence};
 use crate::digests;
+use crate::ids::CaseId;
 use crate::sql::{Row, Rows, Sql, SqlError, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// NCRS: a crime decision within 24 hours of the report.
-pub const DECISION_HOURS: i64 = 24;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Case {
-    pub id: String,
-    /// Sent as the ETag; an update must carry it in If-Match.
-    pub version: i64,
-    pub incident_reference: String,
-    pub reported_at: String,
-    pub reported_by: String,
-    pub relationship: Relationship,
-    pub domestic_abuse: bool,
-    pub victim: VictimView,
-    pub suspects: Vec<SuspectView>,
-    /// A suspect here is also a suspect in another case.
-    pub linked_suspect: bool,
-    pub four: Four,
-    pub serious_alarm_or_distress: bool,
-    pub occurrences: Vec<Occurrence>,
-    /// Stalking indicated by the facts, or recorded.
-    pub stalking: bool,
-    pub course_of_conduct: bool,
-    pub suggestion: Suggestion,
-    pub status: CaseStatus,
-    pub decision_due_at: String,
-    pub crime_reference: Option<String>,
-    pub principal_classification: Option<Classification>,
-    pub included_classifications: Vec<Classification>,
-    pub decision_reason: Option<String>,
-    pub decided_at: Option<String>,
-    pub decided_by: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VictimView {
-    pub name: String,
-    pub date_of_birth: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SuspectView {
-    pub name: String,
-    pub date_of_birth: Option<String>,
-    pub police_id: Option<String>,
-    /// Other cases with the same suspect: the first [`LINKED_CASES_LISTED`] by id.
-    pub linked_cases: Vec<String>,
-    /// How many other cases have the same suspect.
-    pub linked_case_count: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Occurrence {
-    pub number: i64,
-    pub recorded_at: String,
-    pub recorded_by: String,
-    pub from: String,
-    pub to: Option<String>,
-    pub location: String,
-    pub channel: Channel,
-    pub behaviours: Vec<Behaviour>,
-    pub description: String,
-    pub fear_of_violence: bool,
-    pub breach_of_order: bool,
-}
 
 /// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`]. Returns the
 /// case's digest (covering its suspects and occurrence), for the access-log entry.
 pub fn create(
     db: &impl Sql,
-    id: &str,
+    id: &CaseId,
     incident_reference: &str,
     now: &str,
     due_at: &str,
@@ -151,7 +87,7 @@ fn optional(text: Option<&str>) -> Value {
 
 /// An occurrence's row, in the order of `digests::OCCURRENCE`.
 fn occurrence_values(
-    case_id: &str,
+    case_id: &CaseId,
     number: i64,
     now: &str,
     by: &str,
@@ -175,7 +111,7 @@ fn occurrence_values(
 
 /// Works out a case's digest again from what is stored (its row, its suspects, its occurrences) after
 /// a write, and stores it: four statements. Returns it, for the access-log entry of the write.
-fn restamp(db: &impl Sql, id: &str) -> Result<String, SqlError> {
+fn restamp(db: &impl Sql, id: &CaseId) -> Result<String, SqlError> {
     let row = db.query(
         &format!(
             "SELECT {} FROM cases WHERE id = ?1",
@@ -224,7 +160,7 @@ pub enum UpdateRefused {
 /// Claims the next version of a case if the caller holds the current one.
 fn bump_version(
     db: &impl Sql,
-    id: &str,
+    id: &CaseId,
     expected: i64,
 ) -> Result<Result<i64, UpdateRefused>, SqlError> {
     let bumped = db.query(
@@ -244,7 +180,7 @@ fn bump_version(
 /// Adds an occurrence (including a breach of an order) to a case. Returns the case's new digest.
 pub fn add_occurrence(
     db: &impl Sql,
-    id: &str,
+    id: &CaseId,
     expected_version: i64,
     now: &str,
     by: &str,
@@ -284,7 +220,7 @@ pub fn next_reference_number(
 /// new digest.
 pub fn record_decision(
     db: &impl Sql,
-    id: &str,
+    id: &CaseId,
     expected_version: i64,
     decision: &CrimeDecision,
     crime_reference: Option<&str>,
@@ -335,9 +271,18 @@ const CASE_COLUMNS: &str = "id, version, incident_reference, reported_at, report
     four_fixated, four_obsessive, four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status,
     crime_reference, principal_classification, included_classifications, decision_reason, decided_at, decided_by";
 
+/// The case a body names by id (a search's or an assessment's `case_id`); `None` when there is none,
+/// or when the text cannot be an id at all.
+pub fn named(db: &impl Sql, text: &str) -> Result<Option<Case>, SqlError> {
+    match CaseId::parse(text) {
+        Some(id) => get(db, &id),
+        None => Ok(None),
+    }
+}
+
 /// One case with everything about it: four statements (the case, its suspects, the cases linked to
 /// them, its occurrences), however many suspects and linked cases it has.
-pub fn get(db: &impl Sql, id: &str) -> Result<Option<Case>, SqlError> {
+pub fn get(db: &impl Sql, id: &CaseId) -> Result<Option<Case>, SqlError> {
     let rows = db.query(
         &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
         &[id.into()],
@@ -384,7 +329,7 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
     let suspects = by_case(&suspect_rows, "case_id")?;
     // For each link key on these suspects: how many cases share it, and the first few by id (one more
     // than are listed, since one of them is the reading case itself).
-    let mut links: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
+    let mut links: BTreeMap<String, (i64, Vec<CaseId>)> = BTreeMap::new();
     if suspect_rows
         .iter()
         .any(|s| !matches!(s.value("link_key"), Ok(Value::Null)))
@@ -412,7 +357,7 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
         for row in rows.iter() {
             let entry = links.entry(row.text("link_key")?).or_default();
             entry.0 = row.integer("total")?;
-            entry.1.push(row.text("case_id")?);
+            entry.1.push(row.parse("case_id")?);
         }
     }
     let occurrence_rows = db.query(
@@ -437,7 +382,7 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
                             total - 1,
                             first
                                 .iter()
-                                .filter(|other| **other != id)
+                                .filter(|other| other.as_str() != id)
                                 .take(LINKED_CASES_LISTED)
                                 .cloned()
                                 .collect(),
@@ -546,10 +491,10 @@ fn assemble(
         &included,
     );
     Ok(Case {
-        id: r.text("id")?,
+        id: r.parse("id")?,
         version: r.integer("version")?,
         incident_reference: r.text("incident_reference")?,
-        reported_at: r.text("reported_at")?,
+        reported_at: r.parse("reported_at")?,
         reported_by: r.text("reported_by")?,
         relationship: r.parse("relationship")?,
         domestic_abuse: r.flag("domestic_abuse")?,
@@ -565,13 +510,13 @@ fn assemble(
         course_of_conduct: suggestion.course_of_conduct,
         occurrences,
         suggestion,
-        decision_due_at: r.text("decision_due_at")?,
+        decision_due_at: r.parse("decision_due_at")?,
         status: r.parse("status")?,
         crime_reference: r.optional_text("crime_reference")?,
         principal_classification: principal,
         included_classifications: included,
         decision_reason: r.optional_text("decision_reason")?,
-        decided_at: r.optional_text("decided_at")?,
+        decided_at: r.optional_parse("decided_at")?,
         decided_by: r.optional_text("decided_by")?,
     })
 }
@@ -582,7 +527,7 @@ fn to_occurrences(rows: &[Row<'_>]) -> Result<Vec<Occurrence>, SqlError> {
         .map(|o| {
             Ok(Occurrence {
                 number: o.integer("number")?,
-                recorded_at: o.text("recorded_at")?,
+                recorded_at: o.parse("recorded_at")?,
                 recorded_by: o.text("recorded_by")?,
                 from: o.text("occurred_from")?,
                 to: o.optional_text("occurred_to")?,
@@ -677,34 +622,4 @@ pub fn stats(db: &impl Sql) -> Result<Stats, SqlError> {
         no_crime: n("no_crime")?,
         recorded_as_stalking: n("stalking")?,
     })
-}
-
-/// Time left for the crime decision, while one is awaited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Clock {
-    pub decision_due_at: String,
-    /// Negative once overdue.
-    pub minutes_left: i64,
-    pub overdue: bool,
-}
-
-pub fn clock(case: &Case, now: time::OffsetDateTime) -> Option<Clock> {
-    if case.status != CaseStatus::AwaitingDecision {
-        return None;
-    }
-    let due = crate::values::parse_time(&case.decision_due_at)?;
-    let minutes_left = (due - now).whole_minutes();
-    Some(Clock {
-        decision_due_at: case.decision_due_at.clone(),
-        minutes_left,
-        overdue: now >= due,
-    })
-}
-
-/// A case as the API shows it: the stored case and, while a decision is awaited, its clock.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseView<'a> {
-    #[serde(flatten)]
-    pub case: &'a Case,
-    pub clock: Option<Clock>,
 }

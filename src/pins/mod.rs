@@ -5,6 +5,7 @@
 
 pub mod store;
 
+use crate::ids::CaseId;
 use serde::{Deserialize, Serialize};
 
 const MAX_TEXT: usize = 2000;
@@ -122,7 +123,7 @@ impl PinStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pin {
     pub id: String,
-    pub case_id: String,
+    pub case_id: CaseId,
     pub requested_at: String,
     pub requested_by: String,
     pub grounds: String,

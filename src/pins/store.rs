@@ -1,7 +1,7 @@
 //! PIN requests and decisions, stored: a request refused at once when the rules block it, else pending
 //! until a superintendent decides; and the register.
 
-use crate::cases::store::Case;
+use crate::cases::case::Case;
 use crate::digests;
 use crate::pins::{Decision, Pin, PinDecision, PinRequest, PinStatus, refusal};
 use crate::sql::{Rows, Sql, SqlError, Value};
@@ -126,7 +126,7 @@ fn pins(rows: &Rows) -> Result<Vec<Pin>, SqlError> {
         .map(|r| {
             Ok(Pin {
                 id: r.text("id")?,
-                case_id: r.text("case_id")?,
+                case_id: r.parse("case_id")?,
                 requested_at: r.text("requested_at")?,
                 requested_by: r.text("requested_by")?,
                 grounds: r.text("grounds")?,

@@ -2,7 +2,8 @@
 //! the information-sharing decision and its checks, and the package that holds only what the referral
 //! needs. Pure: `store::referrals` keeps them.
 
-use crate::cases::store::Case;
+use crate::cases::case::Case;
+use crate::ids::CaseId;
 use crate::risk::instruments;
 use crate::risk::scoring::{Agency, Evaluation, InstrumentRef, Level};
 use crate::values::{FieldErrors, text};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Referral {
     pub id: String,
-    pub case_id: String,
+    pub case_id: CaseId,
     pub assessment_id: String,
     pub agency: Agency,
     /// The partner system that receives it.
@@ -223,7 +224,7 @@ pub struct Summary {
     pub id: String,
     /// For the access log only: the partner is not shown the case.
     #[serde(skip)]
-    pub case_id: String,
+    pub case_id: CaseId,
     pub agency: Agency,
     pub criteria: Vec<String>,
     pub level: Option<Level>,

@@ -4,15 +4,18 @@
 use super::{Env, Journal, Listed};
 use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
+use crate::cases::case::{Case, DECISION_HOURS};
 use crate::cases::decision::{self, CrimeDecision};
 use crate::cases::intake::{self, NewCase, NewOccurrence};
-use crate::cases::store::{self as cases, Case, DECISION_HOURS, UpdateRefused};
+use crate::cases::store::{self as cases, UpdateRefused};
 use crate::decode::check;
+use crate::ids::CaseId;
 use crate::paging::Page;
 use crate::pins::store as pin_store;
 use crate::pins::{self, Pin, PinDecision, PinRequest, PinStatus};
 use crate::problem::Problem;
 use crate::sql::Sql;
+use crate::values::Timestamp;
 use serde::Serialize;
 
 pub fn no_case() -> Problem {
@@ -55,7 +58,7 @@ pub fn create(
     journal: &mut impl Journal,
 ) -> Result<Case, Problem> {
     check(intake::validate_case(new, env.now))?;
-    let id = (env.new_id)();
+    let id = CaseId::new((env.new_id)());
     let incident = next_reference(env, &env.settings.incident_reference_format, "incident")?;
     let due = crate::values::timestamp(env.now + time::Duration::hours(DECISION_HOURS));
     let digest = cases::create(
@@ -75,7 +78,7 @@ pub fn create(
     let mut linked: Vec<&str> = case
         .suspects
         .iter()
-        .flat_map(|s| s.linked_cases.iter().map(String::as_str))
+        .flat_map(|s| s.linked_cases.iter().map(|c| c.as_str()))
         .collect();
     linked.sort_unstable();
     linked.dedup();
@@ -90,9 +93,9 @@ pub fn create(
 /// suspect's other cases, for one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Receipt {
-    pub id: String,
+    pub id: CaseId,
     pub incident_reference: String,
-    pub received_at: String,
+    pub received_at: Timestamp,
 }
 
 impl Receipt {
@@ -120,7 +123,7 @@ pub fn list(
         page.limit.0,
     )?;
     journal.consulted(found.iter().map(|c| RecordRef::case(&c.id)));
-    Ok(Listed::of(found, page, |c| c.id.clone()))
+    Ok(Listed::of(found, page, |c| c.id.to_string()))
 }
 
 /// A page of the PIN register (optionally of one status), each PIN logged as a consultation.
@@ -141,7 +144,11 @@ pub fn pin_register(
 }
 
 /// Reads a case, logging the consultation.
-pub fn consult(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Result<Case, Problem> {
+pub fn consult(
+    env: &Env<impl Sql>,
+    id: &CaseId,
+    journal: &mut impl Journal,
+) -> Result<Case, Problem> {
     let case = cases::get(env.db, id)?.ok_or_else(no_case)?;
     journal.logs(Operation::Consultation, RecordRef::case(&case.id));
     Ok(case)
@@ -150,7 +157,7 @@ pub fn consult(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Res
 /// Logs an alteration of the case, with the digest of what it now holds, and reads it as it now is.
 fn altered(
     env: &Env<impl Sql>,
-    id: &str,
+    id: &CaseId,
     digest: String,
     journal: &mut impl Journal,
 ) -> Result<Case, Problem> {
@@ -164,7 +171,7 @@ fn altered(
 pub fn add_occurrence(
     env: &Env<impl Sql>,
     who: &Principal,
-    id: &str,
+    id: &CaseId,
     version: i64,
     occurrence: &NewOccurrence,
     journal: &mut impl Journal,
@@ -188,7 +195,7 @@ pub fn add_occurrence(
 pub fn decide(
     env: &Env<impl Sql>,
     who: &Principal,
-    id: &str,
+    id: &CaseId,
     version: i64,
     decision: &CrimeDecision,
     journal: &mut impl Journal,
@@ -226,7 +233,7 @@ pub fn pin_record(pin: &Pin) -> RecordRef {
 pub fn request_pin(
     env: &Env<impl Sql>,
     who: &Principal,
-    case_id: &str,
+    case_id: &CaseId,
     request: &PinRequest,
     journal: &mut impl Journal,
 ) -> Result<Pin, Problem> {

@@ -6,6 +6,7 @@ use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
 use crate::cases::store as cases;
 use crate::decode::check;
+use crate::ids::CaseId;
 use crate::paging::Page;
 use crate::problem::Problem;
 use crate::risk::referrals::{self, PartnerStatus, Referral, ReferralStatus, Sharing};
@@ -25,7 +26,7 @@ pub fn referral_record(id: &str, case_id: &str) -> RecordRef {
 /// A case's assessments, newest first: the case and each assessment logged as consultations.
 pub fn history(
     env: &Env<impl Sql>,
-    case_id: &str,
+    case_id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<Vec<Assessment>, Problem> {
     if cases::get(env.db, case_id)?.is_none() {
@@ -41,7 +42,7 @@ pub fn history(
 /// A case's current risk, from its latest assessments and its history; the case logged as consulted.
 pub fn case_risk(
     env: &Env<impl Sql>,
-    case_id: &str,
+    case_id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<assessments::CaseRisk, Problem> {
     let case = cases::get(env.db, case_id)?.ok_or_else(super::cases::no_case)?;
@@ -139,7 +140,7 @@ pub fn assess(
     let instrument = risk::resolve(&new.instrument).map_err(Problem::validation)?;
     check(risk::validate(instrument, new))?;
     let policy = &env.settings.risk;
-    let Some(case) = cases::get(env.db, &new.case_id)? else {
+    let Some(case) = cases::named(env.db, &new.case_id)? else {
         return Err(Problem::validation(vec![(
             "/case_id".into(),
             "There is no case with this id.".into(),
@@ -320,7 +321,7 @@ fn own_package(
     env: &Env<impl Sql>,
     partner: &Principal,
     id: &str,
-) -> Result<(serde_json::Value, String), Problem> {
+) -> Result<(serde_json::Value, CaseId), Problem> {
     let package =
         referral_store::package_for(env.db, id, &partner.subject)?.ok_or_else(no_referral)?;
     let case_id = referral_store::get(env.db, id)?

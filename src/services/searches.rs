@@ -78,7 +78,7 @@ fn no_search() -> Problem {
 
 /// The search with its compliance today, from its record and its case.
 fn view(env: &Env<impl Sql>, search: Search) -> Result<View, Problem> {
-    let case = cases::get(env.db, &search.record.case_id)?;
+    let case = cases::named(env.db, &search.record.case_id)?;
     let facts = CaseFacts {
         stalking_suspected: case.is_some_and(|c| c.stalking),
     };
@@ -93,7 +93,7 @@ fn view(env: &Env<impl Sql>, search: Search) -> Result<View, Problem> {
 
 /// The case must exist: a search record is always linked to its case.
 fn case_exists(env: &Env<impl Sql>, record: &SearchRecord, pointer: &str) -> Result<(), Problem> {
-    match cases::get(env.db, &record.case_id)? {
+    match cases::named(env.db, &record.case_id)? {
         Some(_) => Ok(()),
         None => Err(Problem::validation(vec![(
             pointer.into(),

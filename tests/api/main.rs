@@ -7,6 +7,11 @@
 
 mod support;
 
+/// A case id for a native test; the text must be a valid id.
+pub fn cid(text: &str) -> stalking_response::ids::CaseId {
+    stalking_response::ids::CaseId::parse(text).expect("a valid case id")
+}
+
 mod access;
 mod authentication;
 mod browser;

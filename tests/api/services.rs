@@ -1,6 +1,7 @@
 //! The use cases natively: `stalking_response::services` over rusqlite, with a fixed time, counted ids
 //! and a journal that keeps its entries — no host, no HTTP.
 
+use crate::cid;
 use serde_json::json;
 use stalking_response::access::audit::{Actor, Operation};
 use stalking_response::access::auth::{AccessReason, Principal, Role};
@@ -103,19 +104,21 @@ fn a_case_is_recorded_added_to_and_decided_with_references_in_the_force_format()
     );
 
     let occurrence = serde_json::from_value(crate::support::occurrence_body(true)).unwrap();
-    let stale = service::add_occurrence(&env, &officer, "id1", 7, &occurrence, &mut log);
+    let stale = service::add_occurrence(&env, &officer, &cid("id1"), 7, &occurrence, &mut log);
     assert_eq!(
         stale.unwrap_err().status,
         412,
         "a change against an old version"
     );
-    let case = service::add_occurrence(&env, &officer, "id1", 1, &occurrence, &mut log).unwrap();
+    let case =
+        service::add_occurrence(&env, &officer, &cid("id1"), 1, &occurrence, &mut log).unwrap();
     assert_eq!(case.version, 2);
 
     let harassment =
         serde_json::from_value(json!({ "outcome": "recorded", "principal": "harassment-s2" }))
             .unwrap();
-    let refused = service::decide(&env, &officer, "id1", 2, &harassment, &mut log).unwrap_err();
+    let refused =
+        service::decide(&env, &officer, &cid("id1"), 2, &harassment, &mut log).unwrap_err();
     assert_eq!(
         refused.status, 422,
         "stalking is indicated: ruling it out needs a reason"
@@ -123,9 +126,9 @@ fn a_case_is_recorded_added_to_and_decided_with_references_in_the_force_format()
     let stalking =
         serde_json::from_value(json!({ "outcome": "recorded", "principal": "stalking-s2a" }))
             .unwrap();
-    let decided = service::decide(&env, &officer, "id1", 2, &stalking, &mut log).unwrap();
+    let decided = service::decide(&env, &officer, &cid("id1"), 2, &stalking, &mut log).unwrap();
     assert_eq!(decided.crime_reference.as_deref(), Some("CB/2026/000001"));
-    let again = service::decide(&env, &officer, "id1", 3, &stalking, &mut log).unwrap_err();
+    let again = service::decide(&env, &officer, &cid("id1"), 3, &stalking, &mut log).unwrap_err();
     assert_eq!(again.status, 409);
     assert_eq!(
         logged(&log)[1..],
@@ -134,7 +137,7 @@ fn a_case_is_recorded_added_to_and_decided_with_references_in_the_force_format()
             (Operation::Alteration, "case".into(), "id1".into()),
         ]
     );
-    let missing = service::consult(&env, "nothing", &mut log).unwrap_err();
+    let missing = service::consult(&env, &cid("nothing"), &mut log).unwrap_err();
     assert_eq!(missing.status, 404);
 }
 
@@ -174,7 +177,7 @@ fn a_pin_on_a_stalking_case_is_refused_and_registered_and_others_wait_for_a_supe
     assert_eq!(decided.status, PinStatus::Authorised);
     let twice = service::decide_pin(&env, &superintendent, &pending.id, &decision, &mut log);
     assert_eq!(twice.unwrap_err().status, 409);
-    let nowhere = service::request_pin(&env, &officer, "nothing", &request, &mut log);
+    let nowhere = service::request_pin(&env, &officer, &cid("nothing"), &request, &mut log);
     assert_eq!(nowhere.unwrap_err().status, 404);
 }
 
@@ -592,7 +595,7 @@ fn lists_page_and_log_each_record_shown() {
     )
     .unwrap();
     assert_eq!((rest.items.len(), rest.next), (1, None));
-    let shown: Vec<String> = page
+    let shown: Vec<stalking_response::ids::CaseId> = page
         .items
         .iter()
         .chain(&rest.items)
@@ -602,7 +605,7 @@ fn lists_page_and_log_each_record_shown() {
         logged(&log),
         shown
             .iter()
-            .map(|id| (Operation::Consultation, "case".to_string(), id.clone()))
+            .map(|id| (Operation::Consultation, "case".to_string(), id.to_string()))
             .collect::<Vec<_>>()
     );
 
@@ -637,23 +640,25 @@ fn risk_views_and_referral_lists_log_the_case_and_each_record_shown() {
     assert_eq!(
         logged(&log),
         [
-            (Operation::Consultation, "case".into(), case.id.clone()),
+            (Operation::Consultation, "case".into(), case.id.to_string()),
             (
                 Operation::Consultation,
                 "risk-assessment".into(),
                 assessment.id.clone()
             ),
-            (Operation::Consultation, "case".into(), case.id.clone()),
+            (Operation::Consultation, "case".into(), case.id.to_string()),
         ]
     );
     assert_eq!(
-        risk::history(&env, "nothing", &mut log).unwrap_err().status,
+        risk::history(&env, &cid("nothing"), &mut log)
+            .unwrap_err()
+            .status,
         404
     );
 
     let mut log = journal();
     let filter = Filter {
-        case_id: Some(case.id.clone()),
+        case_id: Some(case.id.to_string()),
         ..Filter::default()
     };
     let listed = risk::list_referrals(&env, &filter, &Page::default(), &mut log).unwrap();

@@ -130,6 +130,7 @@ fn transactions_commit_or_roll_back_whole() {
 
 mod cases_storage {
     use super::open;
+    use crate::cid;
     use stalking_response::cases::classification::Classification;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
@@ -169,34 +170,34 @@ mod cases_storage {
     #[test]
     fn a_case_round_trips_and_derives_its_suggestion() {
         let (_dir, db) = db();
-        cases::create(&db, "c1", "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
-        let case = cases::get(&db, "c1").unwrap().unwrap();
+        cases::create(&db, &cid("c1"), "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
+        let case = cases::get(&db, &cid("c1")).unwrap().unwrap();
         assert_eq!(
             (case.version, case.status.as_str(), case.occurrences.len()),
             (1, "awaiting-decision", 1)
         );
         assert_eq!(case.suggestion.occasions, 1);
         assert!(case.stalking, "all four FOUR and contacting");
-        assert!(cases::get(&db, "nope").unwrap().is_none());
+        assert!(cases::get(&db, &cid("nope")).unwrap().is_none());
     }
 
     #[test]
     fn updates_need_the_current_version_and_decisions_are_final() {
         let (_dir, db) = db();
-        cases::create(&db, "c1", "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
+        cases::create(&db, &cid("c1"), "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
         let occurrence: NewOccurrence = serde_json::from_value(occurrence()).unwrap();
         assert_eq!(
-            cases::add_occurrence(&db, "c1", 5, NOW, "1234", &occurrence).unwrap(),
+            cases::add_occurrence(&db, &cid("c1"), 5, NOW, "1234", &occurrence).unwrap(),
             Err(UpdateRefused::VersionMismatch(1))
         );
         assert_eq!(
-            cases::add_occurrence(&db, "nope", 1, NOW, "1234", &occurrence).unwrap(),
+            cases::add_occurrence(&db, &cid("nope"), 1, NOW, "1234", &occurrence).unwrap(),
             Err(UpdateRefused::NotFound)
         );
-        cases::add_occurrence(&db, "c1", 1, NOW, "1234", &occurrence)
+        cases::add_occurrence(&db, &cid("c1"), 1, NOW, "1234", &occurrence)
             .unwrap()
             .unwrap();
-        let case = cases::get(&db, "c1").unwrap().unwrap();
+        let case = cases::get(&db, &cid("c1")).unwrap().unwrap();
         assert_eq!((case.version, case.occurrences[1].number), (2, 2));
         assert!(case.course_of_conduct);
 
@@ -205,15 +206,31 @@ mod cases_storage {
             included: vec![],
             stalking_ruled_out_reason: None,
         };
-        cases::record_decision(&db, "c1", 2, &decision, Some("F/2026/000001"), NOW, "1234")
-            .unwrap()
-            .unwrap();
+        cases::record_decision(
+            &db,
+            &cid("c1"),
+            2,
+            &decision,
+            Some("F/2026/000001"),
+            NOW,
+            "1234",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
-            cases::record_decision(&db, "c1", 3, &decision, Some("F/2026/000002"), NOW, "1234")
-                .unwrap(),
+            cases::record_decision(
+                &db,
+                &cid("c1"),
+                3,
+                &decision,
+                Some("F/2026/000002"),
+                NOW,
+                "1234"
+            )
+            .unwrap(),
             Err(UpdateRefused::AlreadyDecided)
         );
-        let case = cases::get(&db, "c1").unwrap().unwrap();
+        let case = cases::get(&db, &cid("c1")).unwrap().unwrap();
         assert_eq!(case.crime_reference.as_deref(), Some("F/2026/000001"));
         assert_eq!(
             case.principal_classification.map(Classification::as_str),
@@ -245,7 +262,7 @@ mod cases_storage {
         let (_dir, db) = db();
         cases::create(
             &db,
-            "a",
+            &cid("a"),
             "INC/1",
             "2026-11-29T09:00:00.000000Z",
             "2026-11-30T09:00:00.000000Z",
@@ -255,7 +272,7 @@ mod cases_storage {
         .unwrap();
         cases::create(
             &db,
-            "b",
+            &cid("b"),
             "INC/2",
             "2026-11-29T10:00:00.000000Z",
             "2026-11-29T11:00:00.000000Z",
@@ -267,7 +284,7 @@ mod cases_storage {
             cases::list(&db, filter, "2026-11-29T12:00:00.000000Z", None, 10)
                 .unwrap()
                 .into_iter()
-                .map(|c| c.id)
+                .map(|c| c.id.into())
                 .collect()
         };
         assert_eq!(ids(&Filter::default()), ["b", "a"], "newest first");
@@ -290,7 +307,7 @@ mod cases_storage {
             page.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
             ["a"]
         );
-        let a = cases::get(&db, "a").unwrap().unwrap();
+        let a = cases::get(&db, &cid("a")).unwrap().unwrap();
         assert_eq!(a.suspects[0].linked_cases, ["b"]);
         assert!(a.linked_suspect);
     }
@@ -298,8 +315,10 @@ mod cases_storage {
 
 mod risk_storage {
     use super::{open, ts};
+    use crate::cid;
+    use stalking_response::cases::case::Case;
     use stalking_response::cases::intake::NewCase;
-    use stalking_response::cases::store::{self as cases, Case};
+    use stalking_response::cases::store as cases;
     use stalking_response::migrations;
     use stalking_response::risk::referrals::{self, ReferralStatus, Sharing};
     use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
@@ -329,8 +348,8 @@ mod risk_storage {
                 "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
         }))
         .unwrap();
-        cases::create(db, id, &format!("INC/{id}"), NOW, NOW, "1234", &new).unwrap();
-        cases::get(db, id).unwrap().unwrap()
+        cases::create(db, &cid(id), &format!("INC/{id}"), NOW, NOW, "1234", &new).unwrap();
+        cases::get(db, &cid(id)).unwrap().unwrap()
     }
 
     fn dash(case_id: &str, yes: usize) -> NewAssessment {
@@ -462,7 +481,7 @@ mod risk_storage {
             "behaviours": ["following"], "description": "Waited outside.", "fear_of_violence": true
         }))
         .unwrap();
-        cases::add_occurrence(&db, "c", 1, next_day, "1234", &occurrence)
+        cases::add_occurrence(&db, &cid("c"), 1, next_day, "1234", &occurrence)
             .unwrap()
             .unwrap();
         let after = "2026-11-30T13:00:00.000000Z";
@@ -602,8 +621,8 @@ mod risk_storage {
                     "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
             }))
             .unwrap();
-            cases::create(&db, "d", "INC/d", later, later, "1234", &new).unwrap();
-            cases::get(&db, "d").unwrap().unwrap()
+            cases::create(&db, &cid("d"), "INC/d", later, later, "1234", &new).unwrap();
+            cases::get(&db, &cid("d")).unwrap().unwrap()
         };
         assess(&db, "a2", &d, 2, later);
         let a2 = assessments::get(&db, "a2", later).unwrap().unwrap();
@@ -618,10 +637,12 @@ mod risk_storage {
 /// each row out on its own.
 mod pages {
     use super::{open, ts};
+    use crate::cid;
     use stalking_response::cases::classification::Classification;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
     use stalking_response::cases::store::{self as cases, LINKED_CASES_LISTED};
+    use stalking_response::ids::CaseId;
     use stalking_response::migrations;
     use stalking_response::risk::scoring::{self as risk, Level, NewAssessment, NewReview, Policy};
     use stalking_response::risk::store::assessments::{self, Assessment, Overdue, OverdueItem};
@@ -670,8 +691,8 @@ mod pages {
         value
     }
 
-    fn case_id(i: usize) -> String {
-        format!("case-{i:02}")
+    fn case_id(i: usize) -> stalking_response::ids::CaseId {
+        cid(&format!("case-{i:02}"))
     }
 
     /// 60 cases, all sharing one suspect (and each with one of its own); every other one with a second
@@ -742,7 +763,7 @@ mod pages {
         });
         let shared = &case.suspects[0];
         assert_eq!(shared.linked_case_count, (N - 1) as i64);
-        let first: Vec<String> = (0..=cases::LINKED_CASES_LISTED)
+        let first: Vec<CaseId> = (0..=cases::LINKED_CASES_LISTED)
             .map(case_id)
             .filter(|id| *id != case_id(30))
             .take(cases::LINKED_CASES_LISTED)
@@ -777,15 +798,15 @@ mod pages {
         let page = counted(&db, "cases, page 1", || {
             cases::list(&db, &cases::Filter::default(), &now, None, PAGE).unwrap()
         });
-        let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
-        let newest_first: Vec<String> = (10..N).rev().map(case_id).collect();
+        let ids: Vec<CaseId> = page.iter().map(|c| c.id.clone()).collect();
+        let newest_first: Vec<CaseId> = (10..N).rev().map(case_id).collect();
         assert_eq!(ids, newest_first);
         let rest = counted(&db, "cases, page 2", || {
             cases::list(
                 &db,
                 &cases::Filter::default(),
                 &now,
-                ids.last().map(String::as_str),
+                ids.last().map(|id| id.as_str()),
                 PAGE,
             )
             .unwrap()
@@ -794,9 +815,9 @@ mod pages {
             rest.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
             (0..10).rev().map(case_id).collect::<Vec<_>>()
         );
-        let all: Vec<String> = (0..N).map(case_id).collect();
+        let all: Vec<CaseId> = (0..N).map(case_id).collect();
         let stalking = counted(&db, "stalking of 60 cases", || {
-            cases::stalking(&db, &all.iter().map(String::as_str).collect::<Vec<_>>()).unwrap()
+            cases::stalking(&db, &all.iter().map(|id| id.as_str()).collect::<Vec<_>>()).unwrap()
         });
         assert_eq!(stalking.len(), N);
         assert!(stalking.values().any(|s| *s) && stalking.values().any(|s| !*s));
@@ -807,7 +828,7 @@ mod pages {
                 cases::get(db.inner(), &case.id).unwrap().as_ref()
             );
             // The shared suspect: the first linked cases by id, and how many there are in all.
-            let others: Vec<String> = (0..N).filter(|j| *j != i).map(case_id).collect();
+            let others: Vec<CaseId> = (0..N).filter(|j| *j != i).map(case_id).collect();
             let shared = &case.suspects[0];
             assert_eq!(shared.name, "Sam Sample");
             assert_eq!(shared.linked_cases, others[..LINKED_CASES_LISTED]);
@@ -827,7 +848,12 @@ mod pages {
                     vec![1]
                 }
             );
-            assert_eq!(Some(&case.stalking), stalking.get(&case.id), "{}", case.id);
+            assert_eq!(
+                Some(&case.stalking),
+                stalking.get(case.id.as_str()),
+                "{}",
+                case.id
+            );
             assert_eq!(case.stalking, i.is_multiple_of(3), "{}", case.id);
             assert_eq!(
                 case.status.as_str(),
@@ -866,9 +892,11 @@ mod pages {
             N - N / 4
         );
         // Reading one case costs the same however many cases share its suspect.
-        counted(&db, "one case", || cases::get(&db, "case-07").unwrap());
+        counted(&db, "one case", || {
+            cases::get(&db, &cid("case-07")).unwrap()
+        });
         // The same victim and suspect across every case: the escalation history sees all 60.
-        let case = cases::get(db.inner(), "case-07").unwrap().unwrap();
+        let case = cases::get(db.inner(), &cid("case-07")).unwrap().unwrap();
         let history = counted(&db, "history", || {
             assessments::history(&db, &case, &ts(&at(minutes(N))), 3650).unwrap()
         });
@@ -954,7 +982,7 @@ mod pages {
                 past_cursor = after == Some(search.id.as_str());
                 continue;
             }
-            let case = cases::get(db, &search.record.case_id).unwrap();
+            let case = cases::named(db, &search.record.case_id).unwrap();
             let facts = CaseFacts {
                 stalking_suspected: case.is_some_and(|c| c.stalking),
             };
@@ -1014,7 +1042,7 @@ mod pages {
                         ..Filter::default()
                     },
                     Filter {
-                        case_id: Some(case_id(8)),
+                        case_id: Some(case_id(8).into()),
                         ..Filter::default()
                     },
                     Filter {
@@ -1073,7 +1101,7 @@ mod pages {
             );
             // A cursor the filter does not select gives an empty page, as before.
             let other_case = Filter {
-                case_id: Some(case_id(9)),
+                case_id: Some(case_id(9).into()),
                 ..Filter::default()
             };
             assert!(
@@ -1191,7 +1219,7 @@ mod pages {
     fn assess(db: &Db, id: &str, case: &str, yes: usize, now: &str) {
         let policy = Policy::from_settings(|_| None).unwrap();
         let db = db.inner();
-        let case = cases::get(db, case).unwrap().unwrap();
+        let case = cases::named(db, case).unwrap().unwrap();
         let history =
             assessments::history(db, &case, &ts(now), policy.escalation_window_days).unwrap();
         let new: NewAssessment =

@@ -9,11 +9,13 @@ use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, created, json, json_with};
 use spin_sdk::http::Response;
 use stalking_response::access::auth::Role;
+use stalking_response::cases::case::{self, Case, CaseView, DECISION_HOURS};
 use stalking_response::cases::classification::Classification;
 use stalking_response::cases::decision::CaseStatus;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
-use stalking_response::cases::store::{self as cases, CaseView, DECISION_HOURS, Filter};
+use stalking_response::cases::store::{self as cases, Filter};
+use stalking_response::ids::CaseId;
 use stalking_response::pins::{PinDecision, PinRequest, PinStatus};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases as service;
@@ -31,10 +33,10 @@ spin_adapter::routes! {
     GET "/api/v1/stats/cases" => CaseStats, NotPersonal, case_stats;
 }
 
-fn case_response(status: u16, case: &cases::Case) -> Response {
+fn case_response(status: u16, case: &Case) -> Response {
     let view = CaseView {
         case,
-        clock: cases::clock(case, time::OffsetDateTime::now_utc()),
+        clock: case::clock(case, time::OffsetDateTime::now_utc()),
     };
     json_with(status, &view, &[("etag", etag(case.version))])
 }
@@ -54,13 +56,13 @@ fn create_case(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn read_case(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: CaseId = call.id_as(service::no_case)?;
     let case = service::consult(&ctx.env(), &id, &mut call.journal)?;
     Ok(case_response(200, &case))
 }
 
 fn classification(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: CaseId = call.id_as(service::no_case)?;
     let case = service::consult(&ctx.env(), &id, &mut call.journal)?;
     Ok(json(200, &case.suggestion))
 }
@@ -68,7 +70,7 @@ fn classification(ctx: &Ctx, call: &mut Call) -> Outcome {
 fn add_occurrence(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
     let occurrence: NewOccurrence = call.body()?;
-    let id = call.id().to_string();
+    let id: CaseId = call.id_as(service::no_case)?;
     let case = service::add_occurrence(
         &ctx.env(),
         &call.who,
@@ -83,7 +85,7 @@ fn add_occurrence(ctx: &Ctx, call: &mut Call) -> Outcome {
 fn record_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
     let decision: CrimeDecision = call.body()?;
-    let id = call.id().to_string();
+    let id: CaseId = call.id_as(service::no_case)?;
     let case = service::decide(
         &ctx.env(),
         &call.who,
@@ -144,7 +146,7 @@ fn list_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
         .iter()
         .map(|case| CaseView {
             case,
-            clock: cases::clock(case, now),
+            clock: case::clock(case, now),
         })
         .collect();
     Ok(json(
@@ -159,7 +161,7 @@ fn case_stats(ctx: &Ctx, _: &mut Call) -> Outcome {
 
 fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let request: PinRequest = call.body()?;
-    let case_id = call.param("case").to_string();
+    let case_id: CaseId = call.param("case").parse().map_err(|_| service::no_case())?;
     let pin = service::request_pin(&ctx.env(), &call.who, &case_id, &request, &mut call.journal)?;
     match &pin.refusal_reason {
         // Refused, and on the register as refused: the request is kept, so this answer commits.

@@ -6,11 +6,13 @@ use serde::Deserialize;
 use spin_adapter::context::{Ctx, Outcome};
 use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
+use stalking_response::ids::CaseId;
 use stalking_response::problem::Problem;
 use stalking_response::risk::instruments;
 use stalking_response::risk::referrals::{PartnerStatus, ReferralStatus, Sharing};
 use stalking_response::risk::scoring::{NewAssessment, NewReview};
 use stalking_response::risk::store::referrals as referral_store;
+use stalking_response::services::cases::no_case;
 use stalking_response::services::risk as service;
 
 spin_adapter::routes! {
@@ -83,9 +85,12 @@ struct HistoryQuery {
 
 fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
     let query: HistoryQuery = call.query()?;
-    let case_id = query.case_id.filter(|c| !c.is_empty()).ok_or_else(|| {
-        invalid_query("`case_id` is required: the case whose assessments to list.")
-    })?;
+    let case_id = query
+        .case_id
+        .and_then(|c| CaseId::parse(&c))
+        .ok_or_else(|| {
+            invalid_query("`case_id` is required: the id of the case whose assessments to list.")
+        })?;
     let list = service::history(&ctx.env(), &case_id, &mut call.journal)?;
     Ok(json(
         200,
@@ -101,7 +106,7 @@ fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn case_risk(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let case_id = call.param("case").to_string();
+    let case_id: CaseId = call.param("case").parse().map_err(|_| no_case())?;
     let summary = service::case_risk(&ctx.env(), &case_id, &mut call.journal)?;
     Ok(json(200, &summary))
 }

@@ -393,6 +393,12 @@ impl Call<'_> {
         self.param("id")
     }
 
+    /// The `{id}` path parameter as a kind of record's id; `missing` (that kind's 404) when it
+    /// cannot be one, since no record has it.
+    pub fn id_as<T: std::str::FromStr>(&self, missing: fn() -> Problem) -> Result<T, Problem> {
+        self.id().parse().map_err(|_| missing())
+    }
+
     /// The query string as a typed struct; a 400 naming the parameter when it does not parse.
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Problem> {
         input::query(self.req.query())

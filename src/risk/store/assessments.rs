@@ -2,8 +2,9 @@
 //! supervisors' reviews, what is due on a case, and what is overdue across the force. An assessment
 //! and its reviews are never changed; its status (current, due for review) is worked out when read.
 
-use crate::cases::store::Case;
+use crate::cases::case::Case;
 use crate::digests;
+use crate::ids::CaseId;
 use crate::risk::instruments::{Instrument, Purpose};
 use crate::risk::referrals::{Assessed, Referral, ReferralStatus};
 use crate::risk::scoring::{
@@ -19,7 +20,7 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
     pub id: String,
-    pub case_id: String,
+    pub case_id: CaseId,
     pub instrument: InstrumentRef,
     pub purpose: Purpose,
     pub assessed_at: String,
@@ -126,7 +127,7 @@ pub fn history(
 
 /// This case and every other case with the same victim and a linked suspect (all of them, not only
 /// the linked cases a case lists), in one statement.
-fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<String>, SqlError> {
+fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<CaseId>, SqlError> {
     let mut cases = vec![case.id.clone()];
     let Some(victim) = victim_key(&case.victim.name, case.victim.date_of_birth.as_deref()) else {
         return Ok(cases);
@@ -152,7 +153,7 @@ fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<String>, SqlError> {
             row.optional_text("victim_date_of_birth")?.as_deref(),
         );
         if key.as_ref() == Some(&victim) {
-            cases.push(row.text("id")?);
+            cases.push(row.parse("id")?);
         }
     }
     Ok(cases)
@@ -251,7 +252,7 @@ pub fn for_case(db: &impl Sql, case_id: &str, now: &str) -> Result<Vec<Assessmen
 
 fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError> {
     let id = r.text("id")?;
-    let case_id = r.text("case_id")?;
+    let case_id: CaseId = r.parse("case_id")?;
     let purpose: Purpose = r.parse("purpose")?;
     let assessed_at = r.text("assessed_at")?;
     let result: Evaluation = r.json("evaluation")?;
@@ -448,7 +449,7 @@ pub struct Action {
 /// every outstanding action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseRisk {
-    pub case_id: String,
+    pub case_id: CaseId,
     pub assessment: Option<Assessment>,
     pub screening: Option<Assessment>,
     pub screening_required: bool,
@@ -591,7 +592,7 @@ pub struct Overdue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OverdueItem {
     pub id: String,
-    pub case_id: String,
+    pub case_id: CaseId,
     pub what: String,
     pub due_at: String,
     pub reasons: Vec<String>,
@@ -662,7 +663,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
             reasons.extend(later);
             Ok(OverdueItem {
                 id: r.text("id")?,
-                case_id: r.text("case_id")?,
+                case_id: r.parse("case_id")?,
                 what: format!("{} review", r.text("instrument_id")?),
                 due_at: due_by,
                 reasons,
@@ -686,7 +687,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
             let due_at = r.text("supervisor_review_due_at")?;
             Ok(OverdueItem {
                 id: r.text("id")?,
-                case_id: r.text("case_id")?,
+                case_id: r.parse("case_id")?,
                 what: format!(
                     "supervisor's review of a {} assessment",
                     r.optional_parse::<Level>("level")?

@@ -13,7 +13,7 @@ const COLUMNS: &str =
 fn assemble(r: Row<'_>) -> Result<Referral, SqlError> {
     Ok(Referral {
         id: r.text("id")?,
-        case_id: r.text("case_id")?,
+        case_id: r.parse("case_id")?,
         assessment_id: r.text("assessment_id")?,
         agency: {
             let agency = r.text("agency")?;
