@@ -101,6 +101,14 @@ macro_rules! record_id {
 record_id! {
     /// A case: a course of conduct against one victim.
     CaseId;
+    /// A request for a Police Information Notice.
+    PinId;
+    /// A risk assessment (DASH, S-DASH).
+    AssessmentId;
+    /// A referral to a partner agency (MASH, MARAC).
+    ReferralId;
+    /// A search record under a power of entry and search.
+    SearchId;
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 
 pub mod store;
 
-use crate::ids::CaseId;
+use crate::ids::{CaseId, PinId};
+use crate::values::Timestamp;
 use serde::{Deserialize, Serialize};
 
 const MAX_TEXT: usize = 2000;
@@ -122,15 +123,15 @@ impl PinStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pin {
-    pub id: String,
+    pub id: PinId,
     pub case_id: CaseId,
-    pub requested_at: String,
+    pub requested_at: Timestamp,
     pub requested_by: String,
     pub grounds: String,
     pub recipient_account: String,
     pub status: PinStatus,
     pub refusal_reason: Option<String>,
-    pub decided_at: Option<String>,
+    pub decided_at: Option<Timestamp>,
     pub decided_by: Option<String>,
     pub rationale: Option<String>,
 }

@@ -3,24 +3,26 @@
 
 use crate::cases::case::Case;
 use crate::digests;
+use crate::ids::PinId;
 use crate::pins::{Decision, Pin, PinDecision, PinRequest, PinStatus, refusal};
 use crate::sql::{Rows, Sql, SqlError, Value};
+use crate::values::Timestamp;
 
 /// Records a request: refused at once if the rules block it, else pending. Returns it with its
 /// digest, for the access-log entry.
 pub fn record_request(
     db: &impl Sql,
-    id: &str,
+    id: &PinId,
     case: &Case,
     request: &PinRequest,
     by: &str,
-    now: &str,
+    now: &Timestamp,
 ) -> Result<(Pin, String), SqlError> {
     let refused = refusal(case.stalking, case.course_of_conduct);
     let pin = Pin {
-        id: id.into(),
+        id: id.clone(),
         case_id: case.id.clone(),
-        requested_at: now.into(),
+        requested_at: now.clone(),
         requested_by: by.into(),
         grounds: request.grounds.trim().into(),
         recipient_account: request.recipient_account.trim().into(),
@@ -59,7 +61,7 @@ pub fn record_request(
 /// too, for the access-log entry). `Ok(None)` if it is not pending.
 pub fn decide(
     db: &impl Sql,
-    id: &str,
+    id: &PinId,
     decision: &PinDecision,
     by: &str,
     now: &str,
@@ -90,7 +92,7 @@ pub fn decide(
 
 const COLUMNS: &str = "id, case_id, requested_at, requested_by, grounds, recipient_account, status, refusal_reason, decided_at, decided_by, rationale";
 
-pub fn get(db: &impl Sql, id: &str) -> Result<Option<Pin>, SqlError> {
+pub fn get(db: &impl Sql, id: &PinId) -> Result<Option<Pin>, SqlError> {
     let rows = db.query(
         &format!("SELECT {COLUMNS} FROM pins WHERE id = ?1"),
         &[id.into()],
@@ -125,15 +127,15 @@ fn pins(rows: &Rows) -> Result<Vec<Pin>, SqlError> {
     rows.iter()
         .map(|r| {
             Ok(Pin {
-                id: r.text("id")?,
+                id: r.parse("id")?,
                 case_id: r.parse("case_id")?,
-                requested_at: r.text("requested_at")?,
+                requested_at: r.parse("requested_at")?,
                 requested_by: r.text("requested_by")?,
                 grounds: r.text("grounds")?,
                 recipient_account: r.text("recipient_account")?,
                 status: r.parse("status")?,
                 refusal_reason: r.optional_text("refusal_reason")?,
-                decided_at: r.optional_text("decided_at")?,
+                decided_at: r.optional_parse("decided_at")?,
                 decided_by: r.optional_text("decided_by")?,
                 rationale: r.optional_text("rationale")?,
             })

@@ -3,29 +3,30 @@
 //! needs. Pure: `store::referrals` keeps them.
 
 use crate::cases::case::Case;
-use crate::ids::CaseId;
+use crate::ids::{AssessmentId, CaseId, ReferralId};
 use crate::risk::instruments;
 use crate::risk::scoring::{Agency, Evaluation, InstrumentRef, Level};
+use crate::values::Timestamp;
 use crate::values::{FieldErrors, text};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Referral {
-    pub id: String,
+    pub id: ReferralId,
     pub case_id: CaseId,
-    pub assessment_id: String,
+    pub assessment_id: AssessmentId,
     pub agency: Agency,
     /// The partner system that receives it.
     pub recipient: String,
     pub criteria: Vec<String>,
     pub level: Option<Level>,
     pub status: ReferralStatus,
-    pub created_at: String,
-    pub due_at: String,
-    pub sent_at: Option<String>,
+    pub created_at: Timestamp,
+    pub due_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
     pub sent_by: Option<String>,
     pub sharing: Option<Sharing>,
-    pub acknowledged_at: Option<String>,
+    pub acknowledged_at: Option<Timestamp>,
     pub acknowledged_by: Option<String>,
 }
 
@@ -221,7 +222,7 @@ pub fn package(
 /// What a partner system sees in its list: no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    pub id: String,
+    pub id: ReferralId,
     /// For the access log only: the partner is not shown the case.
     #[serde(skip)]
     pub case_id: CaseId,
@@ -229,6 +230,6 @@ pub struct Summary {
     pub criteria: Vec<String>,
     pub level: Option<Level>,
     pub status: ReferralStatus,
-    pub sent_at: Option<String>,
-    pub acknowledged_at: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    pub acknowledged_at: Option<Timestamp>,
 }

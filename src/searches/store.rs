@@ -3,8 +3,10 @@
 //! a record edited in the database no longer matches the hash-chained log. Also the compliance report.
 
 use crate::cases::store::{self as cases, UpdateRefused};
+use crate::ids::SearchId;
 use crate::searches::{self, CaseFacts, Compliance, Power, RuleOutcome, SearchRecord, Status};
 use crate::sql::{Row, Sql, SqlError, Value};
+use crate::values::Timestamp;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -32,7 +34,7 @@ fn searched_on(record: &SearchRecord, now: &str) -> String {
 /// Stores a new record (version 1); returns its digest, for the access log.
 pub fn create(
     db: &impl Sql,
-    id: &str,
+    id: &SearchId,
     record: &SearchRecord,
     now: &str,
     by: &str,
@@ -114,7 +116,7 @@ pub struct Amendment<'a> {
 /// Adds an amendment made against `expected_version`. Returns the new version and its digest.
 pub fn amend(
     db: &impl Sql,
-    id: &str,
+    id: &SearchId,
     expected_version: i64,
     amendment: &Amendment<'_>,
     now: &str,
@@ -174,16 +176,16 @@ pub struct VersionInfo {
 /// A search as it now stands, with its history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Search {
-    pub id: String,
+    pub id: SearchId,
     pub version: i64,
     pub searched_on: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub created_by: String,
     pub record: SearchRecord,
     pub versions: Vec<VersionInfo>,
 }
 
-pub fn get(db: &impl Sql, id: &str) -> Result<Option<Search>, SqlError> {
+pub fn get(db: &impl Sql, id: &SearchId) -> Result<Option<Search>, SqlError> {
     Ok(load(db, "s.id = ?1", &[id.into()])?.pop())
 }
 
@@ -204,9 +206,9 @@ fn load(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Search>,
     if rows.rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = rows
+    let ids: Vec<SearchId> = rows
         .iter()
-        .map(|r| r.text("id"))
+        .map(|r| r.parse("id"))
         .collect::<Result<_, _>>()?;
     let mut versions: BTreeMap<String, Vec<VersionInfo>> = BTreeMap::new();
     let version_rows = db.query(
@@ -226,10 +228,10 @@ fn load(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Search>,
             Ok(Search {
                 version: row.integer("version")?,
                 searched_on: row.text("searched_on")?,
-                created_at: row.text("created_at")?,
+                created_at: row.parse("created_at")?,
                 created_by: row.text("created_by")?,
                 record: row.json("document")?,
-                versions: versions.remove(&id).unwrap_or_default(),
+                versions: versions.remove(id.as_str()).unwrap_or_default(),
                 id,
             })
         })
@@ -251,7 +253,7 @@ fn version_info(v: Row<'_>) -> Result<VersionInfo, SqlError> {
 /// One version as it was written: the original stays readable after any amendment.
 pub fn version(
     db: &impl Sql,
-    id: &str,
+    id: &SearchId,
     number: i64,
 ) -> Result<Option<(VersionInfo, SearchRecord)>, SqlError> {
     let rows = db.query(
@@ -449,7 +451,7 @@ fn load_latest(
 /// A breach, for the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Breach {
-    pub search_id: String,
+    pub search_id: SearchId,
     pub case_id: String,
     pub power: Power,
     pub searched_on: String,
@@ -614,7 +616,7 @@ pub fn breaches_csv(report: &Report) -> String {
     ];
     for b in &report.breaches {
         rows.push(vec![
-            b.search_id.clone(),
+            b.search_id.to_string(),
             b.case_id.clone(),
             b.power.as_str().into(),
             b.searched_on.clone(),

@@ -455,10 +455,10 @@ fn rule_details_and_the_report_never_quote_the_records_words() {
             assert!(!shown.contains("PLANTED"), "{shown}");
             searches.push((
                 store::Search {
-                    id: "s1".into(),
+                    id: "s1".parse().unwrap(),
                     version: 1,
                     searched_on: "2026-11-05".into(),
-                    created_at: "2026-11-05T09:00:00Z".into(),
+                    created_at: "2026-11-05T09:00:00Z".parse().unwrap(),
                     created_by: "1234".into(),
                     record: record.clone(),
                     versions: Vec::new(),

@@ -9,7 +9,7 @@ use crate::cases::decision::{self, CrimeDecision};
 use crate::cases::intake::{self, NewCase, NewOccurrence};
 use crate::cases::store::{self as cases, UpdateRefused};
 use crate::decode::check;
-use crate::ids::CaseId;
+use crate::ids::{CaseId, PinId};
 use crate::paging::Page;
 use crate::pins::store as pin_store;
 use crate::pins::{self, Pin, PinDecision, PinRequest, PinStatus};
@@ -140,7 +140,7 @@ pub fn pin_register(
         page.limit.0,
     )?;
     journal.consulted(pins.iter().map(pin_record));
-    Ok(Listed::of(pins, page, |p| p.id.clone()))
+    Ok(Listed::of(pins, page, |p| p.id.to_string()))
 }
 
 /// Reads a case, logging the consultation.
@@ -223,6 +223,10 @@ pub fn decide(
     altered(env, id, digest, journal)
 }
 
+pub fn no_pin() -> Problem {
+    Problem::not_found().with_detail("There is no PIN request with this id.")
+}
+
 /// A PIN request as the log names it: a record of its case.
 pub fn pin_record(pin: &Pin) -> RecordRef {
     RecordRef::of_case(RecordType::Pin, &pin.id, &pin.case_id)
@@ -239,7 +243,7 @@ pub fn request_pin(
 ) -> Result<Pin, Problem> {
     check(pins::validate_request(request))?;
     let case = cases::get(env.db, case_id)?.ok_or_else(no_case)?;
-    let id = (env.new_id)();
+    let id = PinId::new((env.new_id)());
     let (pin, digest) =
         pin_store::record_request(env.db, &id, &case, request, &who.subject, &env.now_text())?;
     journal.logs(Operation::Collection, pin_record(&pin)).digest = Some(digest);
@@ -250,7 +254,7 @@ pub fn request_pin(
 pub fn decide_pin(
     env: &Env<impl Sql>,
     who: &Principal,
-    id: &str,
+    id: &PinId,
     decision: &PinDecision,
     journal: &mut impl Journal,
 ) -> Result<Pin, Problem> {
@@ -265,7 +269,7 @@ pub fn decide_pin(
         return Ok(pin);
     }
     match pin_store::get(env.db, id)? {
-        None => Err(Problem::not_found().with_detail("There is no PIN request with this id.")),
+        None => Err(no_pin()),
         Some(pin) => Err(Problem::new(
             409,
             "pin-not-pending",

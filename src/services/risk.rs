@@ -6,7 +6,7 @@ use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
 use crate::cases::store as cases;
 use crate::decode::check;
-use crate::ids::CaseId;
+use crate::ids::{AssessmentId, CaseId, ReferralId};
 use crate::paging::Page;
 use crate::problem::Problem;
 use crate::risk::referrals::{self, PartnerStatus, Referral, ReferralStatus, Sharing};
@@ -86,7 +86,7 @@ pub fn list_referrals(
         page.limit.0,
     )?;
     journal.consulted(list.iter().map(|r| referral_record(&r.id, &r.case_id)));
-    Ok(Listed::of(list, page, |r| r.id.clone()))
+    Ok(Listed::of(list, page, |r| r.id.to_string()))
 }
 
 /// A page of the referrals addressed to the partner `who`, each logged as consulted.
@@ -105,14 +105,14 @@ pub fn partner_referrals(
         page.limit.0,
     )?;
     journal.consulted(list.iter().map(|r| referral_record(&r.id, &r.case_id)));
-    Ok(Listed::of(list, page, |r| r.id.clone()))
+    Ok(Listed::of(list, page, |r| r.id.to_string()))
 }
 
-fn no_assessment() -> Problem {
+pub fn no_assessment() -> Problem {
     Problem::not_found().with_detail("There is no risk assessment with this id.")
 }
 
-fn no_referral() -> Problem {
+pub fn no_referral() -> Problem {
     Problem::not_found().with_detail("There is no referral with this id.")
 }
 
@@ -155,7 +155,7 @@ pub fn assess(
             Problem::validation(errors)
         }
     })?;
-    let id = (env.new_id)();
+    let id = AssessmentId::new((env.new_id)());
     let mut new_id = || (env.new_id)();
     let mut writer = Writer {
         now: &now,
@@ -182,7 +182,7 @@ pub fn assess(
 /// Reads an assessment, logging the consultation.
 pub fn consult(
     env: &Env<impl Sql>,
-    id: &str,
+    id: &AssessmentId,
     journal: &mut impl Journal,
 ) -> Result<Assessment, Problem> {
     let assessment = assessments::get(env.db, id, &env.now_text())?.ok_or_else(no_assessment)?;
@@ -194,7 +194,7 @@ pub fn consult(
 pub fn review(
     env: &Env<impl Sql>,
     who: &Principal,
-    id: &str,
+    id: &AssessmentId,
     new: &NewReview,
     journal: &mut impl Journal,
 ) -> Result<Assessment, Problem> {
@@ -261,7 +261,7 @@ fn wrong_status(status: ReferralStatus, wanted: ReferralStatus, action: &str) ->
 /// Reads a referral, logging the consultation.
 pub fn consult_referral(
     env: &Env<impl Sql>,
-    id: &str,
+    id: &ReferralId,
     journal: &mut impl Journal,
 ) -> Result<Referral, Problem> {
     let referral = referral_store::get(env.db, id)?.ok_or_else(no_referral)?;
@@ -277,7 +277,7 @@ pub fn consult_referral(
 pub fn send_referral(
     env: &Env<impl Sql>,
     who: &Principal,
-    id: &str,
+    id: &ReferralId,
     sharing: &Sharing,
     journal: &mut impl Journal,
 ) -> Result<Referral, Problem> {
@@ -320,7 +320,7 @@ pub fn send_referral(
 fn own_package(
     env: &Env<impl Sql>,
     partner: &Principal,
-    id: &str,
+    id: &ReferralId,
 ) -> Result<(serde_json::Value, CaseId), Problem> {
     let package =
         referral_store::package_for(env.db, id, &partner.subject)?.ok_or_else(no_referral)?;
@@ -334,7 +334,7 @@ fn own_package(
 pub fn fetch_package(
     env: &Env<impl Sql>,
     partner: &Principal,
-    id: &str,
+    id: &ReferralId,
     journal: &mut impl Journal,
 ) -> Result<serde_json::Value, Problem> {
     let (package, case_id) = own_package(env, partner, id)?;
@@ -348,7 +348,7 @@ pub fn fetch_package(
 pub fn acknowledge(
     env: &Env<impl Sql>,
     partner: &Principal,
-    id: &str,
+    id: &ReferralId,
     journal: &mut impl Journal,
 ) -> Result<serde_json::Value, Problem> {
     let by = &partner.subject;

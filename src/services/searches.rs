@@ -6,6 +6,7 @@ use crate::access::audit::{Operation, RecordRef, RecordType};
 use crate::access::auth::Principal;
 use crate::cases::store::{self as cases, UpdateRefused};
 use crate::decode::{check, decode};
+use crate::ids::SearchId;
 use crate::paging::Page;
 use crate::problem::Problem;
 use crate::searches::store::{self as search_records, Search, VersionInfo};
@@ -54,7 +55,7 @@ pub fn list(
         env.now,
     )?;
     journal.consulted(found.iter().map(|(s, _)| record_of(&s.id, &s.record)));
-    Ok(Listed::of(found, page, |(s, _)| s.id.clone()))
+    Ok(Listed::of(found, page, |(s, _)| s.id.to_string()))
 }
 
 /// The compliance report for a period (`from` to `to`, dates): counts, no personal data; each record
@@ -72,7 +73,7 @@ pub fn report(
     Ok(search_records::report(from, to, &checked))
 }
 
-fn no_search() -> Problem {
+pub fn no_search() -> Problem {
     Problem::not_found().with_detail("There is no search record with this id.")
 }
 
@@ -111,7 +112,7 @@ pub fn create(
 ) -> Result<View, Problem> {
     check(searches::validate(record, env.now))?;
     case_exists(env, record, "/case_id")?;
-    let id = (env.new_id)();
+    let id = SearchId::new((env.new_id)());
     let digest = search_records::create(env.db, &id, record, &env.now_text(), &who.subject)?;
     journal
         .logs(Operation::Collection, record_of(&id, record))
@@ -121,7 +122,11 @@ pub fn create(
 }
 
 /// Reads a search, logging the consultation.
-pub fn consult(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Result<View, Problem> {
+pub fn consult(
+    env: &Env<impl Sql>,
+    id: &SearchId,
+    journal: &mut impl Journal,
+) -> Result<View, Problem> {
     let search = search_records::get(env.db, id)?.ok_or_else(no_search)?;
     journal.logs(Operation::Consultation, record_of(id, &search.record));
     view(env, search)
@@ -130,7 +135,7 @@ pub fn consult(env: &Env<impl Sql>, id: &str, journal: &mut impl Journal) -> Res
 /// Reads one version of a search as it was written.
 pub fn version(
     env: &Env<impl Sql>,
-    id: &str,
+    id: &SearchId,
     number: i64,
     journal: &mut impl Journal,
 ) -> Result<(VersionInfo, SearchRecord), Problem> {
@@ -146,7 +151,7 @@ pub fn version(
 pub fn amend(
     env: &Env<impl Sql>,
     who: &Principal,
-    id: &str,
+    id: &SearchId,
     version: i64,
     amendment: &Amendment,
     journal: &mut impl Journal,

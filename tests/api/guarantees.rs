@@ -405,6 +405,68 @@ fn an_overlong_id_is_not_found_before_authentication_and_never_logged() {
 }
 
 #[test]
+fn a_path_id_that_cannot_be_an_id_is_that_records_404() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let supervisor = app.token("supervisor", "S1");
+    let superintendent = app.token("superintendent", "SI1");
+    // Ids are printable ASCII without spaces: `a b` and `é` are nobody's id, so the typed id refuses
+    // them before any lookup, with the same 404 as an id that does not exist.
+    for (method, path, token, body, detail) in [
+        ("GET", "/api/v1/cases/a%20b", &officer, None, "no case"),
+        (
+            "GET",
+            "/api/v1/risk/cases/%C3%A9",
+            &officer,
+            None,
+            "no case",
+        ),
+        ("GET", "/api/v1/cases/%C3%A9", &officer, None, "no case"),
+        (
+            "GET",
+            "/api/v1/risk-assessments/a%20b",
+            &officer,
+            None,
+            "no risk assessment",
+        ),
+        (
+            "GET",
+            "/api/v1/referrals/a%20b",
+            &supervisor,
+            None,
+            "no referral",
+        ),
+        (
+            "GET",
+            "/api/v1/searches/a%20b",
+            &officer,
+            None,
+            "no search record",
+        ),
+        (
+            "POST",
+            "/api/v1/pins/a%20b/decision",
+            &superintendent,
+            Some(json!({"decision": "decline", "rationale": "Words of advice are enough."})),
+            "no PIN request",
+        ),
+    ] {
+        let reply = app.call_with(method, path, token, body, &[REASON]);
+        assert_eq!(
+            (reply.status, reply.header("content-type")),
+            (404, "application/problem+json"),
+            "{method} {path}: {}",
+            reply.body
+        );
+        let said = reply.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(said.contains(detail), "{path}: {said}");
+    }
+}
+
+#[test]
 fn reads_through_referral_lists_partner_fetches_and_searches_are_found_under_the_case() {
     let app = TestApp::start();
     let officer = app.token("officer", "1234");

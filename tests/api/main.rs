@@ -7,6 +7,11 @@
 
 mod support;
 
+/// A record's id for a native test (any kind: `CaseId`, `AssessmentId`, …); the text must be valid.
+pub fn rid<T: std::str::FromStr>(text: &str) -> T {
+    text.parse().ok().expect("a valid id")
+}
+
 /// A case id for a native test; the text must be a valid id.
 pub fn cid(text: &str) -> stalking_response::ids::CaseId {
     stalking_response::ids::CaseId::parse(text).expect("a valid case id")

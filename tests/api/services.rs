@@ -644,7 +644,7 @@ fn risk_views_and_referral_lists_log_the_case_and_each_record_shown() {
             (
                 Operation::Consultation,
                 "risk-assessment".into(),
-                assessment.id.clone()
+                assessment.id.to_string()
             ),
             (Operation::Consultation, "case".into(), case.id.to_string()),
         ]
@@ -709,12 +709,12 @@ fn the_search_list_and_report_log_each_record_they_show_or_count() {
             (
                 Operation::Consultation,
                 "search".into(),
-                created.search.id.clone()
+                created.search.id.to_string()
             ),
             (
                 Operation::Consultation,
                 "search".into(),
-                created.search.id.clone()
+                created.search.id.to_string()
             ),
         ]
     );

@@ -315,7 +315,7 @@ mod cases_storage {
 
 mod risk_storage {
     use super::{open, ts};
-    use crate::cid;
+    use crate::{cid, rid};
     use stalking_response::cases::case::Case;
     use stalking_response::cases::intake::NewCase;
     use stalking_response::cases::store as cases;
@@ -370,7 +370,7 @@ mod risk_storage {
         };
         assessments::insert(
             db,
-            id,
+            &rid(id),
             instrument,
             &new,
             &evaluation,
@@ -415,7 +415,7 @@ mod risk_storage {
         assert_eq!(short.pair_incidents, 1);
 
         assess(&db, "x", &c, 0, NOW);
-        let x = assessments::get(&db, "x", NOW).unwrap().unwrap();
+        let x = assessments::get(&db, &rid("x"), NOW).unwrap().unwrap();
         assert!(x.result.escalation, "{:?}", x.result.rules);
         assert_eq!(x.referrals.len(), 1);
         assert_eq!(
@@ -432,7 +432,7 @@ mod risk_storage {
         let (_dir, db) = db();
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
         assess(&db, "a1", &c, 14, NOW);
-        let a1 = assessments::get(&db, "a1", NOW).unwrap().unwrap();
+        let a1 = assessments::get(&db, &rid("a1"), NOW).unwrap().unwrap();
         assert_eq!(a1.level, Some(Level::High));
         let agencies: Vec<(&str, &str)> = a1
             .referrals
@@ -456,10 +456,10 @@ mod risk_storage {
         // A second assessment does not repeat open referrals, and supersedes the first.
         let later = "2026-11-29T11:00:00.000000Z";
         assess(&db, "a2", &c, 14, later);
-        let a2 = assessments::get(&db, "a2", later).unwrap().unwrap();
+        let a2 = assessments::get(&db, &rid("a2"), later).unwrap().unwrap();
         assert!(a2.referrals.is_empty());
         assert!(
-            !assessments::get(&db, "a1", later)
+            !assessments::get(&db, &rid("a1"), later)
                 .unwrap()
                 .unwrap()
                 .review
@@ -485,7 +485,7 @@ mod risk_storage {
             .unwrap()
             .unwrap();
         let after = "2026-11-30T13:00:00.000000Z";
-        let a2 = assessments::get(&db, "a2", after).unwrap().unwrap();
+        let a2 = assessments::get(&db, &rid("a2"), after).unwrap().unwrap();
         assert!(a2.review.due);
         assert!(
             a2.review.reasons[0].starts_with("Occurrence 2 was recorded"),
@@ -520,7 +520,7 @@ mod risk_storage {
             },
         )
         .unwrap();
-        let a2 = assessments::get(&db, "a2", after).unwrap().unwrap();
+        let a2 = assessments::get(&db, &rid("a2"), after).unwrap().unwrap();
         assert!(!a2.review.due && a2.supervisor_review.as_ref().unwrap().done);
         assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24).unwrap());
         let overdue = assessments::overdue(&db, after, 50).unwrap();
@@ -539,7 +539,7 @@ mod risk_storage {
         let (_dir, db) = db();
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
         assess(&db, "a1", &c, 10, NOW);
-        let a1 = assessments::get(&db, "a1", NOW).unwrap().unwrap();
+        let a1 = assessments::get(&db, &rid("a1"), NOW).unwrap().unwrap();
         let mash = a1.referrals[0].clone();
         assert_eq!(
             (mash.agency.as_str(), mash.recipient.as_str()),
@@ -603,7 +603,11 @@ mod risk_storage {
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
         assess(&db, "a1", &c, 14, NOW);
         // The referral is sent and acknowledged; later a new incident is reported on another case.
-        let marac = assessments::get(&db, "a1", NOW).unwrap().unwrap().referrals[1].clone();
+        let marac = assessments::get(&db, &rid("a1"), NOW)
+            .unwrap()
+            .unwrap()
+            .referrals[1]
+            .clone();
         db.run(
             "UPDATE referrals SET status = 'acknowledged' WHERE id = ?1",
             &[marac.id.as_str().into()],
@@ -625,7 +629,7 @@ mod risk_storage {
             cases::get(&db, &cid("d")).unwrap().unwrap()
         };
         assess(&db, "a2", &d, 2, later);
-        let a2 = assessments::get(&db, "a2", later).unwrap().unwrap();
+        let a2 = assessments::get(&db, &rid("a2"), later).unwrap().unwrap();
         assert_eq!(a2.level, Some(Level::Standard));
         assert_eq!(a2.referrals.len(), 1, "{:?}", a2.result.rules);
         assert_eq!(a2.referrals[0].criteria, ["repeat"]);
@@ -637,7 +641,7 @@ mod risk_storage {
 /// each row out on its own.
 mod pages {
     use super::{open, ts};
-    use crate::cid;
+    use crate::{cid, rid};
     use stalking_response::cases::classification::Classification;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
@@ -1003,14 +1007,15 @@ mod pages {
         seed_cases(&db);
         for i in 0..N {
             let now = at(minutes(N + i));
-            search_records::create(&db, &format!("s-{i:02}"), &search(i), &now, "1234").unwrap();
+            search_records::create(&db, &rid(&format!("s-{i:02}")), &search(i), &now, "1234")
+                .unwrap();
         }
         // One amended: two versions.
         let mut amended = search(5);
         amended.premises.address = "2 Example Street, Northtown".into();
         search_records::amend(
             &db,
-            "s-05",
+            &rid("s-05"),
             1,
             &search_records::Amendment {
                 record: &amended,
@@ -1079,7 +1084,7 @@ mod pages {
                         if page.len() < PAGE as usize {
                             break;
                         }
-                        after = page.last().map(|(s, _)| s.id.clone());
+                        after = page.last().map(|(s, _)| s.id.to_string());
                     }
                 }
             }
@@ -1142,7 +1147,10 @@ mod pages {
         // The stored statuses are up to date now: a page filtered by status costs no more than one
         // that is not.
         check(now, "again");
-        let versions = &search_records::get(&db, "s-05").unwrap().unwrap().versions;
+        let versions = &search_records::get(&db, &rid("s-05"))
+            .unwrap()
+            .unwrap()
+            .versions;
         assert_eq!(versions.len(), 2);
         // Days pass: warrants expire, returns fall due.
         for days in [41, 95, 100, 200] {
@@ -1185,7 +1193,7 @@ mod pages {
         refused.power = Power::PaceS8Warrant;
         search_records::amend(
             &db,
-            "s-03",
+            &rid("s-03"),
             1,
             &search_records::Amendment {
                 record: &refused,
@@ -1233,7 +1241,7 @@ mod pages {
         };
         assessments::insert(
             db,
-            id,
+            &rid(id),
             instrument,
             &new,
             &evaluation,
@@ -1261,7 +1269,7 @@ mod pages {
             .rows
             .iter()
             .map(|r| {
-                assessments::get(db, &r[0].text().unwrap(), now)
+                assessments::get(db, &rid(&r[0].text().unwrap()), now)
                     .unwrap()
                     .unwrap()
             })
@@ -1272,7 +1280,7 @@ mod pages {
             .filter(|a| a.review.due)
             .take(limit)
             .map(|a| OverdueItem {
-                id: a.id.clone(),
+                id: a.id.to_string(),
                 case_id: a.case_id.clone(),
                 what: format!("{} review", a.instrument.id),
                 due_at: a.review.review_by.clone(),
@@ -1284,7 +1292,7 @@ mod pages {
             .filter_map(|a| Some((a, a.supervisor_review.as_ref().filter(|s| s.overdue)?)))
             .take(limit)
             .map(|(a, s)| OverdueItem {
-                id: a.id.clone(),
+                id: a.id.to_string(),
                 case_id: a.case_id.clone(),
                 what: format!(
                     "supervisor's review of a {} assessment",
@@ -1300,8 +1308,8 @@ mod pages {
             .map(|r| OverdueItem {
                 what: format!("{} referral", r.agency.as_str().to_uppercase()),
                 reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
-                due_at: r.due_at,
-                id: r.id,
+                due_at: r.due_at.into(),
+                id: r.id.into(),
                 case_id: r.case_id,
             })
             .collect();
@@ -1333,7 +1341,7 @@ mod pages {
                 );
             }
             if i.is_multiple_of(7) {
-                let a = assessments::get(db.inner(), &format!("a-{i:02}"), &now)
+                let a = assessments::get(db.inner(), &rid(&format!("a-{i:02}")), &now)
                     .unwrap()
                     .unwrap();
                 let review: NewReview = serde_json::from_value(serde_json::json!({

@@ -15,10 +15,10 @@ use stalking_response::cases::decision::CaseStatus;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
 use stalking_response::cases::store::{self as cases, Filter};
-use stalking_response::ids::CaseId;
+use stalking_response::ids::{CaseId, PinId};
 use stalking_response::pins::{PinDecision, PinRequest, PinStatus};
 use stalking_response::problem::Problem;
-use stalking_response::services::cases as service;
+use stalking_response::services::cases::{self as service, no_pin};
 
 spin_adapter::routes! {
     POST "/api/v1/cases" => CaseCreate, Collection, create_case;
@@ -179,7 +179,7 @@ fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 fn decide_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let decision: PinDecision = call.body()?;
-    let id = call.id().to_string();
+    let id: PinId = call.id_as(no_pin)?;
     let pin = service::decide_pin(&ctx.env(), &call.who, &id, &decision, &mut call.journal)?;
     Ok(json(200, &pin))
 }

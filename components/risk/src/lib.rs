@@ -6,7 +6,7 @@ use serde::Deserialize;
 use spin_adapter::context::{Ctx, Outcome};
 use spin_adapter::input::{Page, invalid_query};
 use spin_adapter::{Call, json};
-use stalking_response::ids::CaseId;
+use stalking_response::ids::{AssessmentId, CaseId, ReferralId};
 use stalking_response::problem::Problem;
 use stalking_response::risk::instruments;
 use stalking_response::risk::referrals::{PartnerStatus, ReferralStatus, Sharing};
@@ -71,7 +71,7 @@ fn create_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn read_assessment(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: AssessmentId = call.id_as(service::no_assessment)?;
     Ok(json(
         200,
         &service::consult(&ctx.env(), &id, &mut call.journal)?,
@@ -100,7 +100,7 @@ fn case_history(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
     let new: NewReview = call.body()?;
-    let id = call.id().to_string();
+    let id: AssessmentId = call.id_as(service::no_assessment)?;
     let assessment = service::review(&ctx.env(), &call.who, &id, &new, &mut call.journal)?;
     Ok(json(201, &assessment))
 }
@@ -144,14 +144,14 @@ fn list_referrals(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn read_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: ReferralId = call.id_as(service::no_referral)?;
     let referral = service::consult_referral(&ctx.env(), &id, &mut call.journal)?;
     Ok(json(200, &referral))
 }
 
 fn send_referral(ctx: &Ctx, call: &mut Call) -> Outcome {
     let sharing: Sharing = call.body()?;
-    let id = call.id().to_string();
+    let id: ReferralId = call.id_as(service::no_referral)?;
     let referral = service::send_referral(&ctx.env(), &call.who, &id, &sharing, &mut call.journal)?;
     Ok(json(200, &referral))
 }
@@ -180,13 +180,13 @@ fn partner_list(ctx: &Ctx, call: &mut Call) -> Outcome {
 
 /// A partner fetches a package: a disclosure to that partner, in the access log.
 fn partner_fetch(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: ReferralId = call.id_as(service::no_referral)?;
     let package = service::fetch_package(&ctx.env(), &call.who, &id, &mut call.journal)?;
     Ok(json(200, &package))
 }
 
 fn partner_acknowledge(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: ReferralId = call.id_as(service::no_referral)?;
     let package = service::acknowledge(&ctx.env(), &call.who, &id, &mut call.journal)?;
     Ok(json(200, &package))
 }

@@ -7,6 +7,7 @@ use spin_adapter::context::{Ctx, Outcome};
 use spin_adapter::input::{self, Page, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
+use stalking_response::ids::SearchId;
 use stalking_response::problem::Problem;
 use stalking_response::searches::store::{self as search_records, Filter};
 use stalking_response::searches::{Power, SearchRecord, Status};
@@ -36,7 +37,7 @@ fn create(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn read(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: SearchId = call.id_as(service::no_search)?;
     Ok(reply(
         200,
         &service::consult(&ctx.env(), &id, &mut call.journal)?,
@@ -44,7 +45,7 @@ fn read(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn read_version(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: SearchId = call.id_as(service::no_search)?;
     let number: i64 = call
         .param("n")
         .parse()
@@ -59,7 +60,7 @@ fn read_version(ctx: &Ctx, call: &mut Call) -> Outcome {
 fn amend(ctx: &Ctx, call: &mut Call) -> Outcome {
     let version = call.if_match()?;
     let amendment: service::Amendment = call.body()?;
-    let id = call.id().to_string();
+    let id: SearchId = call.id_as(service::no_search)?;
     let view = service::amend(
         &ctx.env(),
         &call.who,

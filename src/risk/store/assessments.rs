@@ -4,7 +4,7 @@
 
 use crate::cases::case::Case;
 use crate::digests;
-use crate::ids::CaseId;
+use crate::ids::{AssessmentId, CaseId};
 use crate::risk::instruments::{Instrument, Purpose};
 use crate::risk::referrals::{Assessed, Referral, ReferralStatus};
 use crate::risk::scoring::{
@@ -19,11 +19,11 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
-    pub id: String,
+    pub id: AssessmentId,
     pub case_id: CaseId,
     pub instrument: InstrumentRef,
     pub purpose: Purpose,
-    pub assessed_at: String,
+    pub assessed_at: Timestamp,
     pub assessed_by: String,
     pub answers: BTreeMap<String, Given>,
     pub judgement: Option<Judgement>,
@@ -51,7 +51,7 @@ impl Assessment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Review {
     pub id: String,
-    pub reviewed_at: String,
+    pub reviewed_at: Timestamp,
     pub reviewed_by: String,
     pub outcome: risk::ReviewOutcome,
     pub level: Option<Level>,
@@ -181,7 +181,7 @@ pub struct Written {
 /// Stores a scored assessment and the referrals it makes due.
 pub fn insert(
     db: &impl Sql,
-    id: &str,
+    id: &AssessmentId,
     instrument: &Instrument,
     new: &NewAssessment,
     evaluation: &Evaluation,
@@ -229,7 +229,7 @@ const COLUMNS: &str =
     "id, case_id, instrument_id, instrument_version, purpose, assessed_at, assessed_by, answers,
     judgement, evaluation, level, review_by, supervisor_review_due_at";
 
-pub fn get(db: &impl Sql, id: &str, now: &str) -> Result<Option<Assessment>, SqlError> {
+pub fn get(db: &impl Sql, id: &AssessmentId, now: &str) -> Result<Option<Assessment>, SqlError> {
     let rows = db.query(
         &format!("SELECT {COLUMNS} FROM risk_assessments WHERE id = ?1"),
         &[id.into()],
@@ -251,10 +251,10 @@ pub fn for_case(db: &impl Sql, case_id: &str, now: &str) -> Result<Vec<Assessmen
 }
 
 fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError> {
-    let id = r.text("id")?;
+    let id: AssessmentId = r.parse("id")?;
     let case_id: CaseId = r.parse("case_id")?;
     let purpose: Purpose = r.parse("purpose")?;
-    let assessed_at = r.text("assessed_at")?;
+    let assessed_at: Timestamp = r.parse("assessed_at")?;
     let result: Evaluation = r.json("evaluation")?;
     let reviews: Vec<Review> = db
         .query(
@@ -266,7 +266,7 @@ fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError
         .map(|v| {
             Ok(Review {
                 id: v.text("id")?,
-                reviewed_at: v.text("reviewed_at")?,
+                reviewed_at: v.parse("reviewed_at")?,
                 reviewed_by: v.text("reviewed_by")?,
                 outcome: v.parse("outcome")?,
                 level: v.optional_parse("level")?,
@@ -516,8 +516,8 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
                 referral.criteria.join(", ")
             ),
             overdue: referral.status == ReferralStatus::Due && now > referral.due_at.as_str(),
-            due_at: Some(referral.due_at.clone()),
-            record: Some(referral.id),
+            due_at: Some(referral.due_at.to_string()),
+            record: Some(referral.id.into()),
         });
     }
     let prompts = assessment
@@ -560,7 +560,7 @@ fn assessment_actions(a: &Assessment) -> Vec<Action> {
                 a.instrument.id,
                 a.review.reasons.join(" ")
             ),
-            record: Some(a.id.clone()),
+            record: Some(a.id.to_string()),
             due_at: Some(a.review.review_by.clone()),
             overdue: true,
         });
@@ -572,7 +572,7 @@ fn assessment_actions(a: &Assessment) -> Vec<Action> {
                 "A supervisor must review this {} assessment.",
                 a.level.map_or("", Level::as_str)
             ),
-            record: Some(a.id.clone()),
+            record: Some(a.id.to_string()),
             due_at: Some(s.due_at.clone()),
             overdue: s.overdue,
         });
@@ -703,8 +703,8 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
         .map(|r| OverdueItem {
             what: format!("{} referral", r.agency.as_str().to_uppercase()),
             reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
-            due_at: r.due_at,
-            id: r.id,
+            due_at: r.due_at.into(),
+            id: r.id.into(),
             case_id: r.case_id,
         })
         .collect();

@@ -2,6 +2,7 @@
 //! and a fixed package, and acknowledged by the partner system that receives them.
 
 use crate::digests;
+use crate::ids::ReferralId;
 use crate::risk::referrals::{PartnerStatus, Referral, ReferralStatus, Sharing, Summary};
 use crate::risk::scoring::{Agency, Level, Policy, ReferralNeed};
 use crate::sql::{Row, Sql, SqlError, Value, Writer, hours_after};
@@ -12,9 +13,9 @@ const COLUMNS: &str =
 
 fn assemble(r: Row<'_>) -> Result<Referral, SqlError> {
     Ok(Referral {
-        id: r.text("id")?,
+        id: r.parse("id")?,
         case_id: r.parse("case_id")?,
-        assessment_id: r.text("assessment_id")?,
+        assessment_id: r.parse("assessment_id")?,
         agency: {
             let agency = r.text("agency")?;
             Agency::parse(&agency)
@@ -24,12 +25,12 @@ fn assemble(r: Row<'_>) -> Result<Referral, SqlError> {
         criteria: r.json("criteria")?,
         level: r.optional_parse("level")?,
         status: r.parse("status")?,
-        created_at: r.text("created_at")?,
-        due_at: r.text("due_at")?,
-        sent_at: r.optional_text("sent_at")?,
+        created_at: r.parse("created_at")?,
+        due_at: r.parse("due_at")?,
+        sent_at: r.optional_parse("sent_at")?,
         sent_by: r.optional_text("sent_by")?,
         sharing: r.optional_json("sharing")?,
-        acknowledged_at: r.optional_text("acknowledged_at")?,
+        acknowledged_at: r.optional_parse("acknowledged_at")?,
         acknowledged_by: r.optional_text("acknowledged_by")?,
     })
 }
@@ -112,7 +113,7 @@ pub fn make_due(
     Ok(Some(Made { id, digest }))
 }
 
-pub fn get(db: &impl Sql, id: &str) -> Result<Option<Referral>, SqlError> {
+pub fn get(db: &impl Sql, id: &ReferralId) -> Result<Option<Referral>, SqlError> {
     Ok(select(db, "id = ?1", &[id.into()])?.into_iter().next())
 }
 
@@ -193,7 +194,7 @@ pub enum Refused {
 /// new digest.
 pub fn send(
     db: &impl Sql,
-    id: &str,
+    id: &ReferralId,
     sharing: &Sharing,
     package: &serde_json::Value,
     now: &str,
@@ -254,7 +255,7 @@ pub fn for_recipient(
 /// cannot tell another's referral from one that does not exist).
 pub fn package_for(
     db: &impl Sql,
-    id: &str,
+    id: &ReferralId,
     recipient: &str,
 ) -> Result<Option<serde_json::Value>, SqlError> {
     let rows = db.query(
@@ -274,7 +275,7 @@ pub fn package_for(
 /// The receiving partner acknowledges a sent referral (once). Returns the referral's new digest.
 pub fn acknowledge(
     db: &impl Sql,
-    id: &str,
+    id: &ReferralId,
     recipient: &str,
     now: &str,
     by: &str,
