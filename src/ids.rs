@@ -109,6 +109,10 @@ record_id! {
     ReferralId;
     /// A search record under a power of entry and search.
     SearchId;
+    /// An API token (its id, never its secret).
+    TokenId;
+    /// A request for a token that waits for a second admin.
+    TokenRequestId;
 }
 
 #[cfg(test)]

@@ -126,6 +126,12 @@ impl std::str::FromStr for Timestamp {
     }
 }
 
+impl PartialEq<&str> for Timestamp {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl From<Timestamp> for String {
     fn from(t: Timestamp) -> String {
         t.0

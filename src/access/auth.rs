@@ -1,5 +1,7 @@
 //! Who may do what: roles, the one permission table, bearer tokens, and the reason an access is made.
 
+use crate::ids::TokenId;
+use crate::values::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -220,13 +222,13 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
 /// A token as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenRecord {
-    pub id: String,
+    pub id: TokenId,
     pub subject: String,
     pub role: Role,
     pub force: String,
-    pub created_at: String,
-    pub expires_at: String,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
     pub created_by: String,
 }
 
@@ -392,12 +394,12 @@ mod tests {
     #[test]
     fn token_refusals() {
         let record = TokenRecord {
-            id: "t".into(),
+            id: "t".parse().unwrap(),
             subject: "1234".into(),
             role: Role::Officer,
             force: "CB".into(),
-            created_at: "2026-01-01T00:00:00Z".into(),
-            expires_at: "2026-06-01T00:00:00Z".into(),
+            created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            expires_at: "2026-06-01T00:00:00Z".parse().unwrap(),
             revoked_at: None,
             created_by: "admin".into(),
         };
@@ -405,7 +407,7 @@ mod tests {
         assert!(token_refusal(&record, "CB", "2026-07-01T00:00:00Z").is_some());
         assert!(token_refusal(&record, "XX", "2026-02-01T00:00:00Z").is_some());
         let revoked = TokenRecord {
-            revoked_at: Some("2026-01-02T00:00:00Z".into()),
+            revoked_at: Some("2026-01-02T00:00:00Z".parse().unwrap()),
             ..record
         };
         assert!(token_refusal(&revoked, "CB", "2026-02-01T00:00:00Z").is_some());

@@ -249,7 +249,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             subject: record.subject,
             role: record.role,
             force: record.force,
-            token_id: record.id,
+            token_id: record.id.into(),
         })
     }
 
@@ -300,7 +300,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
                         subject: record.subject,
                         role: record.role,
                         force: record.force,
-                        token_id: record.id,
+                        token_id: record.id.into(),
                     }
                 }
                 _ => {

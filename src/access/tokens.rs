@@ -4,8 +4,10 @@
 
 use crate::access::auth::{Principal, Role, TokenRecord};
 use crate::access::authentication::BOOTSTRAP;
+use crate::ids::{TokenId, TokenRequestId};
 use crate::problem::Problem;
 use crate::sql::{Row, Rows, Sql, SqlError};
+use crate::values::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A token request, as the API accepts it.
@@ -158,19 +160,45 @@ pub fn any_active_admin(db: &impl Sql, force: &str, now: &str) -> Result<bool, S
 /// A request for a token that needs a second admin's approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenRequest {
-    pub id: String,
+    pub id: TokenRequestId,
     pub subject: String,
     pub role: Role,
     pub force: String,
     pub expires_in_days: i64,
     pub requested_by: String,
-    pub requested_at: String,
-    /// `pending`, `approved` or `declined`.
-    pub status: String,
+    pub requested_at: Timestamp,
+    pub status: RequestStatus,
     pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
+    pub decided_at: Option<Timestamp>,
     /// The token issued on approval.
-    pub token_id: Option<String>,
+    pub token_id: Option<TokenId>,
+}
+
+/// Where a token request stands: it waits for a second admin, who approves or declines it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Declined,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 const REQUEST_COLUMNS: &str = "id, subject, role, force, expires_in_days, requested_by, requested_at, status, decided_by, decided_at, token_id";
@@ -190,7 +218,7 @@ pub fn insert_request(db: &impl Sql, request: &TokenRequest) -> Result<(), SqlEr
     )
 }
 
-pub fn find_request(db: &impl Sql, id: &str) -> Result<Option<TokenRequest>, SqlError> {
+pub fn find_request(db: &impl Sql, id: &TokenRequestId) -> Result<Option<TokenRequest>, SqlError> {
     let rows = db.query(
         &format!("SELECT {REQUEST_COLUMNS} FROM token_requests WHERE id = ?1"),
         &[id.into()],
@@ -218,17 +246,17 @@ pub fn pending_requests(
 /// Decides a pending request; false if it is not pending (decided already, or no such request).
 pub fn decide_request(
     db: &impl Sql,
-    id: &str,
-    status: &str,
+    id: &TokenRequestId,
+    status: RequestStatus,
     by: &str,
     at: &str,
-    token_id: Option<&str>,
+    token_id: Option<&TokenId>,
 ) -> Result<bool, SqlError> {
     let rows = db.query(
         "UPDATE token_requests SET status = ?1, decided_by = ?2, decided_at = ?3, token_id = ?4
          WHERE id = ?5 AND status = 'pending' RETURNING id",
         &[
-            status.into(),
+            status.as_str().into(),
             by.into(),
             at.into(),
             token_id.map_or(crate::sql::Value::Null, Into::into),
@@ -242,17 +270,17 @@ fn requests(rows: &Rows) -> Result<Vec<TokenRequest>, SqlError> {
     rows.iter()
         .map(|r| {
             Ok(TokenRequest {
-                id: r.text("id")?,
+                id: r.parse("id")?,
                 subject: r.text("subject")?,
                 role: role(&r)?,
                 force: r.text("force")?,
                 expires_in_days: r.integer("expires_in_days")?,
                 requested_by: r.text("requested_by")?,
-                requested_at: r.text("requested_at")?,
-                status: r.text("status")?,
+                requested_at: r.parse("requested_at")?,
+                status: r.parse("status")?,
                 decided_by: r.optional_text("decided_by")?,
-                decided_at: r.optional_text("decided_at")?,
-                token_id: r.optional_text("token_id")?,
+                decided_at: r.optional_parse("decided_at")?,
+                token_id: r.optional_parse("token_id")?,
             })
         })
         .collect()
@@ -265,7 +293,7 @@ fn role(r: &Row) -> Result<Role, SqlError> {
 }
 
 /// Revokes a token; false if there is no such token or it was already revoked.
-pub fn revoke(db: &impl Sql, id: &str, now: &str) -> Result<bool, SqlError> {
+pub fn revoke(db: &impl Sql, id: &TokenId, now: &str) -> Result<bool, SqlError> {
     let rows = db.query(
         "UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL RETURNING id",
         &[now.into(), id.into()],
@@ -277,13 +305,13 @@ fn records(rows: &Rows) -> Result<Vec<TokenRecord>, SqlError> {
     rows.iter()
         .map(|r| {
             Ok(TokenRecord {
-                id: r.text("id")?,
+                id: r.parse("id")?,
                 subject: r.text("subject")?,
                 role: role(&r)?,
                 force: r.text("force")?,
-                created_at: r.text("created_at")?,
-                expires_at: r.text("expires_at")?,
-                revoked_at: r.optional_text("revoked_at")?,
+                created_at: r.parse("created_at")?,
+                expires_at: r.parse("expires_at")?,
+                revoked_at: r.optional_parse("revoked_at")?,
                 created_by: r.text("created_by")?,
             })
         })

@@ -4,12 +4,14 @@
 use super::{Env, Journal};
 use crate::access::audit::{self, Operation, RecordRef, RecordType};
 use crate::access::auth::{self, Principal, Role, TokenRecord};
-use crate::access::tokens::{self, NewToken, TokenRequest};
+use crate::access::tokens::{self, NewToken, RequestStatus, TokenRequest};
 use crate::decode::check;
 use crate::digests;
+use crate::ids::{TokenId, TokenRequestId};
 use crate::problem::Problem;
 use crate::searches::store as search_records;
 use crate::sql::Sql;
+use crate::values::Timestamp;
 use serde::Serialize;
 
 /// A token just issued: its text, shown this once, and its record.
@@ -43,14 +45,14 @@ pub fn issue_token(
     let admins_active = tokens::any_active_admin(env.db, &env.settings.force, now.as_str())?;
     if tokens::waits_for_approval(admin, new.role, admins_active) {
         let request = TokenRequest {
-            id: (env.new_id)(),
+            id: TokenRequestId::new((env.new_id)()),
             subject: subject.into(),
             role: new.role,
             force: env.settings.force.clone(),
             expires_in_days: new.expires_in_days,
             requested_by: admin.subject.clone(),
-            requested_at: now.into_string(),
-            status: "pending".into(),
+            requested_at: now,
+            status: RequestStatus::Pending,
             decided_by: None,
             decided_at: None,
             token_id: None,
@@ -80,12 +82,12 @@ fn mint(
 ) -> Result<Issued, Problem> {
     let token = auth::format_token(&random);
     let record = TokenRecord {
-        id: (env.new_id)(),
+        id: TokenId::new((env.new_id)()),
         subject: subject.into(),
         role,
         force: env.settings.force.clone(),
-        created_at: env.now_text().into_string(),
-        expires_at: crate::values::timestamp(env.now + time::Duration::days(expires_in_days)),
+        created_at: env.now_text(),
+        expires_at: Timestamp::from_time(env.now + time::Duration::days(expires_in_days)),
         revoked_at: None,
         created_by: admin.subject.clone(),
     };
@@ -93,7 +95,7 @@ fn mint(
     Ok(Issued { token, record })
 }
 
-fn no_pending_request() -> Problem {
+pub fn no_pending_request() -> Problem {
     Problem::not_found().with_detail("No pending token request has this id.")
 }
 
@@ -102,12 +104,12 @@ fn no_pending_request() -> Problem {
 pub fn approve_token(
     env: &Env<impl Sql>,
     approver: &Principal,
-    request_id: &str,
+    request_id: &TokenRequestId,
     random: [u8; 32],
     journal: &mut impl Journal,
 ) -> Result<Issued, Problem> {
     let request = tokens::find_request(env.db, request_id)?
-        .filter(|r| r.status == "pending" && r.force == env.settings.force)
+        .filter(|r| r.status == RequestStatus::Pending && r.force == env.settings.force)
         .ok_or_else(no_pending_request)?;
     if approver.subject == request.requested_by {
         return Err(Problem::forbidden(
@@ -128,7 +130,7 @@ pub fn approve_token(
     if !tokens::decide_request(
         env.db,
         request_id,
-        "approved",
+        RequestStatus::Approved,
         &approver.subject,
         now.as_str(),
         Some(&issued.record.id),
@@ -150,13 +152,13 @@ pub fn approve_token(
 pub fn decline_token(
     env: &Env<impl Sql>,
     admin: &Principal,
-    request_id: &str,
+    request_id: &TokenRequestId,
     journal: &mut impl Journal,
 ) -> Result<(), Problem> {
     let decided = tokens::decide_request(
         env.db,
         request_id,
-        "declined",
+        RequestStatus::Declined,
         &admin.subject,
         env.now_text().as_str(),
         None,
@@ -171,14 +173,18 @@ pub fn decline_token(
     Ok(())
 }
 
+pub fn no_active_token() -> Problem {
+    Problem::not_found().with_detail("No active token has this id.")
+}
+
 /// Revokes an active token (its sessions end with it).
 pub fn revoke_token(
     env: &Env<impl Sql>,
-    id: &str,
+    id: &TokenId,
     journal: &mut impl Journal,
 ) -> Result<(), Problem> {
     if !tokens::revoke(env.db, id, &env.now_text())? {
-        return Err(Problem::not_found().with_detail("No active token has this id."));
+        return Err(no_active_token());
     }
     journal.logs(Operation::Alteration, RecordRef::new(RecordType::Token, id));
     Ok(())

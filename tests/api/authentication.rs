@@ -57,12 +57,12 @@ impl World {
     fn token(&self, id: &str, role: Role, force: &str) -> String {
         let token = format_token(&[id.as_bytes()[0]; 32]);
         let record = TokenRecord {
-            id: id.into(),
+            id: crate::parsed(id),
             subject: format!("subject-{id}"),
             role,
             force: force.into(),
-            created_at: "2026-11-01T00:00:00Z".into(),
-            expires_at: "2026-12-31T00:00:00Z".into(),
+            created_at: crate::parsed("2026-11-01T00:00:00Z"),
+            expires_at: crate::parsed("2026-12-31T00:00:00Z"),
             revoked_at: None,
             created_by: "admin".into(),
         };
@@ -104,7 +104,7 @@ fn tokens_authenticate_until_revoked_expired_or_for_another_force() {
         status(after_expiry.authenticate(Credentials::Bearer(&officer))),
         401
     );
-    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    tokens::revoke(&world.db, &crate::parsed("a"), "2026-11-29T12:00:00Z").unwrap();
     assert_eq!(
         status(world.at(NOW).authenticate(Credentials::Bearer(&officer))),
         401
@@ -159,7 +159,7 @@ fn sessions_need_their_csrf_token_for_changes_and_end_with_their_token_or_time()
     );
 
     let third = auth.start_session(&principal, || [7; 32]).unwrap();
-    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    tokens::revoke(&world.db, &crate::parsed("a"), "2026-11-29T12:00:00Z").unwrap();
     assert_eq!(
         status(auth.authenticate(cookie(&third.id, "", false))),
         401,
@@ -258,7 +258,7 @@ fn every_refused_token_gets_the_same_answer() {
     let world = World::new();
     let revoked = world.token("a", Role::Officer, "CB");
     let elsewhere = world.token("b", Role::Officer, "XX");
-    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    tokens::revoke(&world.db, &crate::parsed("a"), "2026-11-29T12:00:00Z").unwrap();
     let expired = world.token("c", Role::Officer, "CB");
     let now = world.at(NOW);
     let later = world.at(datetime!(2027-01-01 00:00 UTC));
@@ -391,7 +391,7 @@ fn each_session_has_its_own_outbox_key_which_ends_with_the_session() {
         "expired"
     );
     let third = auth.start_session(&principal, || [7; 32]).unwrap();
-    tokens::revoke(&world.db, "a", "2026-11-29T12:00:00Z").unwrap();
+    tokens::revoke(&world.db, &crate::parsed("a"), "2026-11-29T12:00:00Z").unwrap();
     assert_eq!(status(auth.outbox_key(&third.id)), 401, "the token revoked");
 }
 

@@ -7,9 +7,9 @@
 
 mod support;
 
-/// A record's id for a native test (any kind: `CaseId`, `AssessmentId`, …); the text must be valid.
-pub fn rid<T: std::str::FromStr>(text: &str) -> T {
-    text.parse().ok().expect("a valid id")
+/// Text parsed into a typed value for a native test (an id of any kind, a `Timestamp`); it must parse.
+pub fn parsed<T: std::str::FromStr>(text: &str) -> T {
+    text.parse().ok().expect("text that parses")
 }
 
 /// A case id for a native test; the text must be a valid id.

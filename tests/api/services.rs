@@ -400,12 +400,12 @@ fn a_token_is_shown_once_stored_as_a_hash_and_revoked_once() {
             (
                 Operation::Collection,
                 "token".into(),
-                issued.record.id.clone()
+                issued.record.id.to_string()
             ),
             (
                 Operation::Alteration,
                 "token".into(),
-                issued.record.id.clone()
+                issued.record.id.to_string()
             ),
         ]
     );

@@ -315,7 +315,7 @@ mod cases_storage {
 
 mod risk_storage {
     use super::{open, ts};
-    use crate::{cid, rid};
+    use crate::{cid, parsed};
     use stalking_response::cases::case::Case;
     use stalking_response::cases::intake::NewCase;
     use stalking_response::cases::store as cases;
@@ -370,7 +370,7 @@ mod risk_storage {
         };
         assessments::insert(
             db,
-            &rid(id),
+            &parsed(id),
             instrument,
             &new,
             &evaluation,
@@ -415,7 +415,7 @@ mod risk_storage {
         assert_eq!(short.pair_incidents, 1);
 
         assess(&db, "x", &c, 0, NOW);
-        let x = assessments::get(&db, &rid("x"), NOW).unwrap().unwrap();
+        let x = assessments::get(&db, &parsed("x"), NOW).unwrap().unwrap();
         assert!(x.result.escalation, "{:?}", x.result.rules);
         assert_eq!(x.referrals.len(), 1);
         assert_eq!(
@@ -432,7 +432,7 @@ mod risk_storage {
         let (_dir, db) = db();
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
         assess(&db, "a1", &c, 14, NOW);
-        let a1 = assessments::get(&db, &rid("a1"), NOW).unwrap().unwrap();
+        let a1 = assessments::get(&db, &parsed("a1"), NOW).unwrap().unwrap();
         assert_eq!(a1.level, Some(Level::High));
         let agencies: Vec<(&str, &str)> = a1
             .referrals
@@ -456,10 +456,12 @@ mod risk_storage {
         // A second assessment does not repeat open referrals, and supersedes the first.
         let later = "2026-11-29T11:00:00.000000Z";
         assess(&db, "a2", &c, 14, later);
-        let a2 = assessments::get(&db, &rid("a2"), later).unwrap().unwrap();
+        let a2 = assessments::get(&db, &parsed("a2"), later)
+            .unwrap()
+            .unwrap();
         assert!(a2.referrals.is_empty());
         assert!(
-            !assessments::get(&db, &rid("a1"), later)
+            !assessments::get(&db, &parsed("a1"), later)
                 .unwrap()
                 .unwrap()
                 .review
@@ -485,7 +487,9 @@ mod risk_storage {
             .unwrap()
             .unwrap();
         let after = "2026-11-30T13:00:00.000000Z";
-        let a2 = assessments::get(&db, &rid("a2"), after).unwrap().unwrap();
+        let a2 = assessments::get(&db, &parsed("a2"), after)
+            .unwrap()
+            .unwrap();
         assert!(a2.review.due);
         assert!(
             a2.review.reasons[0].starts_with("Occurrence 2 was recorded"),
@@ -520,7 +524,9 @@ mod risk_storage {
             },
         )
         .unwrap();
-        let a2 = assessments::get(&db, &rid("a2"), after).unwrap().unwrap();
+        let a2 = assessments::get(&db, &parsed("a2"), after)
+            .unwrap()
+            .unwrap();
         assert!(!a2.review.due && a2.supervisor_review.as_ref().unwrap().done);
         assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24).unwrap());
         let overdue = assessments::overdue(&db, after, 50).unwrap();
@@ -539,7 +545,7 @@ mod risk_storage {
         let (_dir, db) = db();
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
         assess(&db, "a1", &c, 10, NOW);
-        let a1 = assessments::get(&db, &rid("a1"), NOW).unwrap().unwrap();
+        let a1 = assessments::get(&db, &parsed("a1"), NOW).unwrap().unwrap();
         let mash = a1.referrals[0].clone();
         assert_eq!(
             (mash.agency.as_str(), mash.recipient.as_str()),
@@ -603,7 +609,7 @@ mod risk_storage {
         let c = case(&db, "c", "1990-01-01", "P1", "2026-11-20T10:00:00Z");
         assess(&db, "a1", &c, 14, NOW);
         // The referral is sent and acknowledged; later a new incident is reported on another case.
-        let marac = assessments::get(&db, &rid("a1"), NOW)
+        let marac = assessments::get(&db, &parsed("a1"), NOW)
             .unwrap()
             .unwrap()
             .referrals[1]
@@ -629,7 +635,9 @@ mod risk_storage {
             cases::get(&db, &cid("d")).unwrap().unwrap()
         };
         assess(&db, "a2", &d, 2, later);
-        let a2 = assessments::get(&db, &rid("a2"), later).unwrap().unwrap();
+        let a2 = assessments::get(&db, &parsed("a2"), later)
+            .unwrap()
+            .unwrap();
         assert_eq!(a2.level, Some(Level::Standard));
         assert_eq!(a2.referrals.len(), 1, "{:?}", a2.result.rules);
         assert_eq!(a2.referrals[0].criteria, ["repeat"]);
@@ -641,7 +649,7 @@ mod risk_storage {
 /// each row out on its own.
 mod pages {
     use super::{open, ts};
-    use crate::{cid, rid};
+    use crate::{cid, parsed};
     use stalking_response::cases::classification::Classification;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
@@ -1007,7 +1015,7 @@ mod pages {
         seed_cases(&db);
         for i in 0..N {
             let now = at(minutes(N + i));
-            search_records::create(&db, &rid(&format!("s-{i:02}")), &search(i), &now, "1234")
+            search_records::create(&db, &parsed(&format!("s-{i:02}")), &search(i), &now, "1234")
                 .unwrap();
         }
         // One amended: two versions.
@@ -1015,7 +1023,7 @@ mod pages {
         amended.premises.address = "2 Example Street, Northtown".into();
         search_records::amend(
             &db,
-            &rid("s-05"),
+            &parsed("s-05"),
             1,
             &search_records::Amendment {
                 record: &amended,
@@ -1147,7 +1155,7 @@ mod pages {
         // The stored statuses are up to date now: a page filtered by status costs no more than one
         // that is not.
         check(now, "again");
-        let versions = &search_records::get(&db, &rid("s-05"))
+        let versions = &search_records::get(&db, &parsed("s-05"))
             .unwrap()
             .unwrap()
             .versions;
@@ -1193,7 +1201,7 @@ mod pages {
         refused.power = Power::PaceS8Warrant;
         search_records::amend(
             &db,
-            &rid("s-03"),
+            &parsed("s-03"),
             1,
             &search_records::Amendment {
                 record: &refused,
@@ -1241,7 +1249,7 @@ mod pages {
         };
         assessments::insert(
             db,
-            &rid(id),
+            &parsed(id),
             instrument,
             &new,
             &evaluation,
@@ -1269,7 +1277,7 @@ mod pages {
             .rows
             .iter()
             .map(|r| {
-                assessments::get(db, &rid(&r[0].text().unwrap()), now)
+                assessments::get(db, &parsed(&r[0].text().unwrap()), now)
                     .unwrap()
                     .unwrap()
             })
@@ -1341,7 +1349,7 @@ mod pages {
                 );
             }
             if i.is_multiple_of(7) {
-                let a = assessments::get(db.inner(), &rid(&format!("a-{i:02}")), &now)
+                let a = assessments::get(db.inner(), &parsed(&format!("a-{i:02}")), &now)
                     .unwrap()
                     .unwrap();
                 let review: NewReview = serde_json::from_value(serde_json::json!({

@@ -9,6 +9,7 @@ use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
 use stalking_response::access::audit::Filter;
 use stalking_response::access::tokens::{self, NewToken};
+use stalking_response::ids::{TokenId, TokenRequestId};
 use stalking_response::problem::Problem;
 use stalking_response::services::access::{self as service, Issuance};
 
@@ -60,20 +61,20 @@ fn list_token_requests(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn approve_token(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: TokenRequestId = call.id_as(service::no_pending_request)?;
     let random = context::random();
     let issued = service::approve_token(&ctx.env(), &call.who, &id, random, &mut call.journal)?;
     Ok(json(201, &issued))
 }
 
 fn decline_token(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: TokenRequestId = call.id_as(service::no_pending_request)?;
     service::decline_token(&ctx.env(), &call.who, &id, &mut call.journal)?;
     Ok(Response::new(204, ()))
 }
 
 fn revoke_token(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let id = call.id().to_string();
+    let id: TokenId = call.id_as(service::no_active_token)?;
     service::revoke_token(&ctx.env(), &id, &mut call.journal)?;
     Ok(Response::new(204, ()))
 }
