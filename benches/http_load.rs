@@ -6,12 +6,14 @@
 //! predict Spin; `--store-mode pooled` measures the host's faster mode for comparison.
 //!
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
-//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled]`. Loopback only, bounded in
-//! time and in requests.
+//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled] [--data]`. Loopback only,
+//! bounded in time and in requests. `--data` measures instead whether a read and a create cost more
+//! on a large force's data than on a small one's (`data_size.rs`).
 
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/assessments.rs"]
 mod assessments;
+mod data_size;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -30,6 +32,8 @@ struct Options {
     store_mode: StoreMode,
     /// `--only a,b`: measure only the targets whose names contain one of these (and hello-world).
     only: Vec<String>,
+    /// `--data`: compare a small force's data with a large one's instead.
+    data: bool,
 }
 
 fn options() -> Options {
@@ -39,8 +43,10 @@ fn options() -> Options {
         rounds: 2,
         store_mode: StoreMode::Spin,
         only: Vec::new(),
+        data: false,
     };
     let args: Vec<String> = std::env::args().collect();
+    options.data = args.iter().any(|a| a == "--data");
     for pair in args.windows(2) {
         let value = || pair[1].parse().expect("a number");
         match pair[0].as_str() {
@@ -201,6 +207,8 @@ async fn load(target: &Target, connections: usize, duration: Duration) -> Result
 
 /// The benchmark's own first admin token (a throwaway, for this run's fresh database only).
 const ADMIN: &str = "benchmark-bootstrap-admin-token-0123456789";
+/// The benchmark's access-log key (a throwaway too).
+const AUDIT_KEY: &str = "benchmark-access-log-key-0123456789";
 
 fn serve(manifest: &Path, state: &Path, store_mode: StoreMode) -> Running {
     let mut config = HostConfig::new(manifest);
@@ -211,44 +219,36 @@ fn serve(manifest: &Path, state: &Path, store_mode: StoreMode) -> Running {
         .variables
         .insert("bootstrap_admin_token".into(), ADMIN.into());
     // Production, as deployed: the access log is keyed (a MAC on every entry).
-    config.variables.insert(
-        "audit_checkpoint_key".into(),
-        "benchmark-access-log-key-0123456789".into(),
-    );
+    config
+        .variables
+        .insert("audit_checkpoint_key".into(), AUDIT_KEY.into());
     Running::start(config).expect("the host starts")
 }
 
-fn main() {
-    let options = options();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let state = tempfile::tempdir().unwrap();
-    let app = serve(
-        &repo.join("spin.toml"),
-        &state.path().join("app"),
-        options.store_mode,
-    );
-    let hello_dir = tempfile::tempdir().unwrap();
+/// The hello-world component on the same host, in `state`: the baseline.
+fn hello(state: &Path, store_mode: StoreMode) -> Running {
+    std::fs::create_dir_all(state).unwrap();
     std::fs::write(
-        hello_dir.path().join("spin.toml"),
+        state.join("spin.toml"),
         format!(
             "spin_manifest_version = 2\n[application]\nname = \"hello\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"hello\"\n[component.hello]\nsource = {:?}\n",
             fixtures::HELLO_COMPONENT
         ),
     )
     .unwrap();
-    let hello = serve(
-        &hello_dir.path().join("spin.toml"),
-        &state.path().join("hello"),
-        options.store_mode,
-    );
+    serve(&state.join("spin.toml"), &state.join("state"), store_mode)
+}
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
-        .unwrap();
-    let duration = Duration::from_secs(options.seconds);
-    // An officer's token, issued through the API.
+        .unwrap()
+}
+
+/// An officer's `Authorization` value, from a token issued through the API.
+fn officer(runtime: &tokio::runtime::Runtime, app: &Running) -> String {
     let mut issue = Target::get("issue", app.addr(), "/api/v1/tokens");
     issue.method = hyper::Method::POST;
     issue.headers = vec![
@@ -259,7 +259,25 @@ fn main() {
     let (status, body) = runtime.block_on(once(&issue));
     assert_eq!(status, 201, "{body}");
     let token: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let officer = format!("Bearer {}", token["token"].as_str().unwrap());
+    format!("Bearer {}", token["token"].as_str().unwrap())
+}
+
+fn main() {
+    let options = options();
+    if options.data {
+        return compare_sizes(&options);
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = tempfile::tempdir().unwrap();
+    let app = serve(
+        &repo.join("spin.toml"),
+        &state.path().join("app"),
+        options.store_mode,
+    );
+    let hello = hello(&state.path().join("hello"), options.store_mode);
+    let runtime = runtime();
+    let duration = Duration::from_secs(options.seconds);
+    let officer = officer(&runtime, &app);
     let report = serde_json::json!({
         "victim": { "name": "Benchmark Victim" },
         "suspects": [{ "name": "Benchmark Suspect" }],
@@ -339,6 +357,17 @@ fn main() {
         })
         .map(|(_, t)| t)
         .collect();
+    measure(&runtime, &targets, &options, duration);
+}
+
+/// Measures each target in turn, for a number of rounds, the first (hello-world) as the baseline;
+/// prints each round and a summary.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    targets: &[Target],
+    options: &Options,
+    duration: Duration,
+) {
     println!(
         "store mode {}; {} connections, {} s per measurement, {} rounds; host and load generator share this machine's {} cores",
         options.store_mode,
@@ -348,7 +377,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     // Warm up every target (first instantiations, SQLite pages, migrations).
-    for target in &targets {
+    for target in targets {
         runtime.block_on(load(target, 2, Duration::from_millis(500)));
     }
     let mut totals = vec![(0usize, Duration::ZERO, Vec::new(), 0usize); targets.len()];
@@ -426,4 +455,68 @@ fn search_body(case_id: &str) -> serde_json::Value {
         },
         "register": { "station": "Northtown", "entry": "SR/2026/17" }
     })
+}
+
+/// `--data`: a read of the linked suspect's case and a new report naming that suspect, on a small
+/// force's data and on a large one's (`data_size`), interleaved round by round beside hello-world.
+fn compare_sizes(options: &Options) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let duration = Duration::from_secs(options.seconds);
+    let hello = hello(&state.path().join("hello"), options.store_mode);
+    let mut targets = vec![Target::get("hello (baseline)", hello.addr(), "/")];
+    let mut apps = Vec::new();
+    for sizes in [data_size::SMALL, data_size::LARGE] {
+        let dir = data_size::seeded_state(sizes, AUDIT_KEY, &state.path().join(sizes.name));
+        let app = serve(&repo.join("spin.toml"), &dir, options.store_mode);
+        let officer = officer(&runtime, &app);
+        let (read_name, create_name) = match sizes.name {
+            "small" => ("small: GET /api/v1/cases/{id}", "small: POST /api/v1/cases"),
+            _ => ("large: GET /api/v1/cases/{id}", "large: POST /api/v1/cases"),
+        };
+        let read = Target {
+            headers: vec![
+                ("authorization", officer.clone()),
+                ("x-access-reason", "investigation".into()),
+            ],
+            ..Target::get(
+                read_name,
+                app.addr(),
+                &format!("/api/v1/cases/{}", data_size::linked_case_id()),
+            )
+        };
+        let (status, body) = runtime.block_on(once(&read));
+        assert_eq!(status, 200, "{body}");
+        let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
+        println!(
+            "{}: {} cases, {} access-log entries; the read case's suspect is linked to {} other cases ({} listed)",
+            sizes.name,
+            sizes.cases,
+            sizes.log_entries,
+            shown["suspects"][0]["linked_case_count"],
+            shown["suspects"][0]["linked_cases"]
+                .as_array()
+                .map_or(0, Vec::len),
+        );
+        let create = Target {
+            name: create_name,
+            addr: app.addr(),
+            method: hyper::Method::POST,
+            path: "/api/v1/cases".into(),
+            headers: vec![
+                ("authorization", officer),
+                ("content-type", "application/json".into()),
+            ],
+            body: Bytes::from(
+                data_size::report("New Victim", data_size::SHARED_SUSPECT).to_string(),
+            ),
+        };
+        targets.push(read);
+        targets.push(create);
+        apps.push(app);
+    }
+    // Reads side by side, then creates side by side.
+    targets[1..].sort_by_key(|t| (t.method != hyper::Method::GET, t.name));
+    measure(&runtime, &targets, options, duration);
 }

@@ -1422,3 +1422,68 @@ mod pages {
         assert!(compared > 200, "{compared}");
     }
 }
+
+#[test]
+fn a_batch_longer_than_one_statement_can_bind_is_logged_whole_and_verifies() {
+    use stalking_response::access::audit::{
+        self, Access, Actor, Checkpoints, Operation, RecordRef,
+    };
+    use stalking_response::access::auth::{AccessReason, ReasonCode};
+    use stalking_response::access::authentication::MemoryKeyValue;
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir.path().join("app.db"));
+    migrations::migrate(&db).unwrap();
+    let checkpoints = Checkpoints {
+        key: Some(b"test-key".to_vec()),
+        every: 100,
+        high_water_seconds: 0,
+    };
+    let actor = Actor {
+        subject: "1234".into(),
+        role: "officer".into(),
+        credential: Some("t1".into()),
+    };
+    let reason = AccessReason {
+        code: ReasonCode::Investigation,
+        text: None,
+    };
+    // SQLite binds at most 32,766 parameters (2,047 entries of 16): 5,000 takes three statements.
+    let accesses: Vec<Access> = (0..5_000)
+        .map(|i| {
+            let pin = RecordRef::of_case(audit::RecordType::Pin, format!("p{i}"), format!("c{i}"));
+            Access::allowed(
+                "2026-11-29T10:00:00Z",
+                &actor,
+                Operation::Consultation,
+                &pin,
+                &reason,
+            )
+        })
+        .collect();
+    db.execute_batch("BEGIN").unwrap();
+    let entries = audit::append_all(&db, &accesses, &checkpoints).unwrap();
+    db.execute_batch("COMMIT").unwrap();
+    assert_eq!(
+        (entries.first().unwrap().seq, entries.last().unwrap().seq),
+        (1, 5_000)
+    );
+    let count = |table: &str| {
+        db.query(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+            .unwrap()
+            .required_integer("n")
+            .unwrap()
+    };
+    assert_eq!(
+        (count("access_log"), count("access_log_cases")),
+        (5_000, 5_000)
+    );
+    let kv = MemoryKeyValue::default();
+    let last = entries.last().unwrap();
+    audit::HighWater::raise(&db, &kv, &checkpoints, last.seq, &last.hash, 1_800_000_000).unwrap();
+    let verification = audit::verify(&db, &kv, &checkpoints).unwrap();
+    assert!(verification.valid, "{verification:?}");
+    assert_eq!(
+        (verification.entries, verification.checkpoints),
+        (5_000, 50)
+    );
+}

@@ -41,9 +41,30 @@ pub fn append_all(
         });
     }
 
+    // SQLite binds at most 32,766 parameters a statement: a longer batch takes more statements (a
+    // page of records is far below it).
+    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        insert(db, chunk)?;
+    }
+
+    if let Some(key) = &checkpoints.key
+        && checkpoints.every > 0
+    {
+        for sealing in entries.iter().filter(|e| e.seq % checkpoints.every == 0) {
+            seal(db, key, sealing)?;
+        }
+    }
+    Ok(entries)
+}
+
+/// Entries (16 parameters each) and their case links (2 each) per statement.
+const ROWS_PER_STATEMENT: usize = 2_000;
+
+/// Inserts entries and their case links: two statements.
+fn insert(db: &impl Sql, entries: &[Entry]) -> Result<(), SqlError> {
     const PER_ENTRY: usize = 16;
     let mut params = Vec::with_capacity(entries.len() * PER_ENTRY);
-    for e in &entries {
+    for e in entries {
         let a = &e.access;
         params.extend([
             e.seq.into(),
@@ -87,15 +108,7 @@ pub fn append_all(
             &cases,
         )?;
     }
-
-    if let Some(key) = &checkpoints.key
-        && checkpoints.every > 0
-    {
-        for sealing in entries.iter().filter(|e| e.seq % checkpoints.every == 0) {
-            seal(db, key, sealing)?;
-        }
-    }
-    Ok(entries)
+    Ok(())
 }
 
 /// Seals the chain up to `entry` with a checkpoint, but only once the stretch since the previous
