@@ -19,9 +19,14 @@ const WHITE_SPACE: &str =
 /// The white space `str::trim` removes around a token's subject, control characters aside.
 const SPACE: &str = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 
-/// A vocabulary's schema: a string, one of `words`.
-pub fn words<'a>(words: impl Iterator<Item = &'a str>) -> Schema {
-    json_schema!({ "type": "string", "enum": words.collect::<Vec<_>>() })
+/// A vocabulary's schema: a string, one of `words`, described by the enum's doc comment (its lines).
+pub fn words<'a>(words: impl Iterator<Item = &'a str>, doc: &[&str]) -> Schema {
+    let mut schema = json_schema!({ "type": "string", "enum": words.collect::<Vec<_>>() });
+    let description: Vec<&str> = doc.iter().map(|line| line.trim()).collect();
+    if !description.is_empty() {
+        schema.insert("description".into(), description.join(" ").into());
+    }
+    schema
 }
 
 /// Text as [`crate::values::text`] takes it: not blank, at most `MAX` characters, no control characters

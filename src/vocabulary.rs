@@ -5,6 +5,7 @@
 
 /// Declares a vocabulary: a fieldless enum whose words are its variants' names in kebab-case, or in the
 /// case named after a colon (`pub enum Level: "lowercase" { … }`, as serde's `rename_all` spells it).
+/// The enum takes doc comments only (they describe its schema); variants take any attributes.
 ///
 /// It derives `Debug`, `Clone`, `Copy`, `PartialEq`, `Eq`, `Hash`, `PartialOrd`, `Ord` (declaration
 /// order), serde's `Serialize` and `Deserialize`, and strum's `EnumString` (`FromStr`),
@@ -13,18 +14,18 @@
 #[macro_export]
 macro_rules! vocabulary {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])*
         $vis:vis enum $name:ident { $($body:tt)* }
     ) => {
-        $crate::vocabulary! { $(#[$meta])* $vis enum $name: "kebab-case" { $($body)* } }
+        $crate::vocabulary! { $(#[doc = $doc])* $vis enum $name: "kebab-case" { $($body)* } }
     };
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])*
         $vis:vis enum $name:ident: $case:literal {
             $( $(#[$variant_meta:meta])* $variant:ident ),* $(,)?
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])*
         #[derive(
             Debug,
             Clone,
@@ -75,7 +76,7 @@ macro_rules! vocabulary {
             }
 
             fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                $crate::schema::words($name::iter().map($name::as_str))
+                $crate::schema::words($name::iter().map($name::as_str), &[$($doc),*])
             }
         }
     };

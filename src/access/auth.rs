@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 use crate::access::audit::RecordType;
 
 crate::vocabulary! {
-    /// A token holder's role: what they may do is `PERMISSIONS`.
+    /// A token holder's role, which decides what they may do.
     pub enum Role: "lowercase" {
         Officer,
         Supervisor,

@@ -26,7 +26,8 @@ impl Level {
 }
 
 crate::vocabulary! {
-    /// An answer to a question (or a part of one).
+    /// An answer to a question (or a part of one). Only a `yes` counts; `dont_know` is listed, never
+    /// counted.
     pub enum Answer: "snake_case" {
         Yes,
         No,

@@ -440,7 +440,7 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             reason,
             f.auditor.clone(),
         ),
-        other => panic!("no recipe for operation {other}: add one to tests/openapi.rs"),
+        other => panic!("no recipe for operation {other}: add one to tests/api/openapi.rs"),
     }
 }
 
