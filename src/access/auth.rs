@@ -2,22 +2,23 @@
 
 use crate::ids::TokenId;
 use crate::values::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::access::audit::RecordType;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Officer,
-    Supervisor,
-    Superintendent,
-    Analyst,
-    Auditor,
-    Partner,
-    Admin,
+crate::vocabulary! {
+    /// A token holder's role, which decides what they may do.
+    pub enum Role: "lowercase" {
+        Officer,
+        Supervisor,
+        Superintendent,
+        Analyst,
+        Auditor,
+        Partner,
+        Admin,
+    }
 }
 
 impl Role {
@@ -30,22 +31,6 @@ impl Role {
         Role::Partner,
         Role::Admin,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Officer => "officer",
-            Role::Supervisor => "supervisor",
-            Role::Superintendent => "superintendent",
-            Role::Analyst => "analyst",
-            Role::Auditor => "auditor",
-            Role::Partner => "partner",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == text)
-    }
 }
 
 /// Everything the API lets a caller do. Each endpoint names exactly one.

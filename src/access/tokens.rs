@@ -11,16 +11,24 @@ use crate::values::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A token request, as the API accepts it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// Collar or staff number, or a partner system's name.
+    /// Collar or staff number, or a partner system's name: up to 64 characters once leading and
+    /// trailing spaces are trimmed, not blank, no control characters.
+    #[schemars(with = "crate::schema::Subject<MAX_SUBJECT>")]
     pub subject: String,
     pub role: Role,
-    /// Days until it expires (1 to 365; default 90).
+    /// Days until it expires: 1 to 365; default 90.
     #[serde(default = "default_days")]
+    #[schemars(range(min = 1, max = MAX_DAYS))]
     pub expires_in_days: i64,
 }
+
+/// The longest subject, once trimmed.
+pub const MAX_SUBJECT: usize = 64;
+/// The longest a token lasts, in days.
+pub const MAX_DAYS: i64 = 365;
 
 fn default_days() -> i64 {
     90
@@ -29,10 +37,13 @@ fn default_days() -> i64 {
 pub fn validate(token: &NewToken) -> Vec<(String, String)> {
     let mut errors = Vec::new();
     let subject = token.subject.trim();
-    if subject.is_empty() || subject.chars().count() > 64 || subject.chars().any(char::is_control) {
+    if subject.is_empty()
+        || subject.chars().count() > MAX_SUBJECT
+        || subject.chars().any(char::is_control)
+    {
         errors.push(("/subject".into(), "Enter the holder's collar or staff number, or the partner system's name (up to 64 characters).".into()));
     }
-    if !(1..=365).contains(&token.expires_in_days) {
+    if !(1..=MAX_DAYS).contains(&token.expires_in_days) {
         errors.push((
             "/expires_in_days".into(),
             "Expiry must be from 1 to 365 days.".into(),
@@ -174,30 +185,12 @@ pub struct TokenRequest {
     pub token_id: Option<TokenId>,
 }
 
-/// Where a token request stands: it waits for a second admin, who approves or declines it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    serde::Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum RequestStatus {
-    Pending,
-    Approved,
-    Declined,
-}
-
-impl RequestStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// Where a token request stands: it waits for a second admin, who approves or declines it.
+    pub enum RequestStatus {
+        Pending,
+        Approved,
+        Declined,
     }
 }
 

@@ -2,7 +2,7 @@
 //! the crime classifications a case may be recorded with.
 
 use crate::cases::intake::{Behaviour, Four};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// What the classification suggestion works from.
 #[derive(Debug, Clone)]
@@ -140,57 +140,24 @@ pub fn suggest(facts: &Facts) -> Suggestion {
     }
 }
 
-/// Crime classifications a case may be recorded with: principal and included.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Classification {
-    HarassmentS2,
-    HarassmentS4,
-    StalkingS2a,
-    StalkingS4a,
-    ControllingOrCoerciveBehaviour,
-    MaliciousCommunications,
-    CriminalDamage,
-    Assault,
-    ThreatsToKill,
-    SexualOffence,
-    OtherOffence,
+crate::vocabulary! {
+    /// Crime classifications a case may be recorded with: principal and included.
+    pub enum Classification {
+        HarassmentS2,
+        HarassmentS4,
+        StalkingS2a,
+        StalkingS4a,
+        ControllingOrCoerciveBehaviour,
+        MaliciousCommunications,
+        CriminalDamage,
+        Assault,
+        ThreatsToKill,
+        SexualOffence,
+        OtherOffence,
+    }
 }
 
 impl Classification {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Classification::HarassmentS2 => "harassment-s2",
-            Classification::HarassmentS4 => "harassment-s4",
-            Classification::StalkingS2a => "stalking-s2a",
-            Classification::StalkingS4a => "stalking-s4a",
-            Classification::ControllingOrCoerciveBehaviour => "controlling-or-coercive-behaviour",
-            Classification::MaliciousCommunications => "malicious-communications",
-            Classification::CriminalDamage => "criminal-damage",
-            Classification::Assault => "assault",
-            Classification::ThreatsToKill => "threats-to-kill",
-            Classification::SexualOffence => "sexual-offence",
-            Classification::OtherOffence => "other-offence",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Classification> {
-        text.parse().ok()
-    }
-
     pub fn is_stalking(self) -> bool {
         matches!(
             self,
@@ -311,7 +278,6 @@ mod tests {
 
     #[test]
     fn classification_words_are_the_json_words() {
-        use strum::IntoEnumIterator;
         for c in Classification::iter() {
             let json = serde_json::to_value(c).unwrap();
             assert_eq!(json, c.as_str(), "{c:?}");

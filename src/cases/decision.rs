@@ -3,32 +3,14 @@
 
 use crate::cases::classification::{Classification, Suggestion};
 use crate::values::{FieldErrors, text};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// Where a case stands on its crime decision.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum CaseStatus {
-    AwaitingDecision,
-    Recorded,
-    NoCrime,
-}
-
-impl CaseStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// Where a case stands on its crime decision.
+    pub enum CaseStatus {
+        AwaitingDecision,
+        Recorded,
+        NoCrime,
     }
 }
 
@@ -39,6 +21,73 @@ impl CrimeDecision {
             CrimeDecision::Recorded { .. } => CaseStatus::Recorded,
             CrimeDecision::NoCrime { .. } => CaseStatus::NoCrime,
         }
+    }
+}
+
+/// The longest reasons (for no crime, or for ruling stalking out), in characters.
+pub const MAX_REASONS: usize = 2000;
+
+/// One variant per outcome and principal classification, so the schema states that an included
+/// classification is listed once and is not the principal one.
+impl schemars::JsonSchema for CrimeDecision {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CrimeDecision".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        use serde_json::{Value, json};
+        let mut reasons = generator
+            .subschema_for::<crate::schema::Text<MAX_REASONS>>()
+            .to_value();
+        reasons["description"] = "Why this is not a crime (NCRS).".into();
+        let mut variants: Vec<Value> = Classification::iter()
+            .map(|principal| {
+                let others: Vec<&str> = Classification::iter()
+                    .filter(|c| *c != principal)
+                    .map(Classification::as_str)
+                    .collect();
+                json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["outcome", "principal"],
+                    "properties": {
+                        "outcome": { "type": "string", "const": "recorded" },
+                        "principal": { "type": "string", "const": principal.as_str() },
+                        "included": {
+                            "type": "array",
+                            "uniqueItems": true,
+                            "items": { "type": "string", "enum": others },
+                        },
+                        "stalking_ruled_out_reason": {
+                            "type": ["string", "null"],
+                            "description": format!(
+                                "Required (not blank, up to {MAX_REASONS} characters) when the case \
+                                 indicates stalking and no stalking classification is recorded."
+                            ),
+                        },
+                    },
+                    "description": format!("Recorded as {}.", principal.as_str()),
+                })
+            })
+            .collect();
+        variants.push(json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["outcome", "reasons"],
+            "properties": {
+                "outcome": { "type": "string", "const": "no-crime" },
+                "reasons": reasons,
+            },
+            "description": "No crime, with the reasons.",
+        }));
+        schemars::json_schema!({
+            "description": "A recorded crime (`outcome: recorded`): the principal classification, \
+                included ones (each once, not the principal one) that stay searchable, and, when the \
+                case indicates stalking and none is recorded, why stalking is ruled out. The PHA \
+                offences (harassment, stalking) need a course of conduct on the case. Or no crime \
+                (`outcome: no-crime`), with the reasons.",
+            "oneOf": variants,
+        })
     }
 }
 
@@ -100,7 +149,7 @@ pub fn validate_decision(decision: &CrimeDecision, suggestion: &Suggestion) -> F
                         "/stalking_ruled_out_reason".into(),
                         "Stalking indicators are present: give the reason stalking is ruled out, or record stalking.".into(),
                     ));
-                } else if reason.chars().count() > 2000 {
+                } else if reason.chars().count() > MAX_REASONS {
                     errors.push((
                         "/stalking_ruled_out_reason".into(),
                         "The reason must be 2000 characters or fewer.".into(),
@@ -113,7 +162,7 @@ pub fn validate_decision(decision: &CrimeDecision, suggestion: &Suggestion) -> F
             "/reasons",
             reasons,
             "the reasons this is not a crime",
-            2000,
+            MAX_REASONS,
         ),
     }
     errors
@@ -235,7 +284,6 @@ mod tests {
 
     #[test]
     fn case_status_words_are_the_json_words() {
-        use strum::IntoEnumIterator;
         let words: Vec<&str> = CaseStatus::iter().map(CaseStatus::as_str).collect();
         assert_eq!(words, ["awaiting-decision", "recorded", "no-crime"]);
         for s in CaseStatus::iter() {

@@ -1,85 +1,53 @@
 //! Intake: what an officer (or a partner system) reports about a case, checked field by field, and
 //! the key that links a suspect across cases.
 
+use crate::schema::{DateOfBirth, DateTime, Text};
 use crate::values::{FieldErrors, parse_date, parse_time, text};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Relationship {
-    CurrentPartner,
-    ExPartner,
-    Family,
-    Acquaintance,
-    Colleague,
-    Neighbour,
-    Stranger,
-    OnlineOnly,
-    Unknown,
-}
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Channel {
-    InPerson,
-    Phone,
-    Text,
-    SocialMedia,
-    Email,
-    Post,
-    ThirdParty,
-}
-
-/// Behaviours: the first seven are the stalking examples of PHA 1997 s.2A(3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Behaviour {
-    Following,
-    Contacting,
-    PublishingMaterial,
-    MonitoringOnlineUse,
-    Loitering,
-    InterferingWithProperty,
-    WatchingOrSpying,
-    Threats,
-    Abuse,
-    Other,
-}
-
-impl Relationship {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// The suspect's relationship to the victim.
+    pub enum Relationship {
+        CurrentPartner,
+        ExPartner,
+        Family,
+        Acquaintance,
+        Colleague,
+        Neighbour,
+        Stranger,
+        OnlineOnly,
+        Unknown,
     }
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// How the conduct reached the victim.
+    pub enum Channel {
+        InPerson,
+        Phone,
+        Text,
+        SocialMedia,
+        Email,
+        Post,
+        ThirdParty,
+    }
+}
+
+crate::vocabulary! {
+    /// Behaviours: the first seven are the stalking examples of PHA 1997 s.2A(3).
+    pub enum Behaviour {
+        Following,
+        Contacting,
+        PublishingMaterial,
+        MonitoringOnlineUse,
+        Loitering,
+        InterferingWithProperty,
+        WatchingOrSpying,
+        Threats,
+        Abuse,
+        Other,
     }
 }
 
@@ -109,7 +77,7 @@ impl Behaviour {
 }
 
 /// The FOUR questions (fixated, obsessive, unwanted, repeated), as the officer answered them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Four {
     pub fixated: bool,
@@ -132,32 +100,51 @@ impl Four {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(inline)]
 pub struct Victim {
+    #[schemars(with = "Text<MAX_NAME>")]
     pub name: String,
+    /// YYYY-MM-DD, from 1900; not in the future.
+    #[schemars(with = "Option<DateOfBirth>")]
     pub date_of_birth: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(inline)]
 pub struct Suspect {
+    /// "unknown" when the name is not known.
+    #[schemars(with = "Text<MAX_NAME>")]
     pub name: String,
+    /// YYYY-MM-DD, from 1900; not in the future.
+    #[schemars(with = "Option<DateOfBirth>")]
     pub date_of_birth: Option<String>,
     /// A police identifier (e.g. a PNC ID), when known.
+    #[schemars(with = "Option<Text<MAX_POLICE_ID>>")]
     pub police_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One occasion of the conduct.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOccurrence {
-    /// When it happened (RFC 3339), or when it began.
+    /// When it happened, or when it began: RFC 3339; not in the future (five minutes' clock skew
+    /// allowed).
+    #[schemars(with = "DateTime")]
     pub from: String,
-    /// When it ended, for conduct over a period.
+    /// When it ended, for conduct over a period: RFC 3339; not in the future, not before `from`.
+    #[schemars(with = "Option<DateTime>")]
     pub to: Option<String>,
+    #[schemars(with = "Text<MAX_LOCATION>")]
     pub location: String,
     pub channel: Channel,
+    /// Each at most once; may be empty. The first seven are the stalking examples of PHA 1997
+    /// s.2A(3).
+    #[schemars(extend("uniqueItems" = true))]
     pub behaviours: Vec<Behaviour>,
+    #[schemars(with = "Text<MAX_DESCRIPTION>")]
     pub description: String,
     /// The victim feared violence would be used against them on this occasion.
     pub fear_of_violence: bool,
@@ -166,10 +153,14 @@ pub struct NewOccurrence {
     pub breach_of_order: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A report of harassment or stalking: the victim, the suspects, the first occasion, and the answers
+/// to the FOUR questions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub victim: Victim,
+    /// 1 to 10.
+    #[schemars(length(min = 1, max = MAX_SUSPECTS))]
     pub suspects: Vec<Suspect>,
     pub relationship: Relationship,
     pub domestic_abuse: bool,
@@ -183,6 +174,7 @@ pub const MAX_NAME: usize = 200;
 pub const MAX_LOCATION: usize = 500;
 pub const MAX_DESCRIPTION: usize = 5000;
 pub const MAX_SUSPECTS: usize = 10;
+pub const MAX_POLICE_ID: usize = 32;
 /// Clocks on phones drift: a report a few minutes "in the future" is not refused.
 const CLOCK_SKEW_SECONDS: i64 = 300;
 
@@ -311,7 +303,7 @@ pub fn validate_case(case: &NewCase, now: OffsetDateTime) -> FieldErrors {
                 &format!("/suspects/{i}/police_id"),
                 id,
                 "the police identifier",
-                32,
+                MAX_POLICE_ID,
             );
         }
     }
@@ -376,7 +368,6 @@ mod tests {
 
     #[test]
     fn relationship_and_channel_words_are_the_json_words() {
-        use strum::IntoEnumIterator;
         for r in Relationship::iter() {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
             assert_eq!(r.as_str().parse::<Relationship>(), Ok(r));

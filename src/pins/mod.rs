@@ -11,26 +11,32 @@ use serde::{Deserialize, Serialize};
 
 const MAX_TEXT: usize = 2000;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A request for a Police Information Notice.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PinRequest {
     /// Why a notice is sought.
+    #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
     pub grounds: String,
     /// The recipient's account of events.
+    #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
     pub recipient_account: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    Authorise,
-    Decline,
+crate::vocabulary! {
+    /// A superintendent's decision on a PIN request.
+    pub enum Decision: "lowercase" {
+        Authorise,
+        Decline,
+    }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A superintendent's decision on a PIN request, with the rationale.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PinDecision {
     pub decision: Decision,
+    #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
     pub rationale: String,
 }
 
@@ -90,34 +96,15 @@ pub fn refusal(stalking: bool, course_of_conduct: bool) -> Option<&'static str> 
     }
 }
 
-/// Where a PIN request stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum PinStatus {
-    /// Blocked by the rules.
-    Refused,
-    /// Awaiting a superintendent.
-    Pending,
-    Authorised,
-    Declined,
-}
-
-impl PinStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// Where a PIN request stands.
+    pub enum PinStatus {
+        /// Blocked by the rules.
+        Refused,
+        /// Awaiting a superintendent.
+        Pending,
+        Authorised,
+        Declined,
     }
 }
 
@@ -150,7 +137,6 @@ mod tests {
 
     #[test]
     fn pin_status_words_are_the_json_words() {
-        use strum::IntoEnumIterator;
         let words: Vec<&str> = PinStatus::iter().map(PinStatus::as_str).collect();
         assert_eq!(words, ["refused", "pending", "authorised", "declined"]);
         for s in PinStatus::iter() {

@@ -6,8 +6,10 @@ use crate::cases::case::Case;
 use crate::ids::{AssessmentId, CaseId, ReferralId};
 use crate::risk::instruments;
 use crate::risk::scoring::{Agency, Evaluation, InstrumentRef, Level};
+use crate::schema::Text;
 use crate::values::Timestamp;
 use crate::values::{FieldErrors, text};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,40 +32,21 @@ pub struct Referral {
     pub acknowledged_by: Option<String>,
 }
 
-/// Where a referral stands: due, sent (with its package), acknowledged by the partner.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum ReferralStatus {
-    Due,
-    Sent,
-    Acknowledged,
-}
-
-impl ReferralStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// Where a referral stands: due, sent (with its package), acknowledged by the partner.
+    pub enum ReferralStatus {
+        Due,
+        Sent,
+        Acknowledged,
     }
 }
 
-/// The statuses a partner sees its referrals in: only what has been sent to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PartnerStatus {
-    Sent,
-    Acknowledged,
+crate::vocabulary! {
+    /// The statuses a partner sees its referrals in: only what has been sent to it.
+    pub enum PartnerStatus {
+        Sent,
+        Acknowledged,
+    }
 }
 
 impl From<PartnerStatus> for ReferralStatus {
@@ -76,36 +59,67 @@ impl From<PartnerStatus> for ReferralStatus {
 }
 
 /// The decision to share, recorded with its reasons (necessary, proportionate; consent or why not).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = sharing_rules)]
 pub struct Sharing {
     pub basis: SharingBasis,
     pub victim_aware: bool,
-    /// Why the victim is not told (required when `victim_aware` is false).
+    /// Why the victim is not told: required when `victim_aware` is false (not blank, up to 2000
+    /// characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub victim_not_aware_reason: Option<String>,
     /// Why sharing is necessary and proportionate.
+    #[schemars(with = "Text<MAX_REASON>")]
     pub rationale: String,
     /// How to reach the victim safely, if it is safe at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safe_contact: Option<SafeContact>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SharingBasis {
-    /// The victim consented.
-    Consent,
-    /// Without consent, in the public interest (safeguarding, preventing crime).
-    PublicInterest,
+/// The longest rationale or reason, in characters.
+pub const MAX_REASON: usize = 2000;
+/// The longest phone number, and safe times.
+pub const MAX_PHONE: usize = 40;
+pub const MAX_SAFE_TIMES: usize = 200;
+
+/// A reason is required when the victim is not aware.
+fn sharing_rules(schema: &mut schemars::Schema) {
+    let reason = Text::<MAX_REASON>::schema_name();
+    crate::schema::when(
+        schema,
+        serde_json::json!({
+            "required": ["victim_aware"],
+            "properties": { "victim_aware": { "const": false } },
+        }),
+        serde_json::json!({
+            "required": ["victim_not_aware_reason"],
+            "properties": {
+                "victim_not_aware_reason": { "$ref": format!("#/components/schemas/{reason}") },
+            },
+        }),
+    );
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+crate::vocabulary! {
+    /// The lawful basis for sharing.
+    pub enum SharingBasis {
+        /// The victim consented.
+        Consent,
+        /// Without consent, in the public interest (safeguarding, preventing crime).
+        PublicInterest,
+    }
+}
+
+/// How to reach the victim safely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafeContact {
+    #[schemars(with = "Text<MAX_PHONE>")]
     pub phone: String,
     pub safe_to_call: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Text<MAX_SAFE_TIMES>>")]
     pub safe_times: Option<String>,
 }
 
@@ -116,7 +130,7 @@ pub fn validate_sharing(sharing: &Sharing) -> FieldErrors {
         "/rationale",
         &sharing.rationale,
         "why sharing is necessary and proportionate",
-        2000,
+        MAX_REASON,
     );
     if !sharing.victim_aware {
         text(
@@ -124,7 +138,7 @@ pub fn validate_sharing(sharing: &Sharing) -> FieldErrors {
             "/victim_not_aware_reason",
             sharing.victim_not_aware_reason.as_deref().unwrap_or(""),
             "why the victim is not aware of the referral",
-            2000,
+            MAX_REASON,
         );
     }
     if let Some(contact) = &sharing.safe_contact {
@@ -133,7 +147,7 @@ pub fn validate_sharing(sharing: &Sharing) -> FieldErrors {
             "/safe_contact/phone",
             &contact.phone,
             "the phone number",
-            40,
+            MAX_PHONE,
         );
         if let Some(times) = &contact.safe_times {
             text(
@@ -141,7 +155,7 @@ pub fn validate_sharing(sharing: &Sharing) -> FieldErrors {
                 "/safe_contact/safe_times",
                 times,
                 "the safe times",
-                200,
+                MAX_SAFE_TIMES,
             );
         }
     }

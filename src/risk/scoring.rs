@@ -6,49 +6,35 @@
 
 use crate::risk::instruments::{self, Instrument, Purpose};
 use crate::values::{FieldErrors, text};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Standard,
-    Medium,
-    High,
+crate::vocabulary! {
+    /// A risk level, lowest first.
+    pub enum Level: "lowercase" {
+        Standard,
+        Medium,
+        High,
+    }
 }
 
 impl Level {
     pub const ALL: [Level; 3] = [Level::Standard, Level::Medium, Level::High];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Standard => "standard",
-            Level::Medium => "medium",
-            Level::High => "high",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.as_str() == text)
-    }
 }
 
-impl std::str::FromStr for Level {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Level, ()> {
-        Level::parse(text).ok_or(())
+crate::vocabulary! {
+    /// An answer to a question (or a part of one). Only a `yes` counts; `dont_know` is listed, never
+    /// counted.
+    pub enum Answer: "snake_case" {
+        Yes,
+        No,
+        /// Not counted: only a "yes" counts.
+        DontKnow,
+        NotAsked,
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    Yes,
-    No,
-    /// Not counted: only a "yes" counts.
-    DontKnow,
-    NotAsked,
 }
 
 /// One question's answer: a single answer, or one per part for a multi-part question.
@@ -76,6 +62,115 @@ pub struct InstrumentRef {
     pub version: String,
 }
 
+/// One variant per instrument in the catalogue, each naming every question (answered whole or part by
+/// part), and professional judgement only on a risk instrument.
+impl JsonSchema for NewAssessment {
+    fn schema_name() -> Cow<'static, str> {
+        "NewAssessment".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let answer = generator.subschema_for::<Answer>().to_value();
+        let comment = generator
+            .subschema_for::<crate::schema::Comment<MAX_COMMENT>>()
+            .to_value();
+        let judgement = generator.subschema_for::<Option<Judgement>>().to_value();
+        let mut case_id = generator
+            .subschema_for::<crate::schema::CaseId>()
+            .to_value();
+        case_id["description"] = "An existing case's id.".into();
+        let variants: Vec<Value> = instruments::catalogue()
+            .iter()
+            .map(|instrument| {
+                let questions: serde_json::Map<String, Value> = instrument
+                    .questions
+                    .iter()
+                    .map(|q| {
+                        let schema = if q.parts.is_empty() {
+                            json!({
+                                "type": "object",
+                                "additionalProperties": false,
+                                "required": ["answer"],
+                                "properties": {
+                                    "answer": answer,
+                                    "parts": { "type": "object", "maxProperties": 0 },
+                                    "comment": comment,
+                                },
+                                "description": format!("Question {}.", q.number),
+                            })
+                        } else {
+                            let parts: serde_json::Map<String, Value> = q
+                                .parts
+                                .iter()
+                                .map(|p| (p.id.clone(), answer.clone()))
+                                .collect();
+                            json!({
+                                "type": "object",
+                                "additionalProperties": false,
+                                "required": ["parts"],
+                                "properties": {
+                                    "answer": { "type": "null" },
+                                    "parts": {
+                                        "type": "object",
+                                        "additionalProperties": false,
+                                        "required": q.parts.iter().map(|p| &p.id).collect::<Vec<_>>(),
+                                        "properties": parts,
+                                    },
+                                    "comment": comment,
+                                },
+                                "description": format!("Question {}, answered part by part.", q.number),
+                            })
+                        };
+                        (q.id.clone(), schema)
+                    })
+                    .collect();
+                let judgement = match instrument.purpose {
+                    Purpose::Risk => judgement.clone(),
+                    Purpose::StalkingScreening => {
+                        json!({ "type": "null", "description": "A screening has no level to judge." })
+                    }
+                };
+                json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["case_id", "instrument", "answers"],
+                    "properties": {
+                        "case_id": case_id,
+                        "instrument": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["id", "version"],
+                            "properties": {
+                                "id": { "type": "string", "const": instrument.id },
+                                "version": { "type": "string", "const": instrument.version },
+                            },
+                        },
+                        "answers": {
+                            "type": "object",
+                            "description": "Every question of the instrument, and no other.",
+                            "additionalProperties": false,
+                            "required": instrument.questions.iter().map(|q| &q.id).collect::<Vec<_>>(),
+                            "properties": questions,
+                        },
+                        "judgement": judgement,
+                    },
+                    "description": format!(
+                        "{} ({} {}).",
+                        instrument.title, instrument.id, instrument.version
+                    ),
+                })
+            })
+            .collect();
+        json_schema!({
+            "description": "An assessment on one instrument: every question answered `yes`, `no`, \
+                `dont_know` or `not_asked` (multi-part questions part by part, in `parts`), each with \
+                an optional comment. Professional judgement, on a risk instrument only, may raise the \
+                level and never lower it.",
+            "oneOf": variants,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssessment {
@@ -87,10 +182,12 @@ pub struct NewAssessment {
 }
 
 /// The assessing officer's professional judgement: a level at or above the computed one, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Judgement {
+    /// At or above the level the score gives (never lower).
     pub level: Level,
+    #[schemars(with = "crate::schema::Text<MAX_RATIONALE>")]
     pub rationale: String,
 }
 
@@ -618,6 +715,50 @@ pub fn screening_reasons(history: &History, answer_triggers: &[String]) -> Vec<S
     reasons
 }
 
+/// A variant per outcome: an agreed review has no level, a raise has one.
+impl JsonSchema for NewReview {
+    fn schema_name() -> Cow<'static, str> {
+        "NewReview".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let rationale = generator
+            .subschema_for::<crate::schema::Text<MAX_RATIONALE>>()
+            .to_value();
+        let mut level = generator.subschema_for::<Level>().to_value();
+        level["description"] =
+            "Above the assessment's current level; a screening has no level to raise.".into();
+        json_schema!({
+            "description": "A supervisor's review of an assessment: agreed, or the level raised \
+                (never lowered), with reasons.",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["outcome", "rationale"],
+                    "properties": {
+                        "outcome": { "type": "string", "const": ReviewOutcome::Agreed.as_str() },
+                        "level": { "type": "null", "description": "An agreed review keeps the level." },
+                        "rationale": rationale,
+                    },
+                    "description": "The supervisor agrees with the assessment.",
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["outcome", "level", "rationale"],
+                    "properties": {
+                        "outcome": { "type": "string", "const": ReviewOutcome::Raised.as_str() },
+                        "level": level,
+                        "rationale": rationale,
+                    },
+                    "description": "The supervisor raises the level.",
+                },
+            ],
+        })
+    }
+}
+
 /// A supervisor's review of an assessment: agreed, or the level raised (never lowered), with reasons.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -628,27 +769,11 @@ pub struct NewReview {
     pub rationale: String,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum ReviewOutcome {
-    Agreed,
-    Raised,
-}
-
-impl ReviewOutcome {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// What a review does to the level.
+    pub enum ReviewOutcome: "lowercase" {
+        Agreed,
+        Raised,
     }
 }
 

@@ -5,8 +5,12 @@ use super::*;
 use crate::values::{FieldErrors, parse_date, parse_time, text};
 use time::{Date, Month, OffsetDateTime};
 
-const MAX_TEXT: usize = 2000;
-const MAX_SHORT: usize = 200;
+/// The longest grounds, reasons and accounts, in characters.
+pub const MAX_TEXT: usize = 2000;
+/// The longest names, numbers and references.
+pub const MAX_SHORT: usize = 200;
+/// The longest address.
+pub const MAX_ADDRESS: usize = 500;
 /// Phone clocks drift: a time a few minutes ahead is not refused.
 const CLOCK_SKEW_MINUTES: i64 = 5;
 
@@ -21,7 +25,7 @@ pub fn validate(record: &SearchRecord, now: OffsetDateTime) -> FieldErrors {
         "/premises/address",
         &record.premises.address,
         "the address",
-        500,
+        MAX_ADDRESS,
     );
     let latest = now + time::Duration::minutes(CLOCK_SKEW_MINUTES);
     stages(e, record);

@@ -23,10 +23,13 @@ pub struct View {
 }
 
 /// A correction or completion: a JSON Merge Patch with a reason, made against the current version.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SearchAmendment")]
 pub struct Amendment {
+    #[schemars(with = "crate::schema::Text<{ searches::MAX_TEXT }>")]
     pub reason: String,
+    #[schemars(with = "searches::SearchPatch")]
     pub changes: serde_json::Value,
 }
 
@@ -162,7 +165,7 @@ pub fn amend(
         "/reason",
         &amendment.reason,
         "the reason for the amendment",
-        2000,
+        searches::MAX_TEXT,
     );
     if !amendment.changes.is_object() {
         errors.push((

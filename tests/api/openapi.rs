@@ -440,7 +440,7 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             reason,
             f.auditor.clone(),
         ),
-        other => panic!("no recipe for operation {other}: add one to tests/openapi.rs"),
+        other => panic!("no recipe for operation {other}: add one to tests/api/openapi.rs"),
     }
 }
 
@@ -642,4 +642,210 @@ fn the_assessment_schema_follows_the_instruments() {
             );
         }
     }
+}
+
+/// The request bodies' schemas, generated from the Rust types (`schemars`, from the constants the
+/// validation uses): every schema they name, by component name, each with the example of the operation
+/// that takes it.
+fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
+    use stalking_response::access::tokens::NewToken;
+    use stalking_response::cases::decision::CrimeDecision;
+    use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::pins::{PinDecision, PinRequest};
+    use stalking_response::risk::referrals::Sharing;
+    use stalking_response::risk::scoring::{NewAssessment, NewReview};
+    use stalking_response::searches::SearchRecord;
+    use stalking_response::services::searches::Amendment;
+
+    let mut generator = stalking_response::schema::generator();
+    generator.subschema_for::<NewToken>();
+    generator.subschema_for::<NewCase>();
+    generator.subschema_for::<NewOccurrence>();
+    generator.subschema_for::<CrimeDecision>();
+    generator.subschema_for::<PinRequest>();
+    generator.subschema_for::<PinDecision>();
+    generator.subschema_for::<NewAssessment>();
+    generator.subschema_for::<NewReview>();
+    generator.subschema_for::<Sharing>();
+    generator.subschema_for::<SearchRecord>();
+    generator.subschema_for::<Amendment>();
+    let mut schemas = generator.take_definitions(true);
+    for operations in doc["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            let body = &operation["requestBody"]["content"]["application/json"];
+            let Some(name) = body["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            else {
+                continue;
+            };
+            let schema = schemas
+                .get_mut(name)
+                .unwrap_or_else(|| panic!("request body {name} is not generated"));
+            if body["example"].is_object() {
+                schema["example"] = body["example"].clone();
+            }
+        }
+    }
+    schemas
+}
+
+/// Replaces (or adds) these components in the document's text, leaving every other line as it is: the
+/// document is written two spaces an indent, a component's lines at six.
+fn rewrite_components(text: &str, schemas: &serde_json::Map<String, Value>) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let start = lines
+        .iter()
+        .position(|l| l == "    \"schemas\": {")
+        .expect("components.schemas in openapi.json");
+    let pretty = |name: &str, schema: &Value| -> Vec<String> {
+        let body = serde_json::to_string_pretty(schema).unwrap();
+        let mut out: Vec<String> = body.lines().map(|l| format!("      {l}")).collect();
+        out[0] = format!(
+            "      {}: {}",
+            serde_json::to_string(name).unwrap(),
+            body.lines().next().unwrap()
+        );
+        out
+    };
+    let mut added = Vec::new();
+    for (name, schema) in schemas {
+        let opening = format!("      {}: {{", serde_json::to_string(name).unwrap());
+        let end = start
+            + lines[start..]
+                .iter()
+                .position(|l| l == "    }" || l == "    },")
+                .unwrap();
+        match lines[start..end].iter().position(|l| *l == opening) {
+            Some(at) => {
+                let at = start + at;
+                let close = at
+                    + lines[at..]
+                        .iter()
+                        .position(|l| l == "      }" || l == "      },")
+                        .unwrap();
+                let comma = lines[close].ends_with(',');
+                let mut new = pretty(name, schema);
+                if comma {
+                    new.last_mut().unwrap().push(',');
+                }
+                lines.splice(at..=close, new);
+            }
+            None => added.push(pretty(name, schema)),
+        }
+    }
+    for new in added {
+        let end = start
+            + lines[start..]
+                .iter()
+                .position(|l| l == "    }" || l == "    },")
+                .unwrap();
+        lines[end - 1].push(',');
+        lines.splice(end..end, new);
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// `openapi.json`'s request-body schemas are the ones the Rust types generate, so they say exactly what
+/// the app enforces. After changing a request type, regenerate them with
+/// `UPDATE_OPENAPI=1 cargo test --profile host --test api -- openapi::request_body_schemas`.
+#[test]
+fn request_body_schemas_are_generated_from_the_types() {
+    let path = repo().join("openapi.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let schemas = generated_schemas(&doc);
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        let rewritten = rewrite_components(&text, &schemas);
+        let check: Value = serde_json::from_str(&rewritten).expect("the rewritten document parses");
+        for (name, schema) in &schemas {
+            assert_eq!(&check["components"]["schemas"][name], schema);
+        }
+        std::fs::write(&path, rewritten).unwrap();
+        return;
+    }
+    let mut stale = Vec::new();
+    for (name, schema) in &schemas {
+        if doc["components"]["schemas"].get(name) != Some(schema) {
+            stale.push(name.as_str());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "openapi.json's schemas {stale:?} differ from the ones the Rust types generate: run \
+         `UPDATE_OPENAPI=1 cargo test --profile host --test api -- openapi::request_body_schemas`"
+    );
+}
+
+/// Every `$ref` in the document names a schema it has.
+#[test]
+fn every_reference_resolves() {
+    fn walk(value: &Value, doc: &Value, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(reference) = object.get("$ref").and_then(Value::as_str)
+                    && doc.pointer(reference.trim_start_matches('#')).is_none()
+                {
+                    missing.push(reference.to_string());
+                }
+                object.values().for_each(|v| walk(v, doc, missing));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, doc, missing)),
+            _ => {}
+        }
+    }
+    let doc = document();
+    let mut missing = Vec::new();
+    walk(&doc, &doc, &mut missing);
+    assert!(missing.is_empty(), "{missing:?}");
+}
+
+/// Each request body's example is one its Rust type takes: the generated schemas carry them, so an
+/// example cannot go stale without this failing.
+#[test]
+fn every_request_example_decodes_into_its_type() {
+    use stalking_response::access::tokens::NewToken;
+    use stalking_response::cases::decision::CrimeDecision;
+    use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::pins::{PinDecision, PinRequest};
+    use stalking_response::risk::referrals::Sharing;
+    use stalking_response::risk::scoring::{NewAssessment, NewReview};
+    use stalking_response::searches::SearchRecord;
+    use stalking_response::services::searches::Amendment;
+
+    fn decodes<T: serde::de::DeserializeOwned>(example: &Value) -> Result<(), String> {
+        serde_json::from_value::<T>(example.clone())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    let doc = document();
+    let mut checked = 0;
+    for operations in doc["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            let body = &operation["requestBody"]["content"]["application/json"];
+            let Some(name) = body["schema"]["$ref"].as_str() else {
+                continue;
+            };
+            let example = &body["example"];
+            let decoded = match name.trim_start_matches("#/components/schemas/") {
+                "NewToken" => decodes::<NewToken>(example),
+                "NewCase" => decodes::<NewCase>(example),
+                "NewOccurrence" => decodes::<NewOccurrence>(example),
+                "CrimeDecision" => decodes::<CrimeDecision>(example),
+                "PinRequest" => decodes::<PinRequest>(example),
+                "PinDecision" => decodes::<PinDecision>(example),
+                "NewAssessment" => decodes::<NewAssessment>(example),
+                "NewReview" => decodes::<NewReview>(example),
+                "Sharing" => decodes::<Sharing>(example),
+                "SearchRecord" => decodes::<SearchRecord>(example),
+                "SearchAmendment" => decodes::<Amendment>(example),
+                other => panic!("no type for request body {other}"),
+            };
+            assert!(decoded.is_ok(), "{name}'s example: {decoded:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11);
 }

@@ -50,31 +50,22 @@ impl Operation {
     }
 }
 
-/// The kinds of record the log names. (Entries written before this type existed may name others, such
-/// as `case-list`: the stored form stays text.)
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumString, strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum RecordType {
-    Case,
-    Pin,
-    Token,
-    TokenRequest,
-    Session,
-    RiskAssessment,
-    Referral,
-    Instrument,
-    Search,
-    /// Aggregates with no personal data (case counts, the search compliance report's totals).
-    Statistics,
-    AccessLog,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// The kinds of record the log names. (Entries written before this type existed may name others,
+    /// such as `case-list`: the stored form stays text.)
+    pub enum RecordType {
+        Case,
+        Pin,
+        Token,
+        TokenRequest,
+        Session,
+        RiskAssessment,
+        Referral,
+        Instrument,
+        Search,
+        /// Aggregates with no personal data (case counts, the search compliance report's totals).
+        Statistics,
+        AccessLog,
     }
 }
 
