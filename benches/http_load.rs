@@ -6,8 +6,9 @@
 //! predict Spin; `--store-mode pooled` measures the host's faster mode for comparison.
 //!
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
-//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled]`. Loopback only, bounded in
-//! time and in requests.
+//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled] [--only a,b]
+//! [--manifest path/spin.toml]`. `--manifest` serves another build (a copy of `spin.toml` naming other
+//! `.wasm` files), to compare two builds side by side. Loopback only, bounded in time and in requests.
 
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/assessments.rs"]
@@ -30,6 +31,8 @@ struct Options {
     store_mode: StoreMode,
     /// `--only a,b`: measure only the targets whose names contain one of these (and hello-world).
     only: Vec<String>,
+    /// `--manifest`: the app to serve; the repository's `spin.toml` by default.
+    manifest: Option<std::path::PathBuf>,
 }
 
 fn options() -> Options {
@@ -39,6 +42,7 @@ fn options() -> Options {
         rounds: 2,
         store_mode: StoreMode::Spin,
         only: Vec::new(),
+        manifest: None,
     };
     let args: Vec<String> = std::env::args().collect();
     for pair in args.windows(2) {
@@ -49,6 +53,7 @@ fn options() -> Options {
             "--rounds" => options.rounds = value(),
             "--store-mode" => options.store_mode = pair[1].parse().expect("spin or pooled"),
             "--only" => options.only = pair[1].split(',').map(str::to_string).collect(),
+            "--manifest" => options.manifest = Some(pair[1].clone().into()),
             _ => {}
         }
     }
@@ -222,11 +227,11 @@ fn main() {
     let options = options();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = tempfile::tempdir().unwrap();
-    let app = serve(
-        &repo.join("spin.toml"),
-        &state.path().join("app"),
-        options.store_mode,
-    );
+    let manifest = options
+        .manifest
+        .clone()
+        .unwrap_or_else(|| repo.join("spin.toml"));
+    let app = serve(&manifest, &state.path().join("app"), options.store_mode);
     let hello_dir = tempfile::tempdir().unwrap();
     std::fs::write(
         hello_dir.path().join("spin.toml"),

@@ -6,7 +6,7 @@
 use crate::access::auth::{self, Principal, Role};
 use crate::access::throttle;
 use crate::access::tokens;
-use crate::problem::Problem;
+use crate::problem::{Problem, storage};
 use crate::settings::Settings;
 use crate::sql::Sql;
 use serde::{Deserialize, Serialize};
@@ -104,11 +104,6 @@ struct StoredSession {
 /// Sessions are keyed by a hash of their id, so the store never holds a usable cookie.
 fn session_key(id: &str) -> String {
     format!("session:{}", auth::token_hash(id))
-}
-
-fn storage(e: impl std::fmt::Display) -> Problem {
-    eprintln!("storage error: {e}");
-    Problem::internal()
 }
 
 /// Every refused token gets the same answer: which check failed (unknown, revoked, expired, another
