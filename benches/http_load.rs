@@ -6,9 +6,11 @@
 //! predict Spin; `--store-mode pooled` measures the host's faster mode for comparison.
 //!
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
-//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled] [--data]`. Loopback only,
-//! bounded in time and in requests. `--data` measures instead whether a read and a create cost more
-//! on a large force's data than on a small one's (`data_size.rs`).
+//! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled] [--only a,b]
+//! [--manifest path/spin.toml] [--data]`. `--manifest` serves another build (a copy of `spin.toml`
+//! naming other `.wasm` files), to compare two builds side by side. `--data` measures instead whether a
+//! read and a create cost more on a large force's data than on a small one's (`data_size.rs`). Loopback
+//! only, bounded in time and in requests.
 
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/assessments.rs"]
@@ -34,6 +36,8 @@ struct Options {
     only: Vec<String>,
     /// `--data`: compare a small force's data with a large one's instead.
     data: bool,
+    /// `--manifest`: the app to serve; the repository's `spin.toml` by default.
+    manifest: Option<std::path::PathBuf>,
 }
 
 fn options() -> Options {
@@ -44,6 +48,7 @@ fn options() -> Options {
         store_mode: StoreMode::Spin,
         only: Vec::new(),
         data: false,
+        manifest: None,
     };
     let args: Vec<String> = std::env::args().collect();
     options.data = args.iter().any(|a| a == "--data");
@@ -55,6 +60,7 @@ fn options() -> Options {
             "--rounds" => options.rounds = value(),
             "--store-mode" => options.store_mode = pair[1].parse().expect("spin or pooled"),
             "--only" => options.only = pair[1].split(',').map(str::to_string).collect(),
+            "--manifest" => options.manifest = Some(pair[1].clone().into()),
             _ => {}
         }
     }
@@ -269,11 +275,11 @@ fn main() {
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = tempfile::tempdir().unwrap();
-    let app = serve(
-        &repo.join("spin.toml"),
-        &state.path().join("app"),
-        options.store_mode,
-    );
+    let manifest = options
+        .manifest
+        .clone()
+        .unwrap_or_else(|| repo.join("spin.toml"));
+    let app = serve(&manifest, &state.path().join("app"), options.store_mode);
     let hello = hello(&state.path().join("hello"), options.store_mode);
     let runtime = runtime();
     let duration = Duration::from_secs(options.seconds);

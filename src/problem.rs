@@ -109,6 +109,14 @@ impl Problem {
         )
     }
 
+    /// 503 when the database stayed locked by other requests past the wait (`sql::BUSY_WAIT`):
+    /// nothing was done, and the caller may retry shortly.
+    pub fn busy() -> Problem {
+        Problem::new(503, "busy", "The service is busy")
+            .with_detail("Nothing was changed; try again in a moment.")
+            .with_header("retry-after", "1")
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a problem always serialises")
     }
@@ -124,10 +132,21 @@ pub fn capitalise(text: &str) -> String {
 }
 
 /// A storage failure inside a handler is ours, never the caller's: logged (the database's own text names
-/// tables and constraints, not values), answered as a plain 500.
+/// tables and constraints, not values), answered as a plain 500, or 503 when the database was busy.
 impl From<crate::sql::SqlError> for Problem {
     fn from(e: crate::sql::SqlError) -> Problem {
-        eprintln!("storage error: {e}");
+        storage(e)
+    }
+}
+
+/// A store's failure (a `SqlError`, or an error wrapping one): logged with its internal text, answered
+/// without it as a 500, or as [`Problem::busy`] when the database stayed locked.
+pub fn storage(e: impl std::fmt::Display) -> Problem {
+    let text = e.to_string();
+    eprintln!("storage error: {text}");
+    if crate::sql::is_busy(&text) {
+        Problem::busy()
+    } else {
         Problem::internal()
     }
 }

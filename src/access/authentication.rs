@@ -6,7 +6,7 @@
 use crate::access::auth::{self, Principal, Role};
 use crate::access::throttle;
 use crate::access::tokens;
-use crate::problem::Problem;
+use crate::problem::{Problem, storage};
 use crate::settings::Settings;
 use crate::sql::Sql;
 use serde::{Deserialize, Serialize};
@@ -106,11 +106,6 @@ fn session_key(id: &str) -> String {
     format!("session:{}", auth::token_hash(id))
 }
 
-fn storage(e: impl std::fmt::Display) -> Problem {
-    eprintln!("storage error: {e}");
-    Problem::internal()
-}
-
 /// Every refused token gets the same answer: which check failed (unknown, revoked, expired, another
 /// force) is not told to whoever holds it.
 fn token_refused() -> Problem {
@@ -162,19 +157,20 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
     pub fn authenticate(&self, credentials: Credentials) -> Result<Principal, Problem> {
         let throttle = self.settings.throttle;
         let now = self.now.unix_timestamp();
-        let result = self.identify(credentials);
-        match (&result, credentials) {
-            (Ok(_), Credentials::Bearer(token)) => {
-                let key = counter("token", token_prefix(token));
-                if let Some(ends) =
-                    throttle::locked(self.db, &key, throttle.max_failures, now).map_err(storage)?
-                {
+        let result = match credentials {
+            // A valid token whose prefix is locked is refused too (and not counted again).
+            Credentials::Bearer(token) => match self.principal_for_token(token) {
+                Ok((_, Some(ends))) => {
                     return Err(too_many(
                         ends - now,
                         "Too many failed attempts with this token. Wait, then try again.",
                     ));
                 }
-            }
+                other => other.map(|(principal, _)| principal),
+            },
+            _ => self.identify(credentials),
+        };
+        match (&result, credentials) {
             (Err(problem), Credentials::Bearer(_) | Credentials::MalformedAuthorization)
                 if problem.status == 401 =>
             {
@@ -198,9 +194,10 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         result
     }
 
+    /// The credentials' principal; for a token, `authenticate` also checks its throttle lock.
     fn identify(&self, credentials: Credentials) -> Result<Principal, Problem> {
         match credentials {
-            Credentials::Bearer(token) => self.principal_for_token(token),
+            Credentials::Bearer(token) => self.principal_for_token(token).map(|(p, _)| p),
             Credentials::MalformedAuthorization => Err(Problem::unauthorized(
                 "Use `Authorization: Bearer <token>`.",
             )),
@@ -232,25 +229,34 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         }
     }
 
-    fn principal_for_token(&self, token: &str) -> Result<Principal, Problem> {
+    /// The token's principal, and when its prefix's throttle lock ends if it is locked.
+    fn principal_for_token(&self, token: &str) -> Result<(Principal, Option<i64>), Problem> {
+        let key = counter("token", token_prefix(token));
+        let (max, now) = (
+            self.settings.throttle.max_failures,
+            self.now.unix_timestamp(),
+        );
         if let Some(bootstrap) = &self.settings.bootstrap_admin_token
             && auth::secrets_equal(token, bootstrap)
         {
-            return Ok(self.bootstrap_admin("bootstrap-admin".into()));
+            let locked = throttle::locked(self.db, &key, max, now).map_err(storage)?;
+            return Ok((self.bootstrap_admin("bootstrap-admin".into()), locked));
         }
-        let record = tokens::find_by_hash(self.db, &auth::token_hash(token)).map_err(storage)?;
-        let Some(record) = record else {
+        let found = tokens::find_by_hash(self.db, &auth::token_hash(token), &key, max, now)
+            .map_err(storage)?;
+        let Some((record, locked)) = found else {
             return Err(token_refused());
         };
         if auth::token_refusal(&record, &self.settings.force, &self.now_text()).is_some() {
             return Err(token_refused());
         }
-        Ok(Principal {
+        let principal = Principal {
             subject: record.subject,
             role: record.role,
             force: record.force,
             token_id: record.id.into(),
-        })
+        };
+        Ok((principal, locked))
     }
 
     /// What a session's credential is bound to: for the bootstrap admin, the current bootstrap token

@@ -49,8 +49,20 @@ pub fn record_failure(
 /// When `key` has reached `max` failures in a window still running: when that window ends.
 pub fn locked(db: &impl Sql, key: &str, max: i64, now: i64) -> Result<Option<i64>, SqlError> {
     let rows = db.query(
-        "SELECT expires_at FROM auth_failures WHERE key = ?1 AND failures >= ?2 AND expires_at > ?3",
+        &format!("SELECT {} AS expires_at", locked_until(1)),
         &[key.into(), max.into(), now.into()],
     )?;
-    Ok(rows.first_integer("expires_at"))
+    rows.first_row()
+        .map_or(Ok(None), |r| r.optional_integer("expires_at"))
+}
+
+/// [`locked`] as a scalar subquery, to join another statement (authenticating a token reads the
+/// token and its lock at once): its key, `max` and `now` are the parameters `?p`, `?p+1`, `?p+2`.
+pub fn locked_until(p: usize) -> String {
+    format!(
+        "(SELECT auth_failures.expires_at FROM auth_failures
+          WHERE key = ?{p} AND failures >= ?{} AND auth_failures.expires_at > ?{})",
+        p + 1,
+        p + 2
+    )
 }

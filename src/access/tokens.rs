@@ -71,12 +71,27 @@ pub fn insert(db: &impl Sql, record: &TokenRecord, hash: &str) -> Result<(), Sql
 
 const COLUMNS: &str = "id, subject, role, force, created_at, expires_at, revoked_at, created_by";
 
-pub fn find_by_hash(db: &impl Sql, hash: &str) -> Result<Option<TokenRecord>, SqlError> {
+/// The token with this hash, and, in the same statement, when the throttle's lock on `counter` ends
+/// if `max` failures have locked it (`throttle::locked`): a valid token costs one read.
+pub fn find_by_hash(
+    db: &impl Sql,
+    hash: &str,
+    counter: &str,
+    max: i64,
+    now: i64,
+) -> Result<Option<(TokenRecord, Option<i64>)>, SqlError> {
     let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1"),
-        &[hash.into()],
+        &format!(
+            "SELECT {COLUMNS}, {} AS locked_until FROM api_tokens WHERE token_hash = ?1",
+            crate::access::throttle::locked_until(2)
+        ),
+        &[hash.into(), counter.into(), max.into(), now.into()],
     )?;
-    Ok(records(&rows)?.into_iter().next())
+    let locked = match rows.first_row() {
+        Some(row) => row.optional_integer("locked_until")?,
+        None => None,
+    };
+    Ok(records(&rows)?.into_iter().next().map(|r| (r, locked)))
 }
 
 pub fn find(db: &impl Sql, id: &str) -> Result<Option<TokenRecord>, SqlError> {

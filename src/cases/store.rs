@@ -12,7 +12,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`]. Returns the
-/// case's digest (covering its suspects and occurrence), for the access-log entry.
+/// case's digest (covering its suspects and occurrence), for the access-log entry, and the case as
+/// stored.
 pub fn create(
     db: &impl Sql,
     id: &CaseId,
@@ -21,7 +22,7 @@ pub fn create(
     due_at: &str,
     by: &str,
     new: &NewCase,
-) -> Result<String, SqlError> {
+) -> Result<(String, Case), SqlError> {
     let flag = |b: bool| Value::Integer(i64::from(b));
     // In the order of `digests::CASE`.
     let case = vec![
@@ -78,7 +79,25 @@ pub fn create(
         digests::insert(db, &digests::SUSPECT, suspect, suspect_digest)?;
     }
     digests::insert(db, &digests::OCCURRENCE, &occurrence, &occurrence_digest)?;
-    Ok(digest)
+    // The case is built from the rows just written, not read back: this runs under the write lock,
+    // where every statement counts. Only the cases its suspects link to are read.
+    let mut columns = digests::CASE.columns.to_vec();
+    columns.push("version");
+    let mut case = case;
+    case.push(Value::Integer(1)); // the column's default (0003_cases_and_pins.sql)
+    let rows = |columns: &[&str], rows: Vec<Vec<Value>>| Rows {
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        rows,
+    };
+    let stored = assemble_all(
+        db,
+        &rows(&columns, vec![case]),
+        &rows(digests::SUSPECT.columns, suspects),
+        &rows(digests::OCCURRENCE.columns, vec![occurrence]),
+    )?
+    .pop()
+    .ok_or_else(|| SqlError("the case just stored did not assemble".into()))?;
+    Ok((digest, stored))
 }
 
 fn optional(text: Option<&str>) -> Value {
@@ -326,7 +345,25 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
          WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, position",
         std::slice::from_ref(&ids),
     )?;
-    let suspects = by_case(&suspect_rows, "case_id")?;
+    let occurrence_rows = db.query(
+        "SELECT case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours,
+                description, fear_of_violence, breach_of_order
+         FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, number",
+        &[ids],
+    )?;
+    assemble_all(db, rows, &suspect_rows, &occurrence_rows)
+}
+
+/// The cases of `rows` with their suspects' and occurrences' rows (each in order, by case), and the
+/// cases linked to those suspects (one statement, if any suspect has a link key).
+fn assemble_all(
+    db: &impl Sql,
+    rows: &Rows,
+    suspect_rows: &Rows,
+    occurrence_rows: &Rows,
+) -> Result<Vec<Case>, SqlError> {
+    let ids = id_array(rows)?;
+    let suspects = by_case(suspect_rows, "case_id")?;
     // For each link key on these suspects: how many cases share it, and the first few by id (one more
     // than are listed, since one of them is the reading case itself).
     let mut links: BTreeMap<String, (i64, Vec<CaseId>)> = BTreeMap::new();
@@ -352,7 +389,7 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
              SELECT w.link_key AS link_key, w.case_id AS case_id, l.cases AS total
              FROM walk w JOIN suspect_links l ON l.link_key = w.link_key
              WHERE w.case_id IS NOT NULL ORDER BY w.link_key, w.case_id",
-            &[ids.clone(), (LINKED_CASES_LISTED as i64 + 1).into()],
+            &[ids, (LINKED_CASES_LISTED as i64 + 1).into()],
         )?;
         for row in rows.iter() {
             let entry = links.entry(row.text("link_key")?).or_default();
@@ -360,13 +397,7 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
             entry.1.push(row.parse("case_id")?);
         }
     }
-    let occurrence_rows = db.query(
-        "SELECT case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours,
-                description, fear_of_violence, breach_of_order
-         FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, number",
-        &[ids],
-    )?;
-    let mut occurrences = by_case(&occurrence_rows, "case_id")?;
+    let mut occurrences = by_case(occurrence_rows, "case_id")?;
     rows.iter()
         .map(|r| {
             let id = r.text("id")?;

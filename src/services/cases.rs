@@ -61,7 +61,7 @@ pub fn create(
     let id = CaseId::new((env.new_id)());
     let incident = next_reference(env, &env.settings.incident_reference_format, "incident")?;
     let due = crate::values::timestamp(env.now + time::Duration::hours(DECISION_HOURS));
-    let digest = cases::create(
+    let (digest, case) = cases::create(
         env.db,
         &id,
         &incident,
@@ -73,7 +73,6 @@ pub fn create(
     journal
         .logs(Operation::Collection, RecordRef::case(&id))
         .digest = Some(digest);
-    let case = cases::get(env.db, &id)?.ok_or_else(Problem::internal)?;
     // Linking a suspect to other cases combines personal data from them (DPA 2018 s.62).
     let mut linked: Vec<&str> = case
         .suspects

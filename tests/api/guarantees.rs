@@ -640,3 +640,56 @@ fn an_overlong_access_log_query_is_refused_before_it_is_logged() {
         "a record id of {longest} characters was logged"
     );
 }
+
+/// Holds the database's write lock from outside the app for `held`, from when this returns.
+fn hold_write_lock(app: &TestApp, held: std::time::Duration) -> std::thread::JoinHandle<()> {
+    let db = app.database();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::spawn(move || {
+        std::thread::sleep(held);
+        db.execute_batch("COMMIT").unwrap();
+    })
+}
+
+#[test]
+fn a_write_waits_for_the_lock_and_past_the_wait_is_answered_busy_with_nothing_recorded() {
+    use std::time::{Duration, Instant};
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    app.new_case(&officer, true, 1);
+    let cases = || {
+        app.database()
+            .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+
+    // Held briefly: the request waits (the guest sleeps between tries) and succeeds.
+    let holder = hold_write_lock(&app, Duration::from_millis(300));
+    let started = Instant::now();
+    let created = app.call(
+        "POST",
+        "/api/v1/cases",
+        &officer,
+        Some(support::case_body(true)),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    holder.join().unwrap();
+    assert_eq!(cases(), 2);
+
+    // Held past the wait (5 s): 503 busy with Retry-After, and neither the case nor an entry.
+    let seq = last_seq(&app);
+    let holder = hold_write_lock(&app, Duration::from_millis(6_500));
+    let refused = app.call(
+        "POST",
+        "/api/v1/cases",
+        &officer,
+        Some(support::case_body(true)),
+    );
+    holder.join().unwrap();
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.json()["type"], "/problems/busy");
+    assert_eq!(refused.header("retry-after"), "1");
+    assert_eq!(cases(), 2);
+    assert!(entries_after(&app, seq).is_empty());
+}

@@ -170,8 +170,10 @@ mod cases_storage {
     #[test]
     fn a_case_round_trips_and_derives_its_suggestion() {
         let (_dir, db) = db();
-        cases::create(&db, &cid("c1"), "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
+        let (_, created) =
+            cases::create(&db, &cid("c1"), "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
         let case = cases::get(&db, &cid("c1")).unwrap().unwrap();
+        assert_eq!(created, case, "the case returned is the case stored");
         assert_eq!(
             (case.version, case.status.as_str(), case.occurrences.len()),
             (1, "awaiting-decision", 1)
@@ -270,7 +272,7 @@ mod cases_storage {
             &report("P1"),
         )
         .unwrap();
-        cases::create(
+        let (_, b) = cases::create(
             &db,
             &cid("b"),
             "INC/2",
@@ -280,6 +282,9 @@ mod cases_storage {
             &report("p-1"),
         )
         .unwrap();
+        // Built from what was written, links included, yet the same as read back.
+        assert!(b.linked_suspect && b.suspects[0].linked_cases == ["a"]);
+        assert_eq!(Some(b), cases::get(&db, &cid("b")).unwrap());
         let ids = |filter: &Filter| -> Vec<String> {
             cases::list(&db, filter, "2026-11-29T12:00:00.000000Z", None, 10)
                 .unwrap()

@@ -58,10 +58,10 @@ pub fn new_id() -> String {
 /// What handlers return: a response, or a problem that becomes one.
 pub type Outcome = Result<spin_sdk::http::Response, Problem>;
 
-/// A storage failure: logged with its (internal) text, answered without it.
+/// A storage failure: logged with its (internal) text, answered without it; 503 with `Retry-After`
+/// when the database stayed locked past the wait (`sql::BUSY_WAIT`).
 pub fn internal(e: impl std::fmt::Display) -> Problem {
-    eprintln!("storage error: {e}");
-    Problem::internal()
+    stalking_response::problem::storage(e)
 }
 
 /// One request's context: the database (migrated), the key-value store, the settings.

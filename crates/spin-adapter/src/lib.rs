@@ -36,7 +36,7 @@ impl SpinSql {
 }
 
 impl Sql for SpinSql {
-    fn query(&self, statement: &str, params: &[sql::Value]) -> Result<Rows, SqlError> {
+    fn query_once(&self, statement: &str, params: &[sql::Value]) -> Result<Rows, SqlError> {
         let params: Vec<sqlite3::Value> = params
             .iter()
             .map(|v| match v {

@@ -233,6 +233,8 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
 
     let who = match ctx.authenticate(req) {
         Ok(who) => who,
+        // The database failed or stayed busy: no refusal to log (and no lock to log it with).
+        Err(problem) if problem.status >= 500 => return Err(problem),
         Err(problem) => {
             let why = match problem.status {
                 429 => "throttled",
@@ -270,8 +272,8 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
     };
     if route.method == Method::Get {
         // A read takes no write lock while it reads: on Spin every request opens its own connection
-        // and waits for the lock in SQLite's sleeping busy handler, so holding it for the whole read
-        // queues every other request behind it. The accesses are then logged in one short
+        // and waits for the lock (`sql::Backoff`), so holding it for the whole read queues every
+        // other request behind it. The accesses are then logged in one short
         // transaction, and the response goes out only once that has committed: nothing is shown
         // unlogged. (A GET's own writes, such as refreshing stored compliance, are single statements.)
         let response = (route.handler)(&ctx, &mut call)?;
