@@ -8,6 +8,7 @@ use crate::cases::intake::{self, Behaviour, Four, NewCase, NewOccurrence};
 use crate::digests;
 use crate::ids::CaseId;
 use crate::sql::{Row, Rows, Sql, SqlError, Value};
+use crate::values::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -433,6 +434,74 @@ fn assemble_all(
             assemble(r, suspects, to_occurrences(&occurrences)?)
         })
         .collect()
+}
+
+/// Another case naming one of a case's suspects: what a page of linked cases shows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedCase {
+    pub id: CaseId,
+    pub incident_reference: String,
+    pub reported_at: Timestamp,
+}
+
+/// A page of the other cases that name one of `id`'s suspects, by id, after `after`: two statements,
+/// each walking the `(link_key, case_id)` index from `after` for at most `limit` cases per suspect,
+/// however many cases the suspects are in. `None` when there is no such case.
+pub fn linked(
+    db: &impl Sql,
+    id: &CaseId,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Option<Vec<LinkedCase>>, SqlError> {
+    let keys = db.query(
+        "SELECT c.id AS id, s.link_key AS link_key FROM cases c
+         LEFT JOIN suspects s ON s.case_id = c.id AND s.link_key IS NOT NULL WHERE c.id = ?1",
+        &[id.into()],
+    )?;
+    if keys.rows.is_empty() {
+        return Ok(None);
+    }
+    let keys: Vec<String> = keys
+        .iter()
+        .filter_map(|r| r.optional_text("link_key").transpose())
+        .collect::<Result<_, _>>()?;
+    if keys.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    // One bounded index walk per suspect (a case has at most `intake::MAX_SUSPECTS`), merged in order.
+    let walks: Vec<String> = (0..keys.len())
+        .map(|k| {
+            format!(
+                "SELECT case_id FROM (SELECT case_id FROM suspects WHERE link_key = ?{} AND case_id != ?1
+                 AND (?2 IS NULL OR case_id > ?2) ORDER BY case_id LIMIT ?3)",
+                k + 4
+            )
+        })
+        .collect();
+    let mut params = vec![
+        id.into(),
+        after.map_or(Value::Null, Value::from),
+        limit.into(),
+    ];
+    params.extend(keys.iter().map(|k| Value::from(k.as_str())));
+    let rows = db.query(
+        &format!(
+            "SELECT c.id AS id, c.incident_reference AS incident_reference, c.reported_at AS reported_at
+             FROM cases c WHERE c.id IN ({}) ORDER BY c.id LIMIT ?3",
+            walks.join(" UNION ")
+        ),
+        &params,
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(LinkedCase {
+                id: r.parse("id")?,
+                incident_reference: r.text("incident_reference")?,
+                reported_at: r.parse("reported_at")?,
+            })
+        })
+        .collect::<Result<_, SqlError>>()
+        .map(Some)
 }
 
 /// Whether each case indicates or records stalking (as [`Case::stalking`]), in one statement; a case

@@ -125,6 +125,21 @@ pub fn list(
     Ok(Listed::of(found, page, |c| c.id.to_string()))
 }
 
+/// A page of the other cases that name one of a case's suspects (a serial perpetrator may be in
+/// hundreds: the case itself lists the first few and counts them all). Each case shown is logged as a
+/// consultation; 404 when the case does not exist.
+pub fn linked_cases(
+    env: &Env<impl Sql>,
+    id: &CaseId,
+    page: &Page,
+    journal: &mut impl Journal,
+) -> Result<Listed<cases::LinkedCase>, Problem> {
+    let found =
+        cases::linked(env.db, id, page.after.as_deref(), page.limit.0)?.ok_or_else(no_case)?;
+    journal.consulted(found.iter().map(|c| RecordRef::case(&c.id)));
+    Ok(Listed::of(found, page, |c| c.id.to_string()))
+}
+
 /// A page of the PIN register (optionally of one status), each PIN logged as a consultation.
 pub fn pin_register(
     env: &Env<impl Sql>,

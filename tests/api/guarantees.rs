@@ -693,3 +693,80 @@ fn a_write_waits_for_the_lock_and_past_the_wait_is_answered_busy_with_nothing_re
     assert_eq!(cases(), 2);
     assert!(entries_after(&app, seq).is_empty());
 }
+
+#[test]
+fn linked_cases_are_listed_a_page_at_a_time_and_each_logged() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut body = support::case_body(true);
+        body["victim"]["name"] = json!(format!("Victim {i}"));
+        body["suspects"] = json!([{ "name": "Sam Sample", "police_id": "12/345678A" }]);
+        let created = app.call("POST", "/api/v1/cases", &officer, Some(body));
+        assert_eq!(created.status, 201, "{}", created.body);
+        ids.push(created.json()["id"].as_str().unwrap().to_string());
+    }
+    let unrelated = app.new_case(&officer, false, 1);
+    let mut others: Vec<String> = ids[1..].to_vec();
+    others.sort();
+
+    let before = last_seq(&app);
+    let path = format!("/api/v1/cases/{}/linked-cases?limit=3", ids[0]);
+    let first = app.call_with("GET", &path, &officer, None, &[REASON]);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let first = first.json();
+    let shown: Vec<&str> = first["linked_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, others[..3]);
+    assert!(first["linked_cases"][0]["incident_reference"].is_string());
+    // Each case shown is a consultation of that case, so "who accessed case X" finds it.
+    let logged: Vec<String> = entries_after(&app, before)
+        .into_iter()
+        .map(|(_, kind, id, reason, _)| format!("{kind} {id} {reason}"))
+        .collect();
+    let expected: Vec<String> = shown
+        .iter()
+        .map(|id| format!("case {id} investigation"))
+        .collect();
+    assert_eq!(logged, expected);
+
+    let next = first["next"].as_str().unwrap();
+    let rest = app
+        .call_with(
+            "GET",
+            &format!("{path}&after={next}"),
+            &officer,
+            None,
+            &[REASON],
+        )
+        .json();
+    let rest: Vec<&str> = rest["linked_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, others[3..]);
+
+    let none = app.call_with(
+        "GET",
+        &format!("/api/v1/cases/{unrelated}/linked-cases"),
+        &officer,
+        None,
+        &[REASON],
+    );
+    assert_eq!(none.json()["linked_cases"], json!([]));
+    let missing = app.call_with(
+        "GET",
+        "/api/v1/cases/no-such-case/linked-cases",
+        &officer,
+        None,
+        &[REASON],
+    );
+    assert_eq!(missing.status, 404, "{}", missing.body);
+}

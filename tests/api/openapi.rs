@@ -287,6 +287,12 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             reason.clone(),
             f.officer.clone(),
         ),
+        "listLinkedCases" => (
+            format!("/api/v1/cases/{}/linked-cases", f.case),
+            None,
+            reason.clone(),
+            f.officer.clone(),
+        ),
         "readCase" => (
             format!("/api/v1/cases/{}", f.case),
             None,

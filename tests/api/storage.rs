@@ -808,6 +808,33 @@ mod pages {
     }
 
     #[test]
+    fn linked_cases_are_paged_by_id_each_page_a_few_statements() {
+        let (_dir, db) = db();
+        seed_cases(&db);
+        let mut shown = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = counted(&db, "linked cases, a page", || {
+                cases::linked(db.inner(), &case_id(30), after.as_deref(), 25)
+                    .unwrap()
+                    .unwrap()
+            });
+            assert!(page.len() <= 25);
+            shown.extend(page.iter().map(|c| c.id.clone()));
+            if page.len() < 25 {
+                break;
+            }
+            after = page.last().map(|c| c.id.to_string());
+        }
+        let others: Vec<CaseId> = (0..N).filter(|i| *i != 30).map(case_id).collect();
+        assert_eq!(shown, others, "every other case, once each, in id order");
+        assert_eq!(
+            cases::linked(db.inner(), &cid("nothing"), None, 25).unwrap(),
+            None
+        );
+    }
+
+    #[test]
     fn a_page_of_cases_costs_four_statements() {
         let (_dir, db) = db();
         seed_cases(&db);

@@ -27,6 +27,7 @@ spin_adapter::routes! {
     POST "/api/v1/cases/{id}/occurrences" => CaseUpdate, Collection, add_occurrence;
     POST "/api/v1/cases/{id}/crime-decision" => CaseDecide, Collection, record_decision;
     GET "/api/v1/cases/{id}/classification" => CaseRead, Asked, classification;
+    GET "/api/v1/cases/{id}/linked-cases" => CaseRead, Asked, linked_cases;
     POST "/api/v1/cases/{case}/pins" => PinRequest, Collection, request_pin;
     GET "/api/v1/pins" => PinRegister, Asked, pin_register;
     POST "/api/v1/pins/{id}/decision" => PinDecide, Collection, decide_pin;
@@ -53,6 +54,16 @@ fn create_case(ctx: &Ctx, call: &mut Call) -> Outcome {
         Ok((201, case_response(201, &case).into_body()))
     })?;
     Ok(created(status, body, "/api/v1/cases"))
+}
+
+fn linked_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id: CaseId = call.id_as(service::no_case)?;
+    let page: Page = call.query()?;
+    let listed = service::linked_cases(&ctx.env(), &id, &page, &mut call.journal)?;
+    Ok(json(
+        200,
+        &serde_json::json!({ "case_id": id, "linked_cases": listed.items, "next": listed.next }),
+    ))
 }
 
 fn read_case(ctx: &Ctx, call: &mut Call) -> Outcome {
