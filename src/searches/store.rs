@@ -164,7 +164,7 @@ pub fn amend(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VersionInfo {
     pub version: i64,
-    pub at: String,
+    pub at: Timestamp,
     pub by: String,
     /// Why it was amended; none for the original.
     pub reason: Option<String>,
@@ -242,7 +242,7 @@ fn load(db: &impl Sql, condition: &str, params: &[Value]) -> Result<Vec<Search>,
 fn version_info(v: Row<'_>) -> Result<VersionInfo, SqlError> {
     Ok(VersionInfo {
         version: v.integer("version")?,
-        at: v.text("at")?,
+        at: v.parse("at")?,
         by: v.text("by")?,
         reason: v.optional_text("reason")?,
         changes: v.optional_json("changes")?,

@@ -533,7 +533,10 @@ mod risk_storage {
             .unwrap()
             .unwrap();
         assert!(!a2.review.due && a2.supervisor_review.as_ref().unwrap().done);
-        assert_eq!(a2.review.review_by, plus_hours(after, 7 * 24).unwrap());
+        assert_eq!(
+            a2.review.review_by.as_str(),
+            plus_hours(after, 7 * 24).unwrap()
+        );
         let overdue = assessments::overdue(&db, after, 50).unwrap();
         assert!(overdue.assessments.is_empty() && overdue.reviews.is_empty());
 
@@ -1348,7 +1351,7 @@ mod pages {
             .map(|r| OverdueItem {
                 what: format!("{} referral", r.agency.as_str().to_uppercase()),
                 reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
-                due_at: r.due_at.into(),
+                due_at: r.due_at,
                 id: r.id.into(),
                 case_id: r.case_id,
             })

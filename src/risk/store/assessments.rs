@@ -56,13 +56,13 @@ pub struct Review {
     pub outcome: risk::ReviewOutcome,
     pub level: Option<Level>,
     pub rationale: String,
-    pub next_review_by: String,
+    pub next_review_by: Timestamp,
 }
 
 /// A supervisor's review the level requires by a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SupervisorReview {
-    pub due_at: String,
+    pub due_at: Timestamp,
     pub done: bool,
     pub overdue: bool,
 }
@@ -71,7 +71,7 @@ pub struct SupervisorReview {
 pub struct ReviewStatus {
     /// The latest of its kind on the case; older ones are superseded and need nothing.
     pub current: bool,
-    pub review_by: String,
+    pub review_by: Timestamp,
     pub due: bool,
     pub reasons: Vec<String>,
 }
@@ -271,7 +271,7 @@ fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError
                 outcome: v.parse("outcome")?,
                 level: v.optional_parse("level")?,
                 rationale: v.text("rationale")?,
-                next_review_by: v.text("next_review_by")?,
+                next_review_by: v.parse("next_review_by")?,
             })
         })
         .collect::<Result<_, SqlError>>()?;
@@ -280,15 +280,17 @@ fn assemble(db: &impl Sql, r: Row<'_>, now: &str) -> Result<Assessment, SqlError
         .into_iter()
         .chain(reviews.iter().filter_map(|r| r.level))
         .max();
-    let supervisor_review = r.optional_text("supervisor_review_due_at")?.map(|due_at| {
-        let done = !reviews.is_empty();
-        SupervisorReview {
-            overdue: !done && now > due_at.as_str(),
-            done,
-            due_at,
-        }
-    });
-    let review_by = r.text("review_by")?;
+    let supervisor_review = r
+        .optional_parse::<Timestamp>("supervisor_review_due_at")?
+        .map(|due_at| {
+            let done = !reviews.is_empty();
+            SupervisorReview {
+                overdue: !done && now > due_at.as_str(),
+                done,
+                due_at,
+            }
+        });
+    let review_by: Timestamp = r.parse("review_by")?;
     let subject = Reviewed {
         id: &id,
         case_id: &case_id,
@@ -325,7 +327,7 @@ struct Reviewed<'a> {
     case_id: &'a str,
     purpose: Purpose,
     assessed_at: &'a str,
-    review_by: &'a str,
+    review_by: &'a Timestamp,
 }
 
 /// Whether an assessment is current and due for review: its review date has passed, or the case has
@@ -350,11 +352,11 @@ fn review_status(
     )?;
     let current = newer.required_integer("n")? == 0;
     let (since, review_by) = reviews.last().map_or((assessed_at, review_by), |r| {
-        (r.reviewed_at.as_str(), r.next_review_by.as_str())
+        (r.reviewed_at.as_str(), &r.next_review_by)
     });
     let mut reasons = Vec::new();
     if current {
-        if now > review_by {
+        if now > review_by.as_str() {
             reasons.push(format!("The review date ({review_by}) has passed."));
         }
         let later = db.query(
@@ -371,7 +373,7 @@ fn review_status(
     }
     Ok(ReviewStatus {
         current,
-        review_by: review_by.to_string(),
+        review_by: review_by.clone(),
         due: !reasons.is_empty(),
         reasons,
     })
@@ -441,7 +443,7 @@ pub struct Action {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub due_at: Option<String>,
+    pub due_at: Option<Timestamp>,
     pub overdue: bool,
 }
 
@@ -516,7 +518,7 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
                 referral.criteria.join(", ")
             ),
             overdue: referral.status == ReferralStatus::Due && now > referral.due_at.as_str(),
-            due_at: Some(referral.due_at.to_string()),
+            due_at: Some(referral.due_at.clone()),
             record: Some(referral.id.into()),
         });
     }
@@ -594,7 +596,7 @@ pub struct OverdueItem {
     pub id: String,
     pub case_id: CaseId,
     pub what: String,
-    pub due_at: String,
+    pub due_at: Timestamp,
     pub reasons: Vec<String>,
 }
 
@@ -655,7 +657,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
         .iter()
         .zip(later)
         .map(|(r, later)| {
-            let due_by = r.text("due_by")?;
+            let due_by: Timestamp = r.parse("due_by")?;
             let mut reasons = Vec::new();
             if now > due_by.as_str() {
                 reasons.push(format!("The review date ({due_by}) has passed."));
@@ -684,7 +686,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
         )?
         .iter()
         .map(|r| {
-            let due_at = r.text("supervisor_review_due_at")?;
+            let due_at: Timestamp = r.parse("supervisor_review_due_at")?;
             Ok(OverdueItem {
                 id: r.text("id")?,
                 case_id: r.parse("case_id")?,
@@ -703,7 +705,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
         .map(|r| OverdueItem {
             what: format!("{} referral", r.agency.as_str().to_uppercase()),
             reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
-            due_at: r.due_at.into(),
+            due_at: r.due_at,
             id: r.id.into(),
             case_id: r.case_id,
         })
