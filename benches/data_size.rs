@@ -49,11 +49,16 @@ pub fn linked_case_id() -> String {
     format!("{:032x}", 0)
 }
 
+/// A suspect by name and date of birth (so linked across cases), as a report names them.
+pub fn suspect((name, date_of_birth): (&str, &str)) -> serde_json::Value {
+    serde_json::json!({ "name": name, "date_of_birth": date_of_birth })
+}
+
 /// A report naming a victim and a suspect, as an officer would send it.
-pub fn report(victim: &str, suspect: (&str, &str)) -> serde_json::Value {
+pub fn report(victim: &str, suspect: serde_json::Value) -> serde_json::Value {
     serde_json::json!({
         "victim": { "name": victim },
-        "suspects": [{ "name": suspect.0, "date_of_birth": suspect.1 }],
+        "suspects": [suspect],
         "relationship": "ex-partner",
         "domestic_abuse": true,
         "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
@@ -113,7 +118,7 @@ fn seed(path: &Path, sizes: Sizes, key: &str) {
         } else {
             (own_suspect.as_str(), "1985-05-05")
         };
-        let new: NewCase = serde_json::from_value(report(&victim, suspect)).unwrap();
+        let new: NewCase = serde_json::from_value(report(&victim, self::suspect(suspect))).unwrap();
         let id = CaseId::parse(&format!("{i:032x}")).unwrap();
         cases::create(&db, &id, &format!("INC/{i}"), now, due, "seed", &new).unwrap();
     }

@@ -16,6 +16,9 @@
 #[path = "../tests/api/support/assessments.rs"]
 mod assessments;
 mod data_size;
+#[allow(dead_code)] // shared with the tests, which use all of it
+#[path = "../tests/api/support/searches.rs"]
+mod searches;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -284,18 +287,10 @@ fn main() {
     let runtime = runtime();
     let duration = Duration::from_secs(options.seconds);
     let officer = officer(&runtime, &app);
-    let report = serde_json::json!({
-        "victim": { "name": "Benchmark Victim" },
-        "suspects": [{ "name": "Benchmark Suspect" }],
-        "relationship": "ex-partner",
-        "domestic_abuse": true,
-        "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
-        "serious_alarm_or_distress": false,
-        "occurrence": {
-            "from": "2026-01-01T10:00:00Z", "location": "Home", "channel": "phone",
-            "behaviours": ["contacting"], "description": "Repeated calls.", "fear_of_violence": false
-        }
-    });
+    let report = data_size::report(
+        "Benchmark Victim",
+        serde_json::json!({ "name": "Benchmark Suspect" }),
+    );
     let intake = Target {
         name: "POST /api/v1/cases",
         addr: app.addr(),
@@ -321,7 +316,7 @@ fn main() {
     let search = Target {
         name: "POST /api/v1/searches",
         path: "/api/v1/searches".into(),
-        body: Bytes::from(search_body(&case_id).to_string()),
+        body: Bytes::from(searches::s2b(&case_id).to_string()),
         ..intake.clone()
     };
     let (status, body) = runtime.block_on(once(&search));
@@ -426,43 +421,6 @@ fn measure(
     }
 }
 
-/// A s.2B search record for the case: applied for and granted 6 days ago, executed 3 days ago.
-fn search_body(case_id: &str) -> serde_json::Value {
-    let now = time::OffsetDateTime::now_utc();
-    let ago = |days| stalking_response::values::timestamp(now - time::Duration::days(days));
-    let date_ago = |days| (now - time::Duration::days(days)).date().to_string();
-    serde_json::json!({
-        "case_id": case_id,
-        "power": "pha-s2b-warrant",
-        "premises": { "address": "1 Example Street, Northtown" },
-        "application": {
-            "applicant": { "id": "1234", "rank": "constable" },
-            "authorised_by": { "id": "77", "rank": "inspector" },
-            "authorised_at": ago(6),
-            "grounds": "Suspected s.2A stalking; devices used to track the victim.",
-            "articles_sought": ["Mobile phones"],
-            "entries": "single",
-            "court": "Northtown Magistrates' Court",
-            "applied_at": ago(6)
-        },
-        "decision": { "outcome": "granted", "decided_at": ago(6) },
-        "warrant": { "reference": "NT/W/123", "issued_on": date_ago(6) },
-        "execution": {
-            "started_at": ago(3),
-            "ended_at": ago(3),
-            "officer_in_charge": { "id": "1234", "rank": "constable" },
-            "officers": [{ "id": "5678", "rank": "constable" }],
-            "people_on_premises": ["The suspect"],
-            "occupier_present": true,
-            "seized": [{ "description": "Phone", "exhibit_reference": "AB/1", "within_authority": true }],
-            "sought_found": true,
-            "force_used": false,
-            "notice": { "given": true }
-        },
-        "register": { "station": "Northtown", "entry": "SR/2026/17" }
-    })
-}
-
 /// `--data`: a read of the linked suspect's case and a new report naming that suspect, on a small
 /// force's data and on a large one's (`data_size`), interleaved round by round beside hello-world.
 fn compare_sizes(options: &Options) {
@@ -515,7 +473,8 @@ fn compare_sizes(options: &Options) {
                 ("content-type", "application/json".into()),
             ],
             body: Bytes::from(
-                data_size::report("New Victim", data_size::SHARED_SUSPECT).to_string(),
+                data_size::report("New Victim", data_size::suspect(data_size::SHARED_SUSPECT))
+                    .to_string(),
             ),
         };
         targets.push(read);

@@ -2,6 +2,7 @@
 //! state folder, for end-to-end tests over HTTP. Every test app shares one cache of compiled components.
 
 mod assessments;
+pub mod searches;
 pub use assessments::{assessment_body, dash_body};
 use serde_json::Value;
 use spin_host::{HostConfig, Running};
