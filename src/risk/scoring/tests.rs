@@ -1,4 +1,7 @@
 use super::*;
+use crate::risk::instruments;
+use crate::risk::requests::MAX_COMMENT;
+use std::collections::BTreeMap;
 
 fn policy() -> Policy {
     Policy::from_settings(|_| None).unwrap()
