@@ -102,7 +102,8 @@ impl AllowedHost {
             s if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphabetic()) => {
                 bail!("{url:?}: the scheme {s:?} is not a word")
             }
-            s => Some(s.to_ascii_lowercase()),
+            // Kept as written: Spin compares it with the request's scheme, which is in lower case.
+            s => Some(s.to_string()),
         };
         // A trailing '/' is allowed; any other path is not.
         let authority = match rest.split_once('/') {
@@ -127,12 +128,14 @@ impl AllowedHost {
                 if domain.contains('*') {
                     bail!("{url:?}: a '*' is allowed only as the whole host or its first label");
                 }
-                HostPattern::Subdomain(domain.to_ascii_lowercase())
+                HostPattern::Subdomain(domain.to_string())
             }
             h if h.contains('*') => {
                 bail!("{url:?}: a '*' is allowed only as the whole host or its first label")
             }
-            h => HostPattern::Exact(h.to_ascii_lowercase()),
+            // As written, as Spin keeps it: an entry with capitals never matches a request (whose host is
+            // in lower case) there, so it does not here either.
+            h => HostPattern::Exact(h.to_string()),
         };
         let port = match port {
             "" => match scheme.as_deref().and_then(default_port) {
@@ -224,6 +227,11 @@ mod tests {
             "a subdomain"
         );
         assert!(!allows(&g, "https://login.example.com.evil.test/"));
+        // Requests' names are in lower case; grants are compared as written, as on Spin, where one
+        // with capitals never matches.
+        let capitals = grants(&["https://Login.example.com", "HTTPS://login.example.com:443"]);
+        assert!(!allows(&capitals, "https://login.example.com/"));
+        assert!(!allows(&capitals, "https://Login.example.com/"));
         assert!(allows(&g, "http://127.0.0.1:1/"));
         assert!(allows(&g, "http://127.0.0.1:65535/x"));
         assert!(
