@@ -35,6 +35,8 @@ pub struct Grants {
     pub component: String,
     pub key_value_stores: BTreeSet<String>,
     pub sqlite_databases: BTreeSet<String>,
+    /// `allowed_outbound_hosts`, rendered.
+    pub outbound: crate::outbound::AllowedHosts,
 }
 
 /// Per-request state behind the Spin interfaces.

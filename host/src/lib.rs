@@ -1,10 +1,11 @@
 //! A small Spin-compatible host on wasmtime. It serves a `spin.toml` application (HTTP trigger,
-//! key-value, SQLite and variables) the way `spin up` does, for development and end-to-end tests where the
+//! key-value, SQLite, variables and outbound HTTP) the way `spin up` does, for development and end-to-end tests where the
 //! Spin CLI is not available. The app itself depends on nothing here: production runs on Spin.
 
 pub mod build;
 pub mod capabilities;
 pub mod manifest;
+pub mod outbound;
 pub mod profile;
 pub mod routes;
 pub mod runtime;

@@ -1,7 +1,7 @@
 //! Reads a Spin manifest (`spin.toml`, manifest version 2): the parts this host serves.
 //!
-//! Fields Spin accepts but this host does not act on (`files`, `allowed_outbound_hosts`, `environment`,
-//! `targets`, …) are accepted and ignored, so one manifest serves both runtimes.
+//! Fields Spin accepts but this host does not act on (`files`, `environment`, `targets`, …) are accepted
+//! and ignored, so one manifest serves both runtimes. `allowed_outbound_hosts` is enforced (`outbound`).
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -44,6 +44,9 @@ pub struct Component {
     pub sqlite_databases: Vec<String>,
     /// Component variables: name to template (`"{{ app_var }}"` or literal text).
     pub variables: BTreeMap<String, String>,
+    /// Where the component may send requests: entries as written, each a template over application
+    /// variables (rendered at start-up, then read by `outbound::AllowedHosts`).
+    pub allowed_outbound_hosts: Vec<String>,
     pub build: Option<Build>,
 }
 
@@ -114,6 +117,8 @@ struct RawComponent {
     sqlite_databases: Vec<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
     build: Option<Build>,
 }
 
@@ -168,6 +173,21 @@ impl App {
                     }
                 }
             }
+            // As Spin: literal entries must be valid now; templates once their variables have values.
+            for entry in &raw_component.allowed_outbound_hosts {
+                let references = template_references(entry)?;
+                if references.is_empty() {
+                    crate::outbound::AllowedHosts::parse(std::slice::from_ref(entry))
+                        .with_context(|| format!("component '{id}': allowed_outbound_hosts"))?;
+                }
+                for reference in references {
+                    if !raw.variables.contains_key(&reference) {
+                        bail!(
+                            "component '{id}': allowed_outbound_hosts entry {entry:?} refers to undefined application variable '{reference}'"
+                        );
+                    }
+                }
+            }
             components.insert(
                 id.clone(),
                 Component {
@@ -176,6 +196,7 @@ impl App {
                     key_value_stores: raw_component.key_value_stores,
                     sqlite_databases: raw_component.sqlite_databases,
                     variables: raw_component.variables,
+                    allowed_outbound_hosts: raw_component.allowed_outbound_hosts,
                     build: raw_component.build,
                 },
             );
@@ -337,6 +358,20 @@ command = "cargo build"
             (
                 format!("{GOOD}[component.Bad_Id]\nsource = \"x.wasm\"\n"),
                 "kebab-case",
+            ),
+            (
+                GOOD.replace(
+                    "allowed_outbound_hosts = []",
+                    "allowed_outbound_hosts = [\"example.com\"]",
+                ),
+                "no scheme",
+            ),
+            (
+                GOOD.replace(
+                    "allowed_outbound_hosts = []",
+                    "allowed_outbound_hosts = [\"https://{{ nope }}\"]",
+                ),
+                "undefined application variable 'nope'",
             ),
         ];
         for (text, expected) in cases {

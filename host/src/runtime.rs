@@ -3,6 +3,7 @@
 
 use crate::capabilities::{self, Grants, SpinState};
 use crate::manifest::App;
+use crate::outbound::AllowedHosts;
 use crate::routes::{Route, Router};
 use crate::stores::Stores;
 use crate::variables::Variables;
@@ -65,7 +66,7 @@ pub struct RequestState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    outbound: DenyOutbound,
+    outbound: Outbound,
     pub(crate) spin: SpinState,
     limits: StoreLimits,
     deadline: Instant,
@@ -90,27 +91,46 @@ impl WasiHttpView for RequestState {
     }
 }
 
-/// No component of this app declares `allowed_outbound_hosts`, and Spin denies by default: so does this host.
-struct DenyOutbound;
+/// Outbound HTTP for one request's instance: only to what the component's `allowed_outbound_hosts` grants
+/// (see `outbound`); anything else fails as on Spin, with `error-code::http-request-denied`.
+struct Outbound {
+    grants: Arc<Grants>,
+}
 
-impl wasmtime_wasi_http::WasiHttpHooks for DenyOutbound {
+type Sent = Result<
+    (
+        http::Response<wasmtime_wasi_http::WasiBody>,
+        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ),
+    wasmtime_wasi_http::Error,
+>;
+
+impl wasmtime_wasi_http::WasiHttpHooks for Outbound {
     fn send_request(
         &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (
-                        http::Response<wasmtime_wasi_http::WasiBody>,
-                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                    ),
-                    wasmtime_wasi_http::Error,
-                >,
-            > + Send,
-    > {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    ) -> Box<dyn Future<Output = Sent> + Send> {
+        if !self.grants.outbound.allows_uri(request.uri()) {
+            // As Spin, a line for the operator; only the scheme and authority (a path may hold data).
+            let uri = request.uri();
+            eprintln!(
+                "component '{}' tried to send a request to {}://{}, which its allowed_outbound_hosts in spin.toml does not grant: denied",
+                self.grants.component,
+                uri.scheme_str().unwrap_or(""),
+                uri.authority().map(|a| a.as_str()).unwrap_or(""),
+            );
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
     }
 }
 
@@ -165,10 +185,18 @@ impl Runtime {
                 .map_err(|e| anyhow::anyhow!("component '{id}' cannot be linked: {e}"))?;
             let pre = ProxyPre::new(pre)
                 .map_err(|e| anyhow::anyhow!("component '{id}' is not an HTTP component: {e}"))?;
+            let rendered = component
+                .allowed_outbound_hosts
+                .iter()
+                .map(|entry| variables.render(entry))
+                .collect::<Result<Vec<_>>>()
+                .and_then(|entries| AllowedHosts::parse(&entries))
+                .with_context(|| format!("component '{id}': allowed_outbound_hosts"))?;
             let grants = Grants {
                 component: id.clone(),
                 key_value_stores: component.key_value_stores.iter().cloned().collect(),
                 sqlite_databases: component.sqlite_databases.iter().cloned().collect(),
+                outbound: rendered,
             };
             components.insert(
                 id.clone(),
@@ -207,7 +235,9 @@ impl Runtime {
             wasi: WasiCtx::builder().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            outbound: DenyOutbound,
+            outbound: Outbound {
+                grants: loaded.grants.clone(),
+            },
             spin: SpinState::new(
                 loaded.grants.clone(),
                 self.stores.clone(),

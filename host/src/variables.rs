@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default)]
 pub struct Variables {
     by_component: BTreeMap<String, BTreeMap<String, String>>,
+    /// The application variables' values, for templates read by the host itself (`allowed_outbound_hosts`).
+    app: BTreeMap<String, String>,
 }
 
 impl Variables {
@@ -20,7 +22,7 @@ impl Variables {
             let from_env = env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
             match from_env.or_else(|| variable.default.clone()) {
                 Some(value) => {
-                    values.insert(name.as_str(), value);
+                    values.insert(name.clone(), value);
                 }
                 None => bail!(
                     "the required variable '{name}' has no value: set SPIN_VARIABLE_{}",
@@ -42,7 +44,20 @@ impl Variables {
             }
             by_component.insert(id.clone(), resolved);
         }
-        Ok(Variables { by_component })
+        Ok(Variables {
+            by_component,
+            app: values,
+        })
+    }
+
+    /// Renders a template over the application variables, e.g. `"https://{{ issuer_host }}"`.
+    pub fn render(&self, template: &str) -> Result<String> {
+        render_template(template, |reference| {
+            self.app
+                .get(reference)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("undefined application variable '{reference}'"))
+        })
     }
 
     pub fn get(&self, component: &str, name: &str) -> Option<&str> {
@@ -92,6 +107,11 @@ plain = "text"
         assert_eq!(vars.get("c", "token"), Some("from SPIN_VARIABLE_TOKEN"));
         assert_eq!(vars.get("c", "plain"), Some("text"));
         assert_eq!(vars.get("c", "nope"), None);
+        assert_eq!(
+            vars.render("https://{{ who }}:443").unwrap(),
+            "https://from SPIN_VARIABLE_WHO:443"
+        );
+        assert!(vars.render("{{ nope }}").is_err());
     }
 
     #[test]

@@ -517,6 +517,134 @@ fn variables_come_from_defaults_and_templates() {
     );
 }
 
+/// An HTTP server on loopback that answers every request `200 from loopback <path>` and counts them.
+fn loopback_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request);
+            let path = text.split_whitespace().nth(1).unwrap_or("").to_string();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = format!("from loopback {path}");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, served)
+}
+
+const OUTBOUND: &str = r#"
+[variables]
+issuer_host = { default = "idp.invalid" }
+[[trigger.http]]
+route = "/templated/..."
+component = "templated"
+[[trigger.http]]
+route = "/any-port/..."
+component = "any-port"
+[[trigger.http]]
+route = "/any-scheme/..."
+component = "any-scheme"
+[[trigger.http]]
+route = "/none/..."
+component = "none"
+[component.templated]
+source = PROBE
+allowed_outbound_hosts = ["http://{{ issuer_host }}:PORT"]
+[component.any-port]
+source = PROBE
+allowed_outbound_hosts = ["http://127.0.0.1:*"]
+[component.any-scheme]
+source = PROBE
+allowed_outbound_hosts = ["*://127.0.0.1:PORT"]
+[component.none]
+source = PROBE
+"#;
+
+#[test]
+fn outbound_http_reaches_only_the_hosts_a_component_is_granted() {
+    let (port, served) = loopback_server();
+    // A port nothing listens on: a request there that were let through would fail to connect instead.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = AppDir::new(&OUTBOUND.replace("PORT", &port.to_string()));
+    let mut config = app.config();
+    // The granted host comes from a variable, as a force's issuer will.
+    config
+        .variables
+        .insert("issuer_host".into(), "127.0.0.1".into());
+    let host = Running::start(config).expect("host starts");
+    let fetch =
+        |component: &str, url: String| post(&host, &format!("/{component}/outbound"), &url).1;
+    let denied = serde_json::json!({ "error": "http", "code": "HttpRequestDenied" });
+
+    for component in ["templated", "any-port", "any-scheme"] {
+        let answer = fetch(
+            component,
+            format!("http://127.0.0.1:{port}/.well-known/jwks.json"),
+        );
+        assert_eq!(answer["status"], 200, "{component}: {answer}");
+        assert_eq!(
+            answer["body"], "from loopback /.well-known/jwks.json",
+            "{component}"
+        );
+    }
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    let refused = [
+        ("none", format!("http://127.0.0.1:{port}/")),
+        ("templated", format!("http://127.0.0.1:{closed}/")),
+        ("templated", format!("https://127.0.0.1:{port}/")),
+        ("templated", format!("http://localhost:{port}/")),
+        ("templated", "http://127.0.0.1/".to_string()),
+        ("any-scheme", format!("http://127.0.0.1:{closed}/")),
+        ("any-port", format!("https://127.0.0.1:{port}/")),
+    ];
+    for (component, url) in refused {
+        assert_eq!(fetch(component, url.clone()), denied, "{component} → {url}");
+    }
+    // Refused before any connection is made.
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 3);
+    // A granted port with nothing behind it is a connection error, not a denial.
+    let unreachable = fetch("any-port", format!("http://127.0.0.1:{closed}/"));
+    assert_eq!(unreachable["error"], "http", "{unreachable}");
+    assert_ne!(unreachable["code"], "HttpRequestDenied", "{unreachable}");
+}
+
+#[test]
+fn an_outbound_grant_that_renders_invalid_stops_start_up() {
+    let app = AppDir::new(&OUTBOUND.replace("PORT", "8080"));
+    let mut config = app.config();
+    config
+        .variables
+        .insert("issuer_host".into(), "idp.test/tenant".into());
+    let error = format!("{:#}", Running::start(config).err().expect("refused"));
+    assert!(
+        error.contains("component 'templated': allowed_outbound_hosts") && error.contains("path"),
+        "{error}"
+    );
+}
+
 const GUARDED: &str = r#"
 [[trigger.http]]
 route = "/..."
