@@ -172,7 +172,7 @@ fn case_stats(ctx: &Ctx, _: &mut Call) -> Outcome {
 
 fn request_pin(ctx: &Ctx, call: &mut Call) -> Outcome {
     let request: PinRequest = call.body()?;
-    let case_id: CaseId = call.param("case").parse().map_err(|_| service::no_case())?;
+    let case_id: CaseId = call.param_as("case", service::no_case)?;
     let pin = service::request_pin(&ctx.env(), &call.who, &case_id, &request, &mut call.journal)?;
     match &pin.refusal_reason {
         // Refused, and on the register as refused: the request is kept, so this answer commits.

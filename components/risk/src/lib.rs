@@ -106,7 +106,7 @@ fn review(ctx: &Ctx, call: &mut Call) -> Outcome {
 }
 
 fn case_risk(ctx: &Ctx, call: &mut Call) -> Outcome {
-    let case_id: CaseId = call.param("case").parse().map_err(|_| no_case())?;
+    let case_id: CaseId = call.param_as("case", no_case)?;
     let summary = service::case_risk(&ctx.env(), &case_id, &mut call.journal)?;
     Ok(json(200, &summary))
 }

@@ -398,7 +398,16 @@ impl Call<'_> {
     /// The `{id}` path parameter as a kind of record's id; `missing` (that kind's 404) when it
     /// cannot be one, since no record has it.
     pub fn id_as<T: std::str::FromStr>(&self, missing: fn() -> Problem) -> Result<T, Problem> {
-        self.id().parse().map_err(|_| missing())
+        self.param_as("id", missing)
+    }
+
+    /// A named path parameter (e.g. `{case}`) as a kind of record's id, as [`Call::id_as`].
+    pub fn param_as<T: std::str::FromStr>(
+        &self,
+        name: &str,
+        missing: fn() -> Problem,
+    ) -> Result<T, Problem> {
+        self.param(name).parse().map_err(|_| missing())
     }
 
     /// The query string as a typed struct; a 400 naming the parameter when it does not parse.
