@@ -49,8 +49,9 @@ def encode(entry):
     parts.append(entry["outcome"])
     out = b"".join(field(p) for p in parts)
     # Added later, so encoded only when present: the digest as the twelfth field, the case id as the
-    # thirteenth, the credential as the fourteenth; an absent one before a present one is ABSENT.
-    extensions = [entry.get("digest"), entry.get("case_id"), entry.get("credential")]
+    # thirteenth, the credential as the fourteenth, the nonce as the fifteenth; an absent one before a
+    # present one is ABSENT.
+    extensions = [entry.get("digest"), entry.get("case_id"), entry.get("credential"), entry.get("nonce")]
     while extensions and extensions[-1] is None:
         extensions.pop()
     return out + b"".join(field(e if e is not None else ABSENT) for e in extensions)

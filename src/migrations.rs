@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_suspect_links",
         sql: include_str!("../migrations/0010_suspect_links.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_access_log_queue",
+        sql: include_str!("../migrations/0011_access_log_queue.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

@@ -190,7 +190,7 @@ pub fn revoke_token(
     Ok(())
 }
 
-/// The log's verification, with the check of the records it vouches for (each search-record version,
+/// The log's verification (the queue chained first), with the check of the records it vouches for (each search-record version,
 /// case with its suspects and occurrences, PIN, risk assessment and referral must still be what its
 /// digest and its latest writing entry's say was written): `valid` only when both are.
 ///
@@ -198,6 +198,7 @@ pub fn revoke_token(
 /// `kinds` (per kind: records, covered, not covered — written before record digests — and problems)
 /// and `mismatches` (each record that does not verify: kind, id, problem).
 pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
+    audit::seal(env.db, &env.settings.checkpoints)?;
     let log = audit::verify(env.db, env.kv, &env.settings.checkpoints)?;
     let searches = search_records::verify(env.db)?;
     let others = digests::verify(env.db)?;
@@ -231,7 +232,8 @@ pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
     Ok(report)
 }
 
-/// A page of the access log: who accessed a record, or what a person accessed, after entry `after`.
+/// A page of the access log (the queue chained first): who accessed a record, or what a person
+/// accessed, after entry `after`.
 /// The auditor's read is itself logged (as a consultation of the log, naming the query). Returns the
 /// entries and the cursor for the next page, when the page is full.
 pub fn read_log(
@@ -241,6 +243,7 @@ pub fn read_log(
     limit: i64,
     journal: &mut impl Journal,
 ) -> Result<(Vec<audit::Entry>, Option<i64>), Problem> {
+    audit::seal(env.db, &env.settings.checkpoints)?;
     let entries = audit::list(env.db, filter, after, limit)?;
     let described = match filter {
         audit::Filter::Record {
@@ -259,13 +262,15 @@ pub fn read_log(
     Ok((entries, next))
 }
 
-/// The log for a period (dates, inclusive), to verify independently; logged as a disclosure.
+/// The log for a period (dates, inclusive; the queue chained first), to verify independently;
+/// logged as a disclosure.
 pub fn export_log(
     env: &Env<impl Sql>,
     from: &str,
     to: &str,
     journal: &mut impl Journal,
 ) -> Result<audit::Export, Problem> {
+    audit::seal(env.db, &env.settings.checkpoints)?;
     let Some(export) = audit::export(env.db, env.kv, &env.settings.checkpoints, from, to)? else {
         return Err(
             Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(

@@ -768,6 +768,7 @@ fn forge_entries(db: &rusqlite::Connection, case: &str, n: i64) -> i64 {
             digest: None,
             case_id: None,
             credential: None,
+            nonce: None,
         };
         let hash = entry_hash(&prev, seq, &access);
         db.execute(
@@ -887,7 +888,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught() {
     .unwrap();
     let mut prev = GENESIS.to_string();
     let rows: Vec<(i64, Access)> = db
-        .prepare("SELECT l.seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest, c.case_id, credential FROM access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq ORDER BY l.seq")
+        .prepare("SELECT l.seq, at, subject, role, record_type, record_id, reason_code, reason_text, recipient, outcome, operation, digest, c.case_id, credential, nonce FROM access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq ORDER BY l.seq")
         .unwrap()
         .query_map([], |r| {
             let operation: String = r.get(10)?;
@@ -907,6 +908,7 @@ fn rewriting_the_whole_chain_or_removing_its_end_is_caught() {
                     digest: r.get(11)?,
                     case_id: r.get(12)?,
                     credential: r.get(13)?,
+                    nonce: r.get(14)?,
                 },
             ))
         })
@@ -1591,4 +1593,60 @@ fn removing_a_record_or_its_digest_is_caught_and_old_rows_are_not_covered() {
         assert_eq!(kind(&report, name)["not_covered"], 1, "{name}: {report}");
         assert_eq!(kind(&report, name)["covered"], 0, "{name}: {report}");
     }
+}
+
+#[test]
+fn a_read_is_queued_in_one_statement_and_chained_before_an_auditor_reads_the_log() {
+    // The mark at most once a minute: after the first request, entries wait in the queue until the
+    // cadence or an auditor's read chains them.
+    let app = TestApp::start_with(&[("audit_high_water_seconds", "60")]);
+    let officer = app.token("officer", "1234");
+    let auditor = app.token("auditor", "A1");
+    let case = new_case(&app, &officer, true, 2);
+    let queued = |app: &TestApp| -> i64 {
+        app.database()
+            .query_row(
+                "SELECT COUNT(*) FROM access_log_queue WHERE rejected IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let before = (log_count(&app), queued(&app));
+    for _ in 0..3 {
+        let read = app.call_with(
+            "GET",
+            &format!("/api/v1/cases/{case}"),
+            &officer,
+            None,
+            &[REASON],
+        );
+        assert_eq!(read.status, 200, "{}", read.body);
+    }
+    assert_eq!(
+        (log_count(&app), queued(&app)),
+        (before.0, before.1 + 3),
+        "logged (queued) at once, not yet chained"
+    );
+
+    let listed = app.call_with(
+        "GET",
+        &format!("/api/v1/audit/access-log?record_type=case&record_id={case}"),
+        &auditor,
+        None,
+        &[REASON],
+    );
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let reads = listed.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["subject"] == "1234" && e["operation"] == "consultation")
+        .count();
+    assert_eq!(reads, 3, "{}", listed.body);
+    // Only the auditor's own read waits now.
+    assert_eq!(queued(&app), 1);
+    let report = app.verify();
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["queue"]["refused"], 0, "{report}");
 }

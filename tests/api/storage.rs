@@ -1482,7 +1482,7 @@ fn a_batch_longer_than_one_statement_can_bind_is_logged_whole_and_verifies() {
         code: ReasonCode::Investigation,
         text: None,
     };
-    // SQLite binds at most 32,766 parameters (2,047 entries of 16): 5,000 takes three statements.
+    // SQLite binds at most 32,766 parameters (1,927 entries of 17): 5,000 takes three statements.
     let accesses: Vec<Access> = (0..5_000)
         .map(|i| {
             let pin = RecordRef::of_case(audit::RecordType::Pin, format!("p{i}"), format!("c{i}"));
@@ -1521,4 +1521,207 @@ fn a_batch_longer_than_one_statement_can_bind_is_logged_whole_and_verifies() {
         (verification.entries, verification.checkpoints),
         (5_000, 50)
     );
+}
+
+/// The access log's queue (migration 0011): requests queue their entries in one statement, and
+/// sealing passes chain them.
+mod access_log_queue {
+    use super::{migrations, open};
+    use stalking_response::access::audit::{
+        self, Access, Actor, Checkpoints, Operation, RecordRef, RecordType,
+    };
+    use stalking_response::access::auth::{AccessReason, ReasonCode};
+    use stalking_response::access::authentication::MemoryKeyValue;
+    use stalking_response::sql::{Counting, Sql};
+    use std::cell::Cell;
+
+    const KEY: &[u8] = b"test-key";
+
+    fn checkpoints() -> Checkpoints {
+        Checkpoints {
+            key: Some(KEY.to_vec()),
+            every: 10,
+            high_water_seconds: 1,
+        }
+    }
+
+    fn db() -> (tempfile::TempDir, rusqlite::Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&dir.path().join("app.db"));
+        migrations::migrate(&db).unwrap();
+        (dir, db)
+    }
+
+    fn reads(from: usize, n: usize) -> Vec<Access> {
+        let actor = Actor {
+            subject: "1234".into(),
+            role: "officer".into(),
+            credential: Some("t1".into()),
+        };
+        let reason = AccessReason {
+            code: ReasonCode::Investigation,
+            text: None,
+        };
+        (from..from + n)
+            .map(|i| {
+                let record = RecordRef::of_case(RecordType::Pin, format!("p{i}"), format!("c{i}"));
+                Access::allowed(
+                    "2026-11-29T10:00:00Z",
+                    &actor,
+                    Operation::Consultation,
+                    &record,
+                    &reason,
+                )
+            })
+            .collect()
+    }
+
+    /// Distinct nonces, as the app's random ids are.
+    fn nonces() -> impl Fn() -> String {
+        let n = Cell::new(0u64);
+        move || {
+            n.set(n.get() + 1);
+            format!("{:032x}", n.get())
+        }
+    }
+
+    fn count(db: &rusqlite::Connection, table: &str) -> i64 {
+        db.query(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+            .unwrap()
+            .required_integer("n")
+            .unwrap()
+    }
+
+    #[test]
+    fn queueing_is_one_insert_and_never_reads_the_chain() {
+        let (_dir, db) = db();
+        let counted = Counting::new(db);
+        let ids = audit::enqueue(&counted, &reads(0, 50), Some(KEY), &nonces()).unwrap();
+        assert_eq!(ids, (1..=50).collect::<Vec<_>>());
+        let statements = counted.take();
+        assert_eq!(statements.len(), 1, "{statements:?}");
+        assert!(
+            statements[0]
+                .trim_start()
+                .starts_with("INSERT INTO access_log_queue")
+        );
+        assert_eq!(
+            count(counted.inner(), "access_log"),
+            0,
+            "nothing chained yet"
+        );
+        assert!(audit::reaches_cadence(&[audit::SEAL_EVERY]) && !audit::reaches_cadence(&ids));
+    }
+
+    #[test]
+    fn a_pass_chains_what_is_queued_in_order_and_the_log_verifies() {
+        let (_dir, db) = db();
+        let nonce = nonces();
+        for (from, n) in [(0, 1), (1, 50), (51, 2)] {
+            audit::enqueue(&db, &reads(from, n), Some(KEY), &nonce).unwrap();
+        }
+        let sealed = audit::seal(&db, &checkpoints()).unwrap();
+        assert_eq!((sealed.chained, sealed.refused), (53, 0));
+        let (seq, hash) = sealed.last.clone().unwrap();
+        assert_eq!(seq, 53);
+        assert_eq!(
+            (count(&db, "access_log"), count(&db, "access_log_queue")),
+            (53, 0)
+        );
+        let listed = audit::list(&db, &audit::Filter::Subject("1234".into()), 0, 100).unwrap();
+        let ids: Vec<String> = listed.iter().map(|e| e.access.record_id.clone()).collect();
+        let expected: Vec<String> = (0..53).map(|i| format!("p{i}")).collect();
+        assert_eq!(ids, expected, "chained in the order queued");
+        assert!(
+            listed
+                .iter()
+                .all(|e| e.access.nonce.is_some() && e.mac.is_some())
+        );
+        // A second pass has nothing to do.
+        assert_eq!(
+            audit::seal(&db, &checkpoints()).unwrap(),
+            audit::Sealed::default()
+        );
+
+        let kv = MemoryKeyValue::default();
+        audit::HighWater::raise(&db, &kv, &checkpoints(), seq, &hash, 1_800_000_000).unwrap();
+        let verification = audit::verify(&db, &kv, &checkpoints()).unwrap();
+        assert!(verification.valid, "{verification:?}");
+        assert_eq!((verification.entries, verification.checkpoints), (53, 5));
+        assert_eq!(verification.queue, audit::QueueState::default());
+    }
+
+    #[test]
+    fn a_backlog_longer_than_a_pass_is_chained_whole() {
+        let (_dir, db) = db();
+        audit::enqueue(&db, &reads(0, 2_500), Some(KEY), &nonces()).unwrap();
+        let sealed = audit::seal(&db, &checkpoints()).unwrap();
+        assert_eq!((sealed.chained, sealed.last.unwrap().0), (2_500, 2_500));
+        assert_eq!(count(&db, "access_log_queue"), 0);
+        assert_eq!(count(&db, "access_log_checkpoints"), 250);
+    }
+
+    #[test]
+    fn a_queued_entry_forged_or_replayed_is_refused_kept_and_reported() {
+        let (_dir, db) = db();
+        let nonce = nonces();
+        audit::enqueue(&db, &reads(0, 2), Some(KEY), &nonce).unwrap();
+        // Someone with the file copies a queued entry before it is chained…
+        let copy = "INSERT INTO access_log_queue (nonce, at, subject, role, operation, record_type,
+                record_id, reason_code, reason_text, recipient, outcome, digest, case_id, credential, mac)
+            SELECT nonce, at, subject, role, operation, record_type, record_id, reason_code,
+                reason_text, recipient, outcome, digest, case_id, credential, mac
+            FROM saved";
+        db.execute_batch("CREATE TABLE saved AS SELECT * FROM access_log_queue WHERE id = 1")
+            .unwrap();
+        audit::seal(&db, &checkpoints()).unwrap();
+        // …and queues it again (a replay), with an entry of their own (no valid MAC), one with
+        // its MAC taken from another entry, and then the app queues a real one.
+        db.execute_batch(copy).unwrap();
+        db.execute_batch(
+            "INSERT INTO access_log_queue (nonce, at, subject, role, operation, record_type, record_id,
+                 reason_code, outcome)
+             VALUES ('f1', '2026-11-29T10:00:00Z', '1234', 'officer', 'consultation', 'case', 'x',
+                 'investigation', 'allowed');
+             INSERT INTO access_log_queue (nonce, at, subject, role, operation, record_type, record_id,
+                 reason_code, outcome, mac)
+             SELECT 'f2', at, subject, role, operation, record_type, 'y', reason_code, outcome, mac
+             FROM saved;",
+        )
+        .unwrap();
+        audit::enqueue(&db, &reads(2, 1), Some(KEY), &nonce).unwrap();
+        let sealed = audit::seal(&db, &checkpoints()).unwrap();
+        assert_eq!(
+            (sealed.chained, sealed.refused),
+            (1, 3),
+            "the real one only"
+        );
+        assert_eq!(count(&db, "access_log"), 3);
+
+        let rejected: Vec<String> = db
+            .prepare("SELECT rejected FROM access_log_queue ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rejected.len(), 3, "kept as evidence");
+        assert!(rejected[0].contains("replayed"), "{rejected:?}");
+        assert!(rejected[1].contains("no MAC"), "{rejected:?}");
+        assert!(rejected[2].contains("does not verify"), "{rejected:?}");
+        // Refused entries are not tried again, and the log is not valid while they are there.
+        assert_eq!(audit::seal(&db, &checkpoints()).unwrap().refused, 0);
+        let kv = MemoryKeyValue::default();
+        let verification = audit::verify(&db, &kv, &checkpoints()).unwrap();
+        assert!(!verification.valid);
+        assert_eq!(verification.queue.refused, 3);
+        assert!(
+            verification
+                .queue
+                .first_refused
+                .as_deref()
+                .is_some_and(|f| f.contains("replayed")),
+            "{verification:?}"
+        );
+    }
 }

@@ -70,9 +70,9 @@ pub struct Ctx {
     pub kv: SpinKeyValue,
     pub settings: Settings,
     client: String,
-    /// The last access-log entry written in the open transaction, for the high-water mark once it
-    /// commits.
-    last_entry: std::cell::RefCell<Option<(i64, String)>>,
+    /// The queue ids of the access-log entries written in the open transaction: once it commits,
+    /// they may be due to be chained ([`Ctx::seal_if_due`]).
+    queued: std::cell::RefCell<Vec<i64>>,
     /// Whether the connection's settings for writing (`sql::CONNECTION_PRAGMAS`) are applied: only a
     /// request that writes pays for them.
     prepared: std::cell::Cell<bool>,
@@ -92,32 +92,74 @@ impl Ctx {
             kv,
             settings,
             client,
-            last_entry: Default::default(),
+            queued: Default::default(),
             prepared: Default::default(),
         })
     }
 
     /// Runs `work` in one transaction: the record and its access-log entries are written together.
-    /// Once it commits, the log's signed high-water mark is raised to the last entry written.
+    /// Once it commits, the queued entries are chained if they are due.
     pub fn transaction<T>(&self, work: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
+        self.prepare_for_writing()?;
+        let done = sql::transaction(&self.db, work);
+        let queued = self.queued.take();
+        if done.is_ok() {
+            self.seal_if_due(&queued);
+        }
+        done
+    }
+
+    /// Logs accesses on their own, committed when this returns (one statement, no transaction to
+    /// hold the lock open): for a read, whose response goes out only once they are logged.
+    pub fn log_now(&self, accesses: &[Access]) -> Result<(), Problem> {
+        if accesses.is_empty() {
+            return Ok(());
+        }
+        self.prepare_for_writing()?;
+        self.log_all(accesses)?;
+        let queued = self.queued.take();
+        self.seal_if_due(&queued);
+        Ok(())
+    }
+
+    /// Applies `sql::CONNECTION_PRAGMAS` once: only a request that writes pays for them.
+    fn prepare_for_writing(&self) -> Result<(), Problem> {
         if !self.prepared.replace(true) {
             for pragma in sql::CONNECTION_PRAGMAS {
                 self.db.run(pragma, &[]).map_err(internal)?;
             }
         }
-        let done = sql::transaction(&self.db, work);
-        if let (Ok(_), Some((seq, hash))) = (&done, self.last_entry.take()) {
-            // The work is committed: a failure here is reported, not turned into a failed request
-            // (verify notices a mark left behind only if entries then go missing).
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            let checkpoints = &self.settings.checkpoints;
-            if let Err(e) =
-                audit::HighWater::raise(&self.db, &self.kv, checkpoints, seq, &hash, now)
-            {
-                eprintln!("access log: high-water mark not raised: {e}");
-            }
+        Ok(())
+    }
+
+    /// After entries are committed to the queue: chains the queue when they reach the cadence or the
+    /// high-water mark is due, then raises the mark. The request's work is done, so a failure here
+    /// is reported, not turned into a failed request (the next pass chains what is left).
+    fn seal_if_due(&self, queued: &[i64]) {
+        if queued.is_empty() {
+            return;
         }
-        done
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let checkpoints = &self.settings.checkpoints;
+        let due = audit::reaches_cadence(queued)
+            || audit::HighWater::due(&self.kv, checkpoints, now).unwrap_or(false);
+        if !due {
+            return;
+        }
+        match audit::seal(&self.db, checkpoints) {
+            Ok(audit::Sealed {
+                last: Some((seq, hash)),
+                ..
+            }) => {
+                if let Err(e) =
+                    audit::HighWater::raise(&self.db, &self.kv, checkpoints, seq, &hash, now)
+                {
+                    eprintln!("access log: high-water mark not raised: {e}");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("access log: queued entries not chained yet: {e}"),
+        }
     }
 
     /// Runs a creation (`work` gives status and body), inside the call's transaction, at most once per
@@ -171,13 +213,11 @@ impl Ctx {
         Ok((status, body))
     }
 
-    /// Appends entries to the access log, in one statement (inside the caller's transaction).
+    /// Queues entries for the access log, in one statement (inside the caller's transaction).
     pub fn log_all(&self, accesses: &[Access]) -> Result<(), Problem> {
-        let entries =
-            audit::append_all(&self.db, accesses, &self.settings.checkpoints).map_err(internal)?;
-        if let Some(last) = entries.last() {
-            *self.last_entry.borrow_mut() = Some((last.seq, last.hash.clone()));
-        }
+        let key = self.settings.checkpoints.key.as_deref();
+        let ids = audit::enqueue(&self.db, accesses, key, &new_id).map_err(internal)?;
+        self.queued.borrow_mut().extend(ids);
         Ok(())
     }
 

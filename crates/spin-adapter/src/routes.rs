@@ -225,7 +225,7 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
     let refuse = |actor: &Actor, why: &str, problem: Problem| -> Problem {
         let detail = format!("{:?} ({})", route.action, problem.status);
         let access = Access::refused(&now(), actor, &record, why, detail);
-        match ctx.transaction(|| ctx.log_all(&[access])) {
+        match ctx.log_now(&[access]) {
             Ok(()) => problem,
             Err(failed) => failed,
         }
@@ -273,13 +273,11 @@ fn run(routes: &[Route], req: &Request) -> Outcome {
     if route.method == Method::Get {
         // A read takes no write lock while it reads: on Spin every request opens its own connection
         // and waits for the lock (`sql::Backoff`), so holding it for the whole read queues every
-        // other request behind it. The accesses are then logged in one short
-        // transaction, and the response goes out only once that has committed: nothing is shown
-        // unlogged. (A GET's own writes, such as refreshing stored compliance, are single statements.)
+        // other request behind it. The accesses are then logged in one statement, and the response
+        // goes out only once that has committed: nothing is shown unlogged. (A GET's own writes,
+        // such as refreshing stored compliance, are single statements.)
         let response = (route.handler)(&ctx, &mut call)?;
-        if !call.journal.entries.is_empty() {
-            ctx.transaction(|| ctx.log_all(&call.journal.entries))?;
-        }
+        ctx.log_now(&call.journal.entries)?;
         return Ok(response);
     }
     ctx.transaction(|| {

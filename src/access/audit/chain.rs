@@ -14,6 +14,8 @@ pub(super) const CHECKPOINT_DOMAIN: &[u8] = b"stalking-response/access-log-check
 
 pub(super) const ENTRY_MAC_DOMAIN: &[u8] = b"stalking-response/access-log-entry/v1\n";
 
+pub(super) const QUEUED_MAC_DOMAIN: &[u8] = b"stalking-response/access-log-queued/v1\n";
+
 pub(super) const HIGH_WATER_DOMAIN: &[u8] = b"stalking-response/access-log-high-water/v1\n";
 
 pub(super) const EXPORT_DOMAIN: &[u8] = b"stalking-response/access-log-export/v1\n";
@@ -21,8 +23,8 @@ pub(super) const EXPORT_DOMAIN: &[u8] = b"stalking-response/access-log-export/v1
 /// Netstring-style canonical encoding: every field length-prefixed, in a fixed order, so no two
 /// different entries encode the same. The digest and the case id, added later, are encoded only when
 /// present, so entries written before them keep their hashes: the digest (or, when a later field is
-/// present, the absent marker) is the twelfth field, the case id (likewise) the thirteenth, and the
-/// credential the fourteenth.
+/// present, the absent marker) is the twelfth field, the case id (likewise) the thirteenth, the
+/// credential the fourteenth and the nonce of the queued entry it was chained from the fifteenth.
 pub(super) fn canonical(seq: i64, a: &Access) -> Vec<u8> {
     let fields: [&str; 11] = [
         &seq.to_string(),
@@ -43,22 +45,18 @@ pub(super) fn canonical(seq: i64, a: &Access) -> Vec<u8> {
         out.extend_from_slice(field.as_bytes());
         out.push(b',');
     }
-    let mut extension = |field: &str| {
-        out.extend_from_slice(format!("{}:{field},", field.len()).as_bytes());
-    };
+    // Later fields, encoded up to the last one present (an absent one before it as the marker).
     let absent = "\u{0}";
-    match (&a.digest, &a.case_id, &a.credential) {
-        (None, None, None) => {}
-        (Some(digest), None, None) => extension(digest),
-        (digest, Some(case_id), None) => {
-            extension(digest.as_deref().unwrap_or(absent));
-            extension(case_id);
-        }
-        (digest, case_id, Some(credential)) => {
-            extension(digest.as_deref().unwrap_or(absent));
-            extension(case_id.as_deref().unwrap_or(absent));
-            extension(credential);
-        }
+    let later = [
+        a.digest.as_deref(),
+        a.case_id.as_deref(),
+        a.credential.as_deref(),
+        a.nonce.as_deref(),
+    ];
+    let present = later.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+    for field in &later[..present] {
+        let field = field.unwrap_or(absent);
+        out.extend_from_slice(format!("{}:{field},", field.len()).as_bytes());
     }
     out
 }
@@ -85,6 +83,15 @@ pub fn checkpoint_mac(key: &[u8], seq: i64, hash: &str) -> String {
 /// An entry's MAC: whoever lacks the key cannot make an entry that verifies.
 pub fn entry_mac(key: &[u8], seq: i64, hash: &str) -> String {
     hmac_hex(key, ENTRY_MAC_DOMAIN, &format!("{seq}:{hash}"))
+}
+
+/// A queued entry's MAC, over its canonical encoding (with its nonce, and no number yet): whoever
+/// lacks the key cannot queue an entry that a sealing pass will chain.
+pub fn queued_mac(key: &[u8], access: &Access) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(QUEUED_MAC_DOMAIN);
+    mac.update(&canonical(0, access));
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Constant-time comparison of a stored MAC with the one expected.

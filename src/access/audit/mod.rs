@@ -7,17 +7,23 @@
 //! a signed high-water mark (the last entry's number and hash), kept in the key-value store, out of
 //! reach of whoever can write the database, shows entries cut from the end.
 //!
+//! Requests queue their entries (`queue`) in one statement, and sealing passes chain them, so that no
+//! request holds the write lock while reading the chain's head.
+//!
 //! By concern: `chain` holds the rules (the canonical encoding, hashes and MACs, and the walk along
-//! the chain), `store` appends, lists and exports entries in SQLite, `high_water` keeps the signed
-//! high-water mark in the key-value store, and `verify` checks the whole log against all of them.
+//! the chain), `queue` queues entries and chains them, `store` appends, lists and exports entries in
+//! SQLite, `high_water` keeps the signed high-water mark in the key-value store, and `verify` checks
+//! the whole log against all of them.
 
 mod chain;
 mod high_water;
+mod queue;
 mod store;
 mod verify;
 
-pub use chain::{GENESIS, checkpoint_mac, entry_hash, entry_mac, export_mac};
+pub use chain::{GENESIS, checkpoint_mac, entry_hash, entry_mac, export_mac, queued_mac};
 pub use high_water::{HIGH_WATER_KEY, HighWater};
+pub use queue::{QueueState, SEAL_EVERY, Sealed, enqueue, reaches_cadence, seal};
 pub use store::{
     Export, ExportSeal, Filter, MAX_EXPORT, SealedCheckpoint, append, append_all, export, list,
 };
@@ -134,6 +140,10 @@ pub struct Access {
     /// credentials. Two entries with one subject but different credentials are two holders.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    /// The random id of the queued entry it was chained from (`queue`): set when queued, so that
+    /// a queued entry is chained once and a copy of it never (none for entries chained directly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 /// Who made an access, for the log: a signed-in caller, or `anonymous` for a refused attempt without
@@ -187,6 +197,7 @@ impl Access {
             digest: None,
             case_id: record.case_id.clone(),
             credential: actor.credential.clone(),
+            nonce: None,
         }
     }
 
@@ -213,6 +224,7 @@ impl Access {
             digest: None,
             case_id: record.case_id.clone(),
             credential: actor.credential.clone(),
+            nonce: None,
         }
     }
 }
@@ -260,6 +272,7 @@ mod tests {
             digest: None,
             case_id: None,
             credential: None,
+            nonce: None,
         }
     }
 

@@ -4,7 +4,7 @@
 use super::chain::{GENESIS, Link, checkpoint_mac, entry_hash, entry_mac, export_mac};
 use super::{Access, Checkpoints, Entry, HighWater, Operation, RecordType};
 use crate::access::authentication::KeyValue;
-use crate::sql::{Rows, Sql, SqlError, Value};
+use crate::sql::{Row, Rows, Sql, SqlError, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -57,12 +57,12 @@ pub fn append_all(
     Ok(entries)
 }
 
-/// Entries (16 parameters each) and their case links (2 each) per statement.
-const ROWS_PER_STATEMENT: usize = 2_000;
+/// Entries (17 parameters each) and their case links (2 each) per statement.
+const ROWS_PER_STATEMENT: usize = 1_900;
 
 /// Inserts entries and their case links: two statements.
 fn insert(db: &impl Sql, entries: &[Entry]) -> Result<(), SqlError> {
-    const PER_ENTRY: usize = 16;
+    const PER_ENTRY: usize = 17;
     let mut params = Vec::with_capacity(entries.len() * PER_ENTRY);
     for e in entries {
         let a = &e.access;
@@ -83,12 +83,13 @@ fn insert(db: &impl Sql, entries: &[Entry]) -> Result<(), SqlError> {
             optional(&a.digest),
             optional(&a.credential),
             optional(&e.mac),
+            optional(&a.nonce),
         ]);
     }
     db.run(
         &format!(
             "INSERT INTO access_log (seq, at, subject, role, operation, record_type, record_id, reason_code,
-                 reason_text, recipient, outcome, prev_hash, hash, digest, credential, mac) VALUES {}",
+                 reason_text, recipient, outcome, prev_hash, hash, digest, credential, mac, nonce) VALUES {}",
             placeholders(entries.len(), PER_ENTRY)
         ),
         &params,
@@ -204,7 +205,7 @@ pub(super) fn load_checkpoints(db: &impl Sql) -> Result<BTreeMap<i64, (String, S
         .collect()
 }
 
-pub(super) const COLUMNS: &str = "l.seq AS seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest, c.case_id AS case_id, credential, mac";
+pub(super) const COLUMNS: &str = "l.seq AS seq, at, subject, role, operation, record_type, record_id, reason_code, reason_text, recipient, outcome, prev_hash, hash, digest, c.case_id AS case_id, credential, mac, nonce";
 
 pub(super) const FROM: &str = "access_log l LEFT JOIN access_log_cases c ON c.seq = l.seq";
 
@@ -215,34 +216,40 @@ pub(super) fn entries(rows: &Rows) -> Result<Vec<Entry>, SqlError> {
         .map(|r| {
             Ok(Entry {
                 seq: r.integer("seq")?,
-                access: Access {
-                    at: r.text("at")?,
-                    subject: r.text("subject")?,
-                    role: r.text("role")?,
-                    operation: match r.text("operation")?.as_str() {
-                        "collection" => Operation::Collection,
-                        "alteration" => Operation::Alteration,
-                        "disclosure" => Operation::Disclosure,
-                        "combination" => Operation::Combination,
-                        "erasure" => Operation::Erasure,
-                        _ => Operation::Consultation,
-                    },
-                    record_type: r.text("record_type")?,
-                    record_id: r.text("record_id")?,
-                    reason_code: r.text("reason_code")?,
-                    reason_text: r.optional_text("reason_text")?,
-                    recipient: r.optional_text("recipient")?,
-                    outcome: r.text("outcome")?,
-                    digest: r.optional_text("digest")?,
-                    case_id: r.optional_text("case_id")?,
-                    credential: r.optional_text("credential")?,
-                },
+                access: access(&r)?,
                 prev_hash: r.text("prev_hash")?,
                 hash: r.text("hash")?,
                 mac: r.optional_text("mac")?,
             })
         })
         .collect()
+}
+
+/// An access as stored, in the log or its queue (the same column names).
+pub(super) fn access(r: &Row) -> Result<Access, SqlError> {
+    Ok(Access {
+        at: r.text("at")?,
+        subject: r.text("subject")?,
+        role: r.text("role")?,
+        operation: match r.text("operation")?.as_str() {
+            "collection" => Operation::Collection,
+            "alteration" => Operation::Alteration,
+            "disclosure" => Operation::Disclosure,
+            "combination" => Operation::Combination,
+            "erasure" => Operation::Erasure,
+            _ => Operation::Consultation,
+        },
+        record_type: r.text("record_type")?,
+        record_id: r.text("record_id")?,
+        reason_code: r.text("reason_code")?,
+        reason_text: r.optional_text("reason_text")?,
+        recipient: r.optional_text("recipient")?,
+        outcome: r.text("outcome")?,
+        digest: r.optional_text("digest")?,
+        case_id: r.optional_text("case_id")?,
+        credential: r.optional_text("credential")?,
+        nonce: r.optional_text("nonce")?,
+    })
 }
 
 /// A contiguous stretch of the log, for an auditor to verify outside the app: the entries, the hash

@@ -2,6 +2,7 @@
 //! signed high-water mark.
 
 use super::chain::{GENESIS, Link, checkpoint_mac, mac_matches};
+use super::queue::{QueueState, state};
 use super::store::{COLUMNS, FROM, entries, load_checkpoints};
 use super::{Checkpoints, HighWater};
 use crate::access::authentication::KeyValue;
@@ -21,6 +22,9 @@ pub struct Verification {
     pub high_water_mark: Option<i64>,
     /// The first entry that does not verify, and why.
     pub first_broken: Option<Broken>,
+    /// Entries queued and not yet chained, and queued entries refused (forged or replayed: the log
+    /// is not valid while there are any).
+    pub queue: QueueState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,7 +36,8 @@ pub struct Broken {
 pub(super) const PAGE: i64 = 1000;
 
 /// Recomputes the whole chain from the first entry, checks every entry's MAC, every checkpoint, and
-/// that the log reaches its signed high-water mark.
+/// that the log reaches its signed high-water mark; and reports the queue (seal it first: see
+/// [`super::seal`]).
 pub fn verify(
     db: &impl Sql,
     kv: &dyn KeyValue,
@@ -143,13 +148,15 @@ pub fn verify(
         }
     }
 
+    let queue = state(db)?;
     Ok(Verification {
-        valid: broken.is_none(),
+        valid: broken.is_none() && queue.refused == 0,
         entries: entries_ok,
         checkpoints: sealed.len() as i64,
         checkpoint_key_configured: key.is_some(),
         last_hash: link.hash,
         high_water_mark: mark.map(|m| m.seq),
         first_broken: broken,
+        queue,
     })
 }
