@@ -73,9 +73,10 @@ pub struct Ctx {
     /// The queue ids of the access-log entries written in the open transaction: once it commits,
     /// they may be due to be chained ([`Ctx::seal_if_due`]).
     queued: std::cell::RefCell<Vec<i64>>,
-    /// Whether the connection's settings for writing (`sql::CONNECTION_PRAGMAS`) are applied: only a
-    /// request that writes pays for them.
+    /// Whether the connection's settings for writing (`sql::CONNECTION_PRAGMAS`) and for writing
+    /// records (`sql::RECORD_PRAGMAS`) are applied: only a request that writes pays for them.
     prepared: std::cell::Cell<bool>,
+    prepared_for_records: std::cell::Cell<bool>,
 }
 
 impl Ctx {
@@ -94,6 +95,7 @@ impl Ctx {
             client,
             queued: Default::default(),
             prepared: Default::default(),
+            prepared_for_records: Default::default(),
         })
     }
 
@@ -101,6 +103,7 @@ impl Ctx {
     /// Once it commits, the queued entries are chained if they are due.
     pub fn transaction<T>(&self, work: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
         self.prepare_for_writing()?;
+        apply_once(&self.db, &self.prepared_for_records, sql::RECORD_PRAGMAS)?;
         let done = sql::transaction(&self.db, work);
         let queued = self.queued.take();
         if done.is_ok() {
@@ -124,12 +127,7 @@ impl Ctx {
 
     /// Applies `sql::CONNECTION_PRAGMAS` once: only a request that writes pays for them.
     fn prepare_for_writing(&self) -> Result<(), Problem> {
-        if !self.prepared.replace(true) {
-            for pragma in sql::CONNECTION_PRAGMAS {
-                self.db.run(pragma, &[]).map_err(internal)?;
-            }
-        }
-        Ok(())
+        apply_once(&self.db, &self.prepared, sql::CONNECTION_PRAGMAS)
     }
 
     /// After entries are committed to the queue: chains the queue when they reach the cadence or the
@@ -289,6 +287,20 @@ impl Ctx {
 /// configured (the value that proxy added; earlier ones came from the client), else Spin's own
 /// `spin-client-addr` (which Spin sets, overwriting any the client sent). Never a header the client
 /// alone controls.
+/// Runs `pragmas` on the connection unless `applied` says they were.
+fn apply_once(
+    db: &SpinSql,
+    applied: &std::cell::Cell<bool>,
+    pragmas: &[&str],
+) -> Result<(), Problem> {
+    if !applied.replace(true) {
+        for pragma in pragmas {
+            db.run(pragma, &[]).map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
 fn client_address(req: &Request, settings: &Settings) -> String {
     let header = settings
         .trusted_proxy_header

@@ -18,7 +18,8 @@
 use super::chain::{mac_matches, queued_mac};
 use super::store::{access, append_all, optional, placeholders};
 use super::{Access, Checkpoints};
-use crate::sql::{Sql, SqlError, transaction};
+use crate::sql::{Sql, SqlError, Value, transaction};
+use std::collections::BTreeSet;
 
 /// A request whose entries reach a queue id that is a multiple of this seals the queue once it has
 /// committed: a pass chains about this many entries, so its time inside the write lock stays short.
@@ -101,7 +102,7 @@ pub struct Sealed {
 pub fn seal(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlError> {
     let mut total = Sealed::default();
     loop {
-        let pass = transaction(db, || seal_pass(db, checkpoints))?;
+        let pass = seal_pass(db, checkpoints)?;
         let done = pass.chained + pass.refused < SEAL_BATCH as usize;
         total.chained += pass.chained;
         total.refused += pass.refused;
@@ -112,6 +113,9 @@ pub fn seal(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlError
     }
 }
 
+/// One pass: what is queued is read and its MACs checked outside the write lock; then, in one
+/// transaction, the refused are marked, the rest taken off the queue (only those still there: a
+/// concurrent pass may have chained some meanwhile) and chained.
 fn seal_pass(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlError> {
     let rows = db.query(
         "SELECT q.id AS id, q.nonce AS nonce, q.at AS at, q.subject AS subject, q.role AS role,
@@ -125,10 +129,8 @@ fn seal_pass(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlErro
     )?;
     let mut accepted = Vec::with_capacity(rows.rows.len());
     let mut refused = Vec::new();
-    let mut last_id = 0;
     for row in rows.iter() {
         let id = row.integer("id")?;
-        last_id = id;
         let entry = access(&row)?;
         let why = if row.flag("chained_before")? {
             Some("a copy of an entry already in the log (replayed)")
@@ -141,29 +143,43 @@ fn seal_pass(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlErro
             }
         };
         match why {
-            None => accepted.push(entry),
+            None => accepted.push((id, entry)),
             Some(why) => refused.push((id, why)),
         }
     }
-    for (id, why) in &refused {
-        // The alarm, without personal data: verify reports it too.
-        eprintln!("access log: queued entry {id} not chained: {why}");
-        db.run(
-            "UPDATE access_log_queue SET rejected = ?2 WHERE id = ?1",
-            &[(*id).into(), (*why).into()],
-        )?;
+    if accepted.is_empty() && refused.is_empty() {
+        return Ok(Sealed::default());
     }
-    let entries = append_all(db, &accepted, checkpoints)?;
-    if last_id > 0 {
-        db.run(
-            "DELETE FROM access_log_queue WHERE id <= ?1 AND rejected IS NULL",
-            &[last_id.into()],
+    transaction(db, || {
+        for (id, why) in &refused {
+            // The alarm, without personal data: verify reports it too.
+            eprintln!("access log: queued entry {id} not chained: {why}");
+            db.run(
+                "UPDATE access_log_queue SET rejected = ?2 WHERE id = ?1",
+                &[(*id).into(), (*why).into()],
+            )?;
+        }
+        let ids: Vec<i64> = accepted.iter().map(|(id, _)| *id).collect();
+        let taken = db.query(
+            "DELETE FROM access_log_queue
+             WHERE id IN (SELECT value FROM json_each(?1)) AND rejected IS NULL RETURNING id",
+            &[Value::json(&ids)],
         )?;
-    }
-    Ok(Sealed {
-        last: entries.last().map(|e| (e.seq, e.hash.clone())),
-        chained: entries.len(),
-        refused: refused.len(),
+        let taken = taken
+            .iter()
+            .map(|row| row.integer("id"))
+            .collect::<Result<BTreeSet<i64>, _>>()?;
+        let ours: Vec<Access> = accepted
+            .into_iter()
+            .filter(|(id, _)| taken.contains(id))
+            .map(|(_, entry)| entry)
+            .collect();
+        let entries = append_all(db, &ours, checkpoints)?;
+        Ok(Sealed {
+            last: entries.last().map(|e| (e.seq, e.hash.clone())),
+            chained: entries.len(),
+            refused: refused.len(),
+        })
     })
 }
 

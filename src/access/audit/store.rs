@@ -51,7 +51,7 @@ pub fn append_all(
         && checkpoints.every > 0
     {
         for sealing in entries.iter().filter(|e| e.seq % checkpoints.every == 0) {
-            seal(db, key, sealing)?;
+            seal(db, key, sealing, &entries)?;
         }
     }
     Ok(entries)
@@ -114,9 +114,16 @@ fn insert(db: &impl Sql, entries: &[Entry]) -> Result<(), SqlError> {
 
 /// Seals the chain up to `entry` with a checkpoint, but only once the stretch since the previous
 /// checkpoint checks out (each entry follows the one before and carries a valid MAC): a checkpoint
-/// must never vouch for entries slipped in without the key. When the stretch does not check out, no
-/// checkpoint is made and the alarm goes to the log (without personal data); verify reports where.
-pub(super) fn seal(db: &impl Sql, key: &[u8], entry: &Entry) -> Result<(), SqlError> {
+/// must never vouch for entries slipped in without the key. Entries before `fresh` (those just
+/// appended, in order, made here from the head they follow) are read back and checked; `fresh` need
+/// not be. When the stretch does not check out, no checkpoint is made and the alarm goes to the log
+/// (without personal data); verify reports where.
+pub(super) fn seal(
+    db: &impl Sql,
+    key: &[u8],
+    entry: &Entry,
+    fresh: &[Entry],
+) -> Result<(), SqlError> {
     let previous = db.query(
         "SELECT seq, hash FROM access_log_checkpoints WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
         &[entry.seq.into()],
@@ -125,22 +132,37 @@ pub(super) fn seal(db: &impl Sql, key: &[u8], entry: &Entry) -> Result<(), SqlEr
         Some(row) => (row.integer("seq")? + 1, row.text("hash")?),
         None => (1, GENESIS.to_string()),
     };
-    let legacy_until = legacy_until(db)?;
-    let stretch = db.query(
-        &format!("SELECT {COLUMNS} FROM {FROM} WHERE l.seq BETWEEN ?1 AND ?2 ORDER BY l.seq"),
-        &[from.into(), entry.seq.into()],
-    )?;
+    let first_fresh = fresh.first().map_or(entry.seq + 1, |e| e.seq);
     let mut expected = Link {
         seq: from,
         hash: anchor,
     };
-    for stored in entries(&stretch)? {
-        if let Err(reason) = expected.follow(&stored, Some(key), legacy_until) {
-            eprintln!(
-                "access log: checkpoint {} not made: entry {}: {reason}",
-                entry.seq, stored.seq
-            );
-            return Ok(());
+    if from < first_fresh {
+        let legacy_until = legacy_until(db)?;
+        let stretch = db.query(
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE l.seq BETWEEN ?1 AND ?2 ORDER BY l.seq"),
+            &[from.into(), (first_fresh - 1).min(entry.seq).into()],
+        )?;
+        for stored in entries(&stretch)? {
+            if let Err(reason) = expected.follow(&stored, Some(key), legacy_until) {
+                eprintln!(
+                    "access log: checkpoint {} not made: entry {}: {reason}",
+                    entry.seq, stored.seq
+                );
+                return Ok(());
+            }
+        }
+    }
+    // The rest of the stretch is fresh: made here from the head it follows, which must be where the
+    // stored part ends (unless the previous checkpoint, made in this call, is among them too).
+    if let Some(first) = fresh.first().filter(|first| first.seq <= entry.seq) {
+        let follows =
+            from > first.seq || (expected.seq == first.seq && expected.hash == first.prev_hash);
+        if follows {
+            expected = Link {
+                seq: entry.seq + 1,
+                hash: entry.hash.clone(),
+            };
         }
     }
     if expected.seq != entry.seq + 1 {
