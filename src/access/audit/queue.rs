@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 
 /// A request whose entries reach a queue id that is a multiple of this seals the queue once it has
 /// committed: a pass chains about this many entries, so its time inside the write lock stays short.
-pub const SEAL_EVERY: i64 = 64;
+pub const SEAL_EVERY: i64 = 256;
 
 /// The most entries one pass chains (a backlog takes several passes).
 const SEAL_BATCH: i64 = 1_000;
