@@ -198,7 +198,12 @@ pub fn revoke_token(
 /// `kinds` (per kind: records, covered, not covered — written before record digests — and problems)
 /// and `mismatches` (each record that does not verify: kind, id, problem).
 pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
-    audit::seal(env.db, &env.settings.checkpoints)?;
+    audit::seal(
+        env.db,
+        env.kv,
+        &env.settings.checkpoints,
+        env.now.unix_timestamp(),
+    )?;
     let log = audit::verify(env.db, env.kv, &env.settings.checkpoints)?;
     let searches = search_records::verify(env.db)?;
     let others = digests::verify(env.db)?;
@@ -243,7 +248,12 @@ pub fn read_log(
     limit: i64,
     journal: &mut impl Journal,
 ) -> Result<(Vec<audit::Entry>, Option<i64>), Problem> {
-    audit::seal(env.db, &env.settings.checkpoints)?;
+    audit::seal(
+        env.db,
+        env.kv,
+        &env.settings.checkpoints,
+        env.now.unix_timestamp(),
+    )?;
     let entries = audit::list(env.db, filter, after, limit)?;
     let described = match filter {
         audit::Filter::Record {
@@ -270,7 +280,12 @@ pub fn export_log(
     to: &str,
     journal: &mut impl Journal,
 ) -> Result<audit::Export, Problem> {
-    audit::seal(env.db, &env.settings.checkpoints)?;
+    audit::seal(
+        env.db,
+        env.kv,
+        &env.settings.checkpoints,
+        env.now.unix_timestamp(),
+    )?;
     let Some(export) = audit::export(env.db, env.kv, &env.settings.checkpoints, from, to)? else {
         return Err(
             Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(

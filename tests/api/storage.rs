@@ -1537,6 +1537,9 @@ mod access_log_queue {
 
     const KEY: &[u8] = b"test-key";
 
+    /// When the tests seal (Unix seconds).
+    const NOW: i64 = 1_800_000_000;
+
     fn checkpoints() -> Checkpoints {
         Checkpoints {
             key: Some(KEY.to_vec()),
@@ -1596,8 +1599,8 @@ mod access_log_queue {
     fn queueing_is_one_insert_and_never_reads_the_chain() {
         let (_dir, db) = db();
         let counted = Counting::new(db);
-        let ids = audit::enqueue(&counted, &reads(0, 50), Some(KEY), &nonces()).unwrap();
-        assert_eq!(ids, (1..=50).collect::<Vec<_>>());
+        let queued = audit::enqueue(&counted, &reads(0, 50), Some(KEY), &nonces()).unwrap();
+        assert_eq!(queued.ids, (1..=50).collect::<Vec<_>>());
         let statements = counted.take();
         assert_eq!(statements.len(), 1, "{statements:?}");
         assert!(
@@ -1610,20 +1613,59 @@ mod access_log_queue {
             0,
             "nothing chained yet"
         );
-        assert!(audit::reaches_cadence(&[audit::SEAL_EVERY]) && !audit::reaches_cadence(&ids));
+        assert_eq!(
+            queued.oldest_waiting.as_deref(),
+            Some("2026-11-29T10:00:00Z"),
+            "read in the same statement"
+        );
+    }
+
+    #[test]
+    fn a_pass_is_due_at_the_cadence_or_once_the_oldest_entry_has_waited() {
+        let at = |text: &str| stalking_response::values::parse_time(text).unwrap();
+        let queued = |ids: Vec<i64>, oldest: &str| audit::Queued {
+            ids,
+            oldest_waiting: Some(oldest.into()),
+        };
+        let logged = "2026-11-29T10:00:00Z";
+        let now = at("2026-11-29T10:00:00.500Z");
+        let later = at("2026-11-29T10:00:01Z");
+        let keyed = checkpoints();
+        assert!(!queued(vec![1, 2], logged).seal_due(&keyed, now));
+        assert!(
+            queued(vec![1, 2], logged).seal_due(&keyed, later),
+            "waited a second"
+        );
+        assert!(queued(vec![audit::SEAL_EVERY], logged).seal_due(&keyed, now));
+        assert!(
+            !queued(vec![], logged).seal_due(&keyed, later),
+            "nothing queued"
+        );
+        let keyless = Checkpoints { key: None, ..keyed };
+        assert!(
+            queued(vec![1], logged).seal_due(&keyless, now),
+            "development"
+        );
     }
 
     #[test]
     fn a_pass_chains_what_is_queued_in_order_and_the_log_verifies() {
         let (_dir, db) = db();
+        let kv = MemoryKeyValue::default();
         let nonce = nonces();
         for (from, n) in [(0, 1), (1, 50), (51, 2)] {
             audit::enqueue(&db, &reads(from, n), Some(KEY), &nonce).unwrap();
         }
-        let sealed = audit::seal(&db, &checkpoints()).unwrap();
+        let sealed = audit::seal(&db, &kv, &checkpoints(), NOW).unwrap();
         assert_eq!((sealed.chained, sealed.refused), (53, 0));
         let (seq, hash) = sealed.last.clone().unwrap();
         assert_eq!(seq, 53);
+        let mark = audit::HighWater::read(&kv).unwrap().unwrap();
+        assert_eq!(
+            (mark.seq, mark.hash, mark.at),
+            (seq, hash, NOW),
+            "raised to it"
+        );
         assert_eq!(
             (count(&db, "access_log"), count(&db, "access_log_queue")),
             (53, 0)
@@ -1639,12 +1681,10 @@ mod access_log_queue {
         );
         // A second pass has nothing to do.
         assert_eq!(
-            audit::seal(&db, &checkpoints()).unwrap(),
+            audit::seal(&db, &kv, &checkpoints(), NOW).unwrap(),
             audit::Sealed::default()
         );
 
-        let kv = MemoryKeyValue::default();
-        audit::HighWater::raise(&db, &kv, &checkpoints(), seq, &hash, 1_800_000_000).unwrap();
         let verification = audit::verify(&db, &kv, &checkpoints()).unwrap();
         assert!(verification.valid, "{verification:?}");
         assert_eq!((verification.entries, verification.checkpoints), (53, 5));
@@ -1654,8 +1694,9 @@ mod access_log_queue {
     #[test]
     fn a_backlog_longer_than_a_pass_is_chained_whole() {
         let (_dir, db) = db();
+        let kv = MemoryKeyValue::default();
         audit::enqueue(&db, &reads(0, 2_500), Some(KEY), &nonces()).unwrap();
-        let sealed = audit::seal(&db, &checkpoints()).unwrap();
+        let sealed = audit::seal(&db, &kv, &checkpoints(), NOW).unwrap();
         assert_eq!((sealed.chained, sealed.last.unwrap().0), (2_500, 2_500));
         assert_eq!(count(&db, "access_log_queue"), 0);
         assert_eq!(count(&db, "access_log_checkpoints"), 250);
@@ -1664,6 +1705,7 @@ mod access_log_queue {
     #[test]
     fn a_queued_entry_forged_or_replayed_is_refused_kept_and_reported() {
         let (_dir, db) = db();
+        let kv = MemoryKeyValue::default();
         let nonce = nonces();
         audit::enqueue(&db, &reads(0, 2), Some(KEY), &nonce).unwrap();
         // Someone with the file copies a queued entry before it is chained…
@@ -1674,7 +1716,7 @@ mod access_log_queue {
             FROM saved";
         db.execute_batch("CREATE TABLE saved AS SELECT * FROM access_log_queue WHERE id = 1")
             .unwrap();
-        audit::seal(&db, &checkpoints()).unwrap();
+        audit::seal(&db, &kv, &checkpoints(), NOW).unwrap();
         // …and queues it again (a replay), with an entry of their own (no valid MAC), one with
         // its MAC taken from another entry, and then the app queues a real one.
         db.execute_batch(copy).unwrap();
@@ -1690,7 +1732,7 @@ mod access_log_queue {
         )
         .unwrap();
         audit::enqueue(&db, &reads(2, 1), Some(KEY), &nonce).unwrap();
-        let sealed = audit::seal(&db, &checkpoints()).unwrap();
+        let sealed = audit::seal(&db, &kv, &checkpoints(), NOW).unwrap();
         assert_eq!(
             (sealed.chained, sealed.refused),
             (1, 3),
@@ -1710,8 +1752,10 @@ mod access_log_queue {
         assert!(rejected[1].contains("no MAC"), "{rejected:?}");
         assert!(rejected[2].contains("does not verify"), "{rejected:?}");
         // Refused entries are not tried again, and the log is not valid while they are there.
-        assert_eq!(audit::seal(&db, &checkpoints()).unwrap().refused, 0);
-        let kv = MemoryKeyValue::default();
+        assert_eq!(
+            audit::seal(&db, &kv, &checkpoints(), NOW).unwrap().refused,
+            0
+        );
         let verification = audit::verify(&db, &kv, &checkpoints()).unwrap();
         assert!(!verification.valid);
         assert_eq!(verification.queue.refused, 3);

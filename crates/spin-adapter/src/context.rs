@@ -70,9 +70,9 @@ pub struct Ctx {
     pub kv: SpinKeyValue,
     pub settings: Settings,
     client: String,
-    /// The queue ids of the access-log entries written in the open transaction: once it commits,
-    /// they may be due to be chained ([`Ctx::seal_if_due`]).
-    queued: std::cell::RefCell<Vec<i64>>,
+    /// The access-log entries queued in the open transaction: once it commits, they may be due to
+    /// be chained ([`Ctx::seal_if_due`]).
+    queued: std::cell::RefCell<Vec<audit::Queued>>,
     /// Whether the connection's settings for writing (`sql::CONNECTION_PRAGMAS`) and for writing
     /// records (`sql::RECORD_PRAGMAS`) are applied: only a request that writes pays for them.
     prepared: std::cell::Cell<bool>,
@@ -130,33 +130,18 @@ impl Ctx {
         apply_once(&self.db, &self.prepared, sql::CONNECTION_PRAGMAS)
     }
 
-    /// After entries are committed to the queue: chains the queue when they reach the cadence or the
-    /// high-water mark is due, then raises the mark. The request's work is done, so a failure here
-    /// is reported, not turned into a failed request (the next pass chains what is left).
-    fn seal_if_due(&self, queued: &[i64]) {
-        if queued.is_empty() {
-            return;
-        }
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    /// After entries are committed to the queue: chains the queue (and raises the high-water mark)
+    /// when they reach the cadence or the oldest entry waiting has waited long enough. The request's
+    /// work is done, so a failure here is reported, not turned into a failed request (the next pass
+    /// chains what is left).
+    fn seal_if_due(&self, queued: &[audit::Queued]) {
+        let now = time::OffsetDateTime::now_utc();
         let checkpoints = &self.settings.checkpoints;
-        let due = audit::reaches_cadence(queued)
-            || audit::HighWater::due(&self.kv, checkpoints, now).unwrap_or(false);
-        if !due {
+        if !queued.iter().any(|q| q.seal_due(checkpoints, now)) {
             return;
         }
-        match audit::seal(&self.db, checkpoints) {
-            Ok(audit::Sealed {
-                last: Some((seq, hash)),
-                ..
-            }) => {
-                if let Err(e) =
-                    audit::HighWater::raise(&self.db, &self.kv, checkpoints, seq, &hash, now)
-                {
-                    eprintln!("access log: high-water mark not raised: {e}");
-                }
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("access log: queued entries not chained yet: {e}"),
+        if let Err(e) = audit::seal(&self.db, &self.kv, checkpoints, now.unix_timestamp()) {
+            eprintln!("access log: queued entries not chained yet: {e}");
         }
     }
 
@@ -214,8 +199,8 @@ impl Ctx {
     /// Queues entries for the access log, in one statement (inside the caller's transaction).
     pub fn log_all(&self, accesses: &[Access]) -> Result<(), Problem> {
         let key = self.settings.checkpoints.key.as_deref();
-        let ids = audit::enqueue(&self.db, accesses, key, &new_id).map_err(internal)?;
-        self.queued.borrow_mut().extend(ids);
+        let queued = audit::enqueue(&self.db, accesses, key, &new_id).map_err(internal)?;
+        self.queued.borrow_mut().push(queued);
         Ok(())
     }
 

@@ -59,19 +59,6 @@ impl HighWater {
         }
     }
 
-    /// Whether the mark may be raised now (it is missing, or was written at least
-    /// `checkpoints.high_water_seconds` before `now`): the time to seal the queue. Always, without a
-    /// key (development: no mark to pace it by, and nothing to measure).
-    pub fn due(kv: &dyn KeyValue, checkpoints: &Checkpoints, now: i64) -> Result<bool, String> {
-        let Some(key) = checkpoints.key.as_deref() else {
-            return Ok(true);
-        };
-        Ok(match HighWater::read(kv)? {
-            None => true,
-            Some(mark) => mark.is_valid(key) && now - mark.at >= checkpoints.high_water_seconds,
-        })
-    }
-
     /// Raises the mark to the entry (`seq`, `hash`) just committed at `now` (Unix seconds), unless
     /// it is already there or beyond, or was written less than `checkpoints.high_water_seconds` ago.
     /// A mark that does not verify is left as it is, as evidence. Returns whether it was written.

@@ -23,7 +23,7 @@ mod verify;
 
 pub use chain::{GENESIS, checkpoint_mac, entry_hash, entry_mac, export_mac, queued_mac};
 pub use high_water::{HIGH_WATER_KEY, HighWater};
-pub use queue::{QueueState, SEAL_EVERY, Sealed, enqueue, reaches_cadence, seal};
+pub use queue::{QueueState, Queued, SEAL_EVERY, Sealed, enqueue, seal};
 pub use store::{
     Export, ExportSeal, Filter, MAX_EXPORT, SealedCheckpoint, append, append_all, export, list,
 };

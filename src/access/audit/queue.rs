@@ -12,12 +12,13 @@
 //! What this gives up: an entry is in the chain (and under the high-water mark) only once sealed, so
 //! someone who can write the database could delete a queued entry unnoticed before the next pass — as
 //! they could already cut entries from the end between two raises of the high-water mark. Passes run
-//! every [`SEAL_EVERY`] queued entries, whenever the mark is due (each `audit_high_water_seconds`), and
-//! before the log is listed, exported or verified.
+//! every [`SEAL_EVERY`] queued entries, once the oldest waiting entry has waited
+//! `audit_high_water_seconds`, and before the log is listed, exported or verified.
 
 use super::chain::{mac_matches, queued_mac};
 use super::store::{access, append_all, optional, placeholders};
-use super::{Access, Checkpoints};
+use super::{Access, Checkpoints, HighWater};
+use crate::access::authentication::KeyValue;
 use crate::sql::{Sql, SqlError, Value, transaction};
 use std::collections::BTreeSet;
 
@@ -31,16 +32,44 @@ const SEAL_BATCH: i64 = 1_000;
 /// Queued entries (15 parameters each) per statement: under SQLite's 32,766 parameters.
 const ROWS_PER_STATEMENT: usize = 2_000;
 
+/// What [`enqueue`] queued: the entries' queue ids, and when the oldest entry still waiting was
+/// logged (read in the same statement).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queued {
+    pub ids: Vec<i64>,
+    pub oldest_waiting: Option<String>,
+}
+
+impl Queued {
+    /// Whether a pass is due once these entries are committed: they reach a multiple of
+    /// [`SEAL_EVERY`], or the oldest entry waiting has waited `checkpoints.high_water_seconds` (so
+    /// under any traffic nothing waits much longer). Always without a key: development, where
+    /// there is no mark and nothing to measure.
+    pub fn seal_due(&self, checkpoints: &Checkpoints, now: time::OffsetDateTime) -> bool {
+        if self.ids.is_empty() {
+            return false;
+        }
+        if checkpoints.key.is_none() || self.ids.iter().any(|id| id % SEAL_EVERY == 0) {
+            return true;
+        }
+        let waited = |at: &String| {
+            crate::values::parse_time(at)
+                .is_none_or(|at| (now - at).whole_seconds() >= checkpoints.high_water_seconds)
+        };
+        self.oldest_waiting.as_ref().is_some_and(waited)
+    }
+}
+
 /// Queues accesses in order, each with a nonce from `nonce` (128 random bits, as hex) and, with a
-/// key, its MAC: one statement (for up to 2,000). Returns their queue ids.
+/// key, its MAC: one statement (for up to 2,000).
 pub fn enqueue(
     db: &impl Sql,
     accesses: &[Access],
     key: Option<&[u8]>,
     nonce: &dyn Fn() -> String,
-) -> Result<Vec<i64>, SqlError> {
+) -> Result<Queued, SqlError> {
     const PER_ENTRY: usize = 15;
-    let mut ids = Vec::with_capacity(accesses.len());
+    let mut queued = Queued::default();
     for chunk in accesses.chunks(ROWS_PER_STATEMENT) {
         let mut params = Vec::with_capacity(chunk.len() * PER_ENTRY);
         for access in chunk {
@@ -71,21 +100,21 @@ pub fn enqueue(
             &format!(
                 "INSERT INTO access_log_queue (nonce, at, subject, role, operation, record_type, record_id,
                      reason_code, reason_text, recipient, outcome, digest, case_id, credential, mac)
-                 VALUES {} RETURNING id",
+                 VALUES {}
+                 RETURNING id, (SELECT at FROM access_log_queue WHERE rejected IS NULL ORDER BY id LIMIT 1)
+                     AS oldest_waiting",
                 placeholders(chunk.len(), PER_ENTRY)
             ),
             &params,
         )?;
         for row in rows.iter() {
-            ids.push(row.integer("id")?);
+            queued.ids.push(row.integer("id")?);
+            if queued.oldest_waiting.is_none() {
+                queued.oldest_waiting = row.optional_text("oldest_waiting")?;
+            }
         }
     }
-    Ok(ids)
-}
-
-/// Whether entries with these queue ids reach the sealing cadence.
-pub fn reaches_cadence(ids: &[i64]) -> bool {
-    ids.iter().any(|id| id % SEAL_EVERY == 0)
+    Ok(queued)
 }
 
 /// What a sealing pass did.
@@ -97,9 +126,26 @@ pub struct Sealed {
     pub refused: usize,
 }
 
-/// Chains what is queued into the log, oldest first, until the queue is empty: each pass one
-/// transaction of at most [`SEAL_BATCH`] entries.
-pub fn seal(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlError> {
+/// Chains what is queued into the log, oldest first, until the queue is empty (each pass one
+/// transaction of at most [`SEAL_BATCH`] entries), then raises the high-water mark to the last entry
+/// chained (at `now`, Unix seconds; see [`HighWater::raise`]). The mark failing to rise is reported,
+/// not an error: what was chained is committed, and the mark only lags.
+pub fn seal(
+    db: &impl Sql,
+    kv: &dyn KeyValue,
+    checkpoints: &Checkpoints,
+    now: i64,
+) -> Result<Sealed, SqlError> {
+    let sealed = chain_queued(db, checkpoints)?;
+    if let Some((seq, hash)) = &sealed.last
+        && let Err(e) = HighWater::raise(db, kv, checkpoints, *seq, hash, now)
+    {
+        eprintln!("access log: high-water mark not raised: {e}");
+    }
+    Ok(sealed)
+}
+
+fn chain_queued(db: &impl Sql, checkpoints: &Checkpoints) -> Result<Sealed, SqlError> {
     let mut total = Sealed::default();
     loop {
         let pass = seal_pass(db, checkpoints)?;
