@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS access_log_queue (
     mac          TEXT,                    -- HMAC of the entry and its nonce under the key (none without one)
     rejected     TEXT                     -- why a sealing pass refused it (forged, replayed): kept as evidence
 );
-CREATE INDEX IF NOT EXISTS access_log_queue_waiting ON access_log_queue (id) WHERE rejected IS NULL;
+-- No index beyond the id: refused entries are rare, so the waiting ones are found in id order, and every
+-- index is one more page written for each entry queued and each chained.
 
 -- The queued entry an entry came from (inside its hash, so it cannot be changed to let a copy through).
 ALTER TABLE access_log ADD COLUMN nonce TEXT;
