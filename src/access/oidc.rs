@@ -418,5 +418,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
+pub mod client;
+
 #[cfg(test)]
 mod tests;
