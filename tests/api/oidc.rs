@@ -589,6 +589,10 @@ fn tampered_expired_and_mismatched_tokens_are_refused() {
             provider.sign(provider.partner_claims(), json!({}), true),
         ),
         (
+            "a person's ID token (it has a nonce)",
+            provider.sign(with(json!({ "nonce": "n-1" })), json!({}), false),
+        ),
+        (
             "HS256",
             provider.sign(provider.partner_claims(), json!({ "alg": "HS256" }), false),
         ),

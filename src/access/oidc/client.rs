@@ -572,6 +572,17 @@ impl<K: KeyValue, H: Http + ?Sized> Client<'_, K, H> {
             None,
             &self.config.partner_claim,
         )?;
+        // A person's ID token has the same issuer and, by default, the same audience: it is refused by its
+        // `nonce`, which access tokens never carry (the signature is verified, so the payload is sound).
+        let carries_nonce = token
+            .split('.')
+            .nth(1)
+            .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|claims| claims.get("nonce").is_some());
+        if carries_nonce {
+            return Err(OidcError::Token(VerifyError::NotAnAccessToken));
+        }
         // `roles` holds the partner claim's values here (see `verify`'s `role_claim`).
         let client = claims
             .roles

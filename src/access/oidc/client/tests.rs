@@ -359,6 +359,12 @@ fn a_partners_token_names_its_recipient_by_its_client() {
         ),
         ("mash", Role::Partner, "oidc-client:mash-client")
     );
+    let id_token = rs256(&with(json!({ "azp": "mash-client" })));
+    assert_eq!(
+        c.partner(&id_token, "TEST").unwrap_err(),
+        OidcError::Token(VerifyError::NotAnAccessToken),
+        "a person's ID token is not a partner's access token"
+    );
     let unknown = rs256(&with(json!({ "azp": "other-client" })));
     assert!(c.partner(&unknown, "TEST").is_err());
     let none = rs256(&claims());
