@@ -339,6 +339,8 @@ struct Cached {
 /// What is kept under a `state` while the person signs in at the provider.
 #[derive(Serialize, Deserialize)]
 struct Pending {
+    /// The state's hash: the slot it is kept in is shared (see [`STATE_SLOTS`]).
+    state: String,
     nonce: String,
     verifier: String,
     expires_at: i64,
@@ -347,8 +349,17 @@ struct Pending {
 const DISCOVERY_KEY: &str = "oidc:discovery";
 const JWKS_KEY: &str = "oidc:jwks";
 
-fn state_key(state: &str) -> String {
-    format!("oidc:state:{}", auth::token_hash(state))
+/// How many sign-ins may be under way at once. Pending sign-ins are kept in this many slots, by the
+/// state's hash, so that sign-ins started and never finished cannot fill the store (it cannot be listed
+/// to purge them): a new one may take the slot of an unfinished one (1 in 65,536 for each under way),
+/// which then fails as expired and is started again.
+pub const STATE_SLOTS: usize = 1 << 16;
+
+/// The state's hash, and the key of the slot it is kept in.
+fn state_key(state: &str) -> (String, String) {
+    let hash = auth::token_hash(state);
+    let slot = format!("oidc:state:{}", &hash[..4]);
+    (hash, slot)
 }
 
 /// The app's client of the provider, for one request.
@@ -467,7 +478,9 @@ impl<K: KeyValue, H: Http + ?Sized> Client<'_, K, H> {
         self.config.secret()?;
         let discovery = self.discovery()?;
         let state = URL_SAFE_NO_PAD.encode(random());
+        let (state_hash, slot) = state_key(&state);
         let pending = Pending {
+            state: state_hash,
             nonce: URL_SAFE_NO_PAD.encode(random()),
             verifier: URL_SAFE_NO_PAD.encode(random()),
             expires_at: self.now + STATE_SECONDS,
@@ -483,10 +496,8 @@ impl<K: KeyValue, H: Http + ?Sized> Client<'_, K, H> {
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256")
             .finish();
-        self.kv.set(
-            &state_key(&state),
-            &serde_json::to_vec(&pending).expect("serialises"),
-        )?;
+        self.kv
+            .set(&slot, &serde_json::to_vec(&pending).expect("serialises"))?;
         let separator = if discovery.authorization_endpoint.contains('?') {
             '&'
         } else {
@@ -502,15 +513,18 @@ impl<K: KeyValue, H: Http + ?Sized> Client<'_, K, H> {
     /// and the verifier at the token endpoint with the client secret, and verifies the ID token with
     /// the stored `nonce`. Its claims, with the person's provider roles.
     pub fn complete(&self, state: &str, code: Option<&str>) -> Result<Claims, OidcError> {
-        let key = state_key(state);
-        let stored = self.kv.get(&key)?;
-        if stored.is_some() {
-            self.kv.delete(&key)?;
-        }
-        let pending = stored
+        let (state_hash, slot) = state_key(state);
+        // Another sign-in's state in the same slot is left alone.
+        let pending = self
+            .kv
+            .get(&slot)?
             .and_then(|bytes| serde_json::from_slice::<Pending>(&bytes).ok())
-            .filter(|p| p.expires_at > self.now)
+            .filter(|p| auth::secrets_equal(&p.state, &state_hash))
             .ok_or(OidcError::UnknownState)?;
+        self.kv.delete(&slot)?;
+        if pending.expires_at <= self.now {
+            return Err(OidcError::UnknownState);
+        }
         let code = code.filter(|c| !c.is_empty()).ok_or(OidcError::NoCode)?;
         let secret = self.config.secret()?;
         let discovery = self.discovery()?;

@@ -346,6 +346,51 @@ fn a_sign_in_keeps_its_state_once_and_sends_the_verifier_and_secret() {
 }
 
 #[test]
+fn pending_sign_ins_share_a_bounded_number_of_slots_and_leave_each_others_alone() {
+    let (config, kv, http) = (config(), MemoryKeyValue::default(), FakeProvider::new());
+    // Two states whose hashes share a slot: found by trying (65,536 slots, a few hundred tries).
+    let mut seen = std::collections::HashMap::new();
+    let (first, second) = (0u32..)
+        .find_map(|i| {
+            let mut bytes = [0u8; 32];
+            bytes[..4].copy_from_slice(&i.to_be_bytes());
+            let state = URL_SAFE_NO_PAD.encode(bytes);
+            let (_, slot) = state_key(&state);
+            seen.insert(slot, bytes).map(|earlier| (earlier, bytes))
+        })
+        .unwrap();
+    let c = client(&config, &kv, &http, NOW);
+    c.begin({
+        let mut n = 0;
+        move || {
+            n += 1;
+            if n == 1 { first } else { [n as u8; 32] }
+        }
+    })
+    .unwrap();
+    // The second sign-in's state is not the first's: the first is left where it is.
+    let other = c.complete(&URL_SAFE_NO_PAD.encode(second), Some("c"));
+    assert_eq!(other, Err(OidcError::UnknownState));
+    assert_eq!(
+        kv.keys().len(),
+        2,
+        "the discovery document and the one slot"
+    );
+    // A new sign-in in the same slot takes it: the first then fails as expired.
+    c.begin({
+        let mut n = 0;
+        move || {
+            n += 1;
+            if n == 1 { second } else { [n as u8; 32] }
+        }
+    })
+    .unwrap();
+    let first_again = c.complete(&URL_SAFE_NO_PAD.encode(first), Some("c"));
+    assert_eq!(first_again, Err(OidcError::UnknownState));
+    assert_eq!(STATE_SLOTS, 16 * 16 * 16 * 16);
+}
+
+#[test]
 fn a_partners_token_names_its_recipient_by_its_client() {
     let (config, kv, http) = (config(), MemoryKeyValue::default(), FakeProvider::new());
     let c = client(&config, &kv, &http, NOW);
