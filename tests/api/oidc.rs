@@ -729,3 +729,18 @@ fn the_web_form_signs_in_through_the_providers_login_page_in_chromium() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// A session started at the provider lasts across a restart, and ends when the deployment's provider
+/// changes (here, another client id; the same binding ends it when OIDC is switched off).
+#[test]
+fn provider_sessions_end_when_the_provider_configuration_changes() {
+    let (provider, app) = start();
+    let callback = through_provider(&app, &provider, "officer-1");
+    let session = session_cookie(&get(&callback, &HashMap::new(), "text/html"));
+    let app = app.restart();
+    let me = with_session(&app, "GET", "/api/v1/session", &session, None, None);
+    assert_eq!(me.status, 200, "kept across a restart: {}", me.body);
+    let app = app.restart_with(&[("oidc_client_id", "another-client")]);
+    let me = with_session(&app, "GET", "/api/v1/session", &session, None, None);
+    assert_eq!(me.status, 401, "another client: {}", me.body);
+}
