@@ -4,6 +4,7 @@
 //! records nothing — and never replaced by a default: a misconfigured force must not run on guesses.
 
 use crate::access::audit::Checkpoints;
+use crate::access::oidc::client::OidcConfig;
 use crate::risk::scoring::{POLICY_VARIABLES, Policy};
 
 /// Every variable the app reads, with the default it has when the deployment does not set it (the same
@@ -24,6 +25,20 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("crime_reference_format", "{force}/{year}/{seq:6}"),
     ("incident_reference_format", "{force}/INC/{year}/{seq:6}"),
     ("search_return_days", "7"),
+    // Sign-in with the force's OpenID Connect provider (`access::oidc::client`). `oidc_issuer_origin`'s
+    // default names no real host: `allowed_outbound_hosts` takes it through a template, and an entry
+    // must parse.
+    ("oidc_issuer", ""),
+    ("oidc_issuer_origin", "https://oidc-not-configured.invalid"),
+    ("oidc_client_id", ""),
+    ("oidc_client_secret", ""),
+    ("oidc_redirect_url", ""),
+    ("oidc_role_claim", "roles"),
+    ("oidc_role_mapping", ""),
+    ("oidc_collar_number_claim", ""),
+    ("oidc_api_audience", ""),
+    ("oidc_partner_claim", "azp"),
+    ("oidc_partners", ""),
 ];
 
 /// A bootstrap admin token shorter than a generated token's 256 bits (43 characters) is weak.
@@ -60,6 +75,9 @@ pub struct Settings {
     /// Days after a warrant's execution (or expiry) by which it must be endorsed and returned.
     pub search_return_days: i64,
     pub risk: Policy,
+    /// The force's OpenID Connect provider; an error naming the variable when it is not configured or
+    /// not valid, which only the OIDC sign-in (and partners' JWTs) answer with: the rest of the app runs.
+    pub oidc: Result<OidcConfig, SettingError>,
 }
 
 /// Failed sign-ins allowed in a window before further attempts are refused.
@@ -196,6 +214,7 @@ impl Settings {
             incident_reference_format: reference_format("incident_reference_format")?,
             search_return_days: number("search_return_days", 1..=365)?,
             risk,
+            oidc: OidcConfig::from_variables(&variable),
         })
     }
 }

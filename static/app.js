@@ -17,6 +17,7 @@ createAll(SkipLink);
 const routes = [
   [/^#\/sign-in$/, cases.signIn, 'Sign in'],
   [/^#\/sign-out$/, cases.signOut, 'Sign out'],
+  [/^#\/signed-in$/, cases.signedInAtProvider, 'Signing in'],
   [/^#\/cases$/, cases.myCases, 'My cases'],
   [/^#\/pending$/, cases.waiting, 'Waiting to send'],
   [/^#\/report(?:\/(\w+))?$/, report.newReport, 'Report harassment or stalking'],
@@ -32,7 +33,7 @@ const routes = [
 async function render() {
   const hash = location.hash || '#/cases';
   const signedIn = Boolean(session.get());
-  if (!signedIn && hash !== '#/sign-in') {
+  if (!signedIn && hash !== '#/sign-in' && hash !== '#/signed-in') {
     location.hash = '#/sign-in';
     return;
   }

@@ -4,6 +4,7 @@
 //! so every rule here is tested natively.
 
 use crate::access::auth::{self, Principal, Role};
+use crate::access::oidc::client::{self as oidc, Http};
 use crate::access::throttle;
 use crate::access::tokens;
 use crate::problem::{Problem, storage};
@@ -99,6 +100,10 @@ struct StoredSession {
     /// Required: a session stored before outbox keys existed does not deserialise, so it is treated
     /// as ended (sign in again) rather than given a key its outbox was never encrypted under.
     outbox_key: String,
+    /// The role of a session started through the force's identity provider (its credential is
+    /// `oidc:<sub>`, not a stored token): read from the provider at sign-in, kept for the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<Role>,
 }
 
 /// Sessions are keyed by a hash of their id, so the store never holds a usable cookie.
@@ -141,6 +146,8 @@ pub struct Authenticator<'a, D: Sql, K: KeyValue> {
     pub now: OffsetDateTime,
     /// The client's address, for throttling.
     pub client: &'a str,
+    /// Outbound HTTP, to the force's identity provider only (its keys, for partners' JWTs).
+    pub http: &'a dyn Http,
 }
 
 impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
@@ -175,7 +182,11 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
                 if problem.status == 401 =>
             {
                 let mut keys = vec![counter("address", self.client)];
-                if let Credentials::Bearer(token) = credentials {
+                // A JWT's first characters are its header's, the same for every token of the
+                // provider: it is counted against the address only.
+                if let Credentials::Bearer(token) = credentials
+                    && !oidc::looks_like_jwt(token)
+                {
                     keys.push(counter("token", token_prefix(token)));
                 }
                 let worst = throttle::record_failure(self.db, &keys, now, throttle.window_seconds)
@@ -242,6 +253,9 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             let locked = throttle::locked(self.db, &key, max, now).map_err(storage)?;
             return Ok((self.bootstrap_admin("bootstrap-admin".into()), locked));
         }
+        if oidc::looks_like_jwt(token) {
+            return self.principal_for_jwt(token).map(|p| (p, None));
+        }
         let found = tokens::find_by_hash(self.db, &auth::token_hash(token), &key, max, now)
             .map_err(storage)?;
         let Some((record, locked)) = found else {
@@ -259,6 +273,34 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         Ok((principal, locked))
     }
 
+    /// A partner system's bearer JWT from the force's identity provider (client credentials). Refused
+    /// as any other token when OIDC is not configured, and whatever check failed (which goes to the
+    /// component's log, naming the check only).
+    fn principal_for_jwt(&self, token: &str) -> Result<Principal, Problem> {
+        let Ok(config) = &self.settings.oidc else {
+            return Err(token_refused());
+        };
+        let client = oidc::Client {
+            config,
+            kv: self.kv,
+            http: self.http,
+            now: self.now.unix_timestamp(),
+        };
+        client
+            .partner(token, &self.settings.force)
+            .map_err(|e| match e {
+                oidc::OidcError::Storage(e) => storage(e),
+                oidc::OidcError::Provider(_) => {
+                    eprintln!("partner token: {e}");
+                    e.problem()
+                }
+                e => {
+                    eprintln!("partner token refused: {e}");
+                    token_refused()
+                }
+            })
+    }
+
     /// What a session's credential is bound to: for the bootstrap admin, the current bootstrap token
     /// and force (changing either ends its sessions); a stored token is checked afresh on every use.
     fn binding(&self, token_id: &str) -> String {
@@ -266,6 +308,10 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             (Some(bootstrap), BOOTSTRAP) => {
                 auth::token_hash(&format!("{bootstrap}\0{}", self.settings.force))
             }
+            (_, id) if id.starts_with(oidc::SESSION_CREDENTIAL) => match &self.settings.oidc {
+                Ok(config) => config.binding(&self.settings.force),
+                Err(_) => String::new(),
+            },
             _ => String::new(),
         }
     }
@@ -291,12 +337,31 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         let bootstrap_changed = stored.token_id == BOOTSTRAP
             && (self.settings.bootstrap_admin_token.is_none()
                 || !auth::secrets_equal(&stored.binding, &self.binding(BOOTSTRAP)));
-        if stored.expires_at <= now || stored.idle_until <= now || bootstrap_changed {
+        // A provider's session ends when OIDC is no longer configured, or its issuer, client or the
+        // force changed.
+        let provider_changed = stored.token_id.starts_with(oidc::SESSION_CREDENTIAL)
+            && (self.settings.oidc.is_err()
+                || !auth::secrets_equal(&stored.binding, &self.binding(&stored.token_id)));
+        if stored.expires_at <= now
+            || stored.idle_until <= now
+            || bootstrap_changed
+            || provider_changed
+        {
             let _ = self.kv.delete(&key);
             return Err(session_ended());
         }
         let principal = if stored.token_id == BOOTSTRAP {
             self.bootstrap_admin(stored.subject.clone())
+        } else if let (true, Some(role)) = (
+            stored.token_id.starts_with(oidc::SESSION_CREDENTIAL),
+            stored.role,
+        ) {
+            Principal {
+                subject: stored.subject.clone(),
+                role,
+                force: self.settings.force.clone(),
+                token_id: stored.token_id.clone(),
+            }
         } else {
             match tokens::find(self.db, &stored.token_id).map_err(storage)? {
                 Some(record)
@@ -352,6 +417,10 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             idle_until: self.idle_until(),
             binding: self.binding(&principal.token_id),
             outbox_key: session.outbox_key.clone(),
+            role: principal
+                .token_id
+                .starts_with(oidc::SESSION_CREDENTIAL)
+                .then_some(principal.role),
         };
         self.kv
             .set(
@@ -365,6 +434,12 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
     /// The outbox key of a live session (401, as for any use of it, once it has ended).
     pub fn outbox_key(&self, id: &str) -> Result<String, Problem> {
         self.session(id).map(|(_, stored)| stored.outbox_key)
+    }
+
+    /// The CSRF token of a live session: the web form reads it back after a sign-in through the
+    /// identity provider, which ends in a redirect rather than a JSON answer.
+    pub fn csrf_token(&self, id: &str) -> Result<String, Problem> {
+        self.session(id).map(|(_, stored)| stored.csrf)
     }
 
     /// Ends a session (signing out).

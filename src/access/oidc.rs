@@ -267,6 +267,9 @@ pub enum VerifyError {
     WrongNonce,
     #[error("the token has no valid `{0}` claim")]
     MissingClaim(&'static str),
+    /// A partner sent a person's ID token (it carries a `nonce`) where an access token belongs.
+    #[error("the token is an ID token (it has a nonce), not an access token")]
+    NotAnAccessToken,
     /// The configured role or collar-number claim is there but neither a string nor an array of strings.
     #[error("the token's {0} claim is not a string or an array of strings")]
     InvalidClaim(&'static str),
@@ -417,6 +420,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
+
+pub mod client;
 
 #[cfg(test)]
 mod tests;

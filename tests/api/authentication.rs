@@ -50,6 +50,7 @@ impl World {
             settings: &self.settings,
             now,
             client: "192.0.2.1",
+            http: &stalking_response::access::oidc::client::NoHttp,
         }
     }
 

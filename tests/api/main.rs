@@ -23,6 +23,7 @@ mod browser;
 mod guarantees;
 mod health;
 mod intake;
+mod oidc;
 mod openapi;
 mod risk;
 mod searches;

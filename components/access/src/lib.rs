@@ -5,9 +5,12 @@
 use serde::Deserialize;
 use spin_adapter::context::{self, Ctx, Outcome};
 use spin_adapter::input::{self, Page};
+use spin_adapter::outbound::SpinHttp;
 use spin_adapter::{Call, json};
 use spin_sdk::http::Response;
 use stalking_response::access::audit::Filter;
+use stalking_response::access::auth::Principal;
+use stalking_response::access::oidc::client as oidc;
 use stalking_response::access::tokens::{self, NewToken};
 use stalking_response::ids::{TokenId, TokenRequestId};
 use stalking_response::problem::Problem;
@@ -113,18 +116,54 @@ fn who_am_i(ctx: &Ctx, call: &mut Call) -> Outcome {
     if let Some(key) = ctx.outbox_key(call.req)? {
         body["outbox_key"] = key.into();
     }
+    // After a sign-in through the identity provider (which ends in a redirect, not this JSON), the
+    // web form learns its CSRF token here: on the cookie only, same-origin (SameSite=Strict).
+    if let Some(csrf) = ctx.csrf_token(call.req)? {
+        body["csrf_token"] = csrf.into();
+    }
     Ok(json(200, &body))
 }
 
+/// Ends the session: 204; for a session started through the force's identity provider, 200 with the
+/// provider's end-session URL (where it offers one), to sign out there too.
 fn sign_out(ctx: &Ctx, call: &mut Call) -> Outcome {
     ctx.end_session(call.req);
-    let mut response = Response::new(204, ());
+    let mut response = match provider_sign_out(ctx, &call.who) {
+        Some(url) => json(200, &serde_json::json!({ "end_session_url": url })),
+        None => Response::new(204, ()),
+    };
     response.set_header(
         "set-cookie",
         context::session_cookie(call.req, &ctx.settings, "", 0),
     );
     response.set_header("clear-site-data", "\"cache\", \"storage\"");
     Ok(response)
+}
+
+/// The provider's end-session URL, for a session the provider started (a failure to reach it is
+/// logged: the app's session has ended anyway).
+fn provider_sign_out(ctx: &Ctx, who: &Principal) -> Option<String> {
+    if !who.token_id.starts_with(oidc::SESSION_CREDENTIAL) {
+        return None;
+    }
+    let config = ctx.settings.oidc.as_ref().ok()?;
+    let client = oidc::Client {
+        config,
+        kv: &ctx.kv,
+        http: &SpinHttp,
+        now: time_now(),
+    };
+    client
+        .end_session_url()
+        .inspect_err(|e| eprintln!("sign-out: {e}"))
+        .ok()
+        .flatten()
+}
+
+fn time_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Who accessed a record (`record_type` and `record_id`), or what a person accessed (`subject`).

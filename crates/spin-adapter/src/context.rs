@@ -222,6 +222,7 @@ impl Ctx {
             settings: &self.settings,
             now: time::OffsetDateTime::now_utc(),
             client: &self.client,
+            http: &crate::outbound::SpinHttp,
         }
     }
 
@@ -257,6 +258,17 @@ impl Ctx {
         }
         match cookie(req, session_cookie_name(&self.settings)) {
             Some(id) => self.authenticator().outbox_key(&id).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The CSRF token of the session the request's cookie names (never to a bearer token).
+    pub fn csrf_token(&self, req: &Request) -> Result<Option<String>, Problem> {
+        if req.header("authorization").is_some() {
+            return Ok(None);
+        }
+        match cookie(req, session_cookie_name(&self.settings)) {
+            Some(id) => self.authenticator().csrf_token(&id).map(Some),
             None => Ok(None),
         }
     }

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod health;
 pub mod input;
+pub mod outbound;
 pub mod routes;
 
 pub use context::{Ctx, Outcome};

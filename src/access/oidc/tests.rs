@@ -7,33 +7,33 @@ use rsa::traits::PublicKeyParts;
 use serde_json::json;
 use std::sync::OnceLock;
 
-const ISSUER: &str = "https://idp.example.test/tenant";
-const CLIENT: &str = "stalking-response";
-const NOW: i64 = 1_800_000_000;
+pub(super) const ISSUER: &str = "https://idp.example.test/tenant";
+pub(super) const CLIENT: &str = "stalking-response";
+pub(super) const NOW: i64 = 1_800_000_000;
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// One RSA key for the whole run (2048-bit key generation takes a moment).
-fn rsa_key() -> &'static rsa::RsaPrivateKey {
+pub(super) fn rsa_key() -> &'static rsa::RsaPrivateKey {
     static KEY: OnceLock<rsa::RsaPrivateKey> = OnceLock::new();
     KEY.get_or_init(|| rsa::RsaPrivateKey::new(&mut OsRng, 2048).unwrap())
 }
 
-fn ec_key() -> &'static p256::ecdsa::SigningKey {
+pub(super) fn ec_key() -> &'static p256::ecdsa::SigningKey {
     static KEY: OnceLock<p256::ecdsa::SigningKey> = OnceLock::new();
     KEY.get_or_init(|| p256::ecdsa::SigningKey::random(&mut OsRng))
 }
 
-fn rsa_jwk(kid: &str, key: &rsa::RsaPrivateKey) -> Value {
+pub(super) fn rsa_jwk(kid: &str, key: &rsa::RsaPrivateKey) -> Value {
     json!({
         "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
         "n": b64(&key.n().to_bytes_be()), "e": b64(&key.e().to_bytes_be()),
     })
 }
 
-fn ec_jwk(kid: &str, key: &p256::ecdsa::SigningKey) -> Value {
+pub(super) fn ec_jwk(kid: &str, key: &p256::ecdsa::SigningKey) -> Value {
     let point = key.verifying_key().to_encoded_point(false);
     json!({
         "kty": "EC", "kid": kid, "crv": "P-256",
@@ -55,7 +55,7 @@ fn jwks() -> Jwks {
     keys
 }
 
-fn claims() -> Value {
+pub(super) fn claims() -> Value {
     json!({
         "iss": ISSUER, "aud": CLIENT, "sub": "0a1b2c3d-stable-subject",
         "iat": NOW - 10, "nbf": NOW - 10, "exp": NOW + 3600,
@@ -68,7 +68,7 @@ fn segment(value: &Value) -> String {
 }
 
 /// A token signed as its header says: RS256 with the RSA key, ES256 with the EC key.
-fn sign(header: &Value, payload: &Value) -> String {
+pub(super) fn sign(header: &Value, payload: &Value) -> String {
     let input = format!("{}.{}", segment(header), segment(payload));
     let signature = match header["alg"].as_str().unwrap() {
         "RS256" => {
@@ -85,7 +85,7 @@ fn sign(header: &Value, payload: &Value) -> String {
     format!("{input}.{}", b64(&signature))
 }
 
-fn rs256(payload: &Value) -> String {
+pub(super) fn rs256(payload: &Value) -> String {
     sign(
         &json!({ "alg": "RS256", "typ": "JWT", "kid": "rsa-1" }),
         payload,
@@ -114,7 +114,7 @@ fn check(token: &str) -> Result<Claims, VerifyError> {
     verify(token, &jwks(), &expected())
 }
 
-fn with(changes: Value) -> Value {
+pub(super) fn with(changes: Value) -> Value {
     let mut payload = claims();
     for (name, value) in changes.as_object().unwrap() {
         if value.is_null() {

@@ -27,6 +27,16 @@ export async function signIn(root) {
       value: 'investigation',
     }),
     button('Sign in'));
+  // Signing in with the force's account: the reason chosen above goes with every read, so it is kept in
+  // this tab while the browser is at the force's sign-in page.
+  const force = h('div', {},
+    h('h2', { class: 'govuk-heading-m' }, 'Or sign in with your force account'),
+    p('If your force has set it up, you sign in at its own sign-in page, with its second factor.'),
+    button('Sign in with your force account', { type: 'button', secondary: true, 'on:click': () => {
+      const reason = form.querySelector('input[name="reason"]:checked')?.value || 'investigation';
+      sessionStorage.setItem('oidc-reason', reason);
+      location.assign('/api/v1/session/oidc');
+    } }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const token = form.elements.token.value.trim();
@@ -40,17 +50,37 @@ export async function signIn(root) {
     session.set({ subject: result.data.subject, role: result.data.role, csrf: result.data.csrf_token, reason });
     location.hash = '#/cases';
   });
-  root.append(form);
+  root.append(form, force);
+}
+
+/**
+ * Back from the force's sign-in page: the app has set its session cookie; the session's CSRF token
+ * and outbox key are read from the API (the provider's tokens never reach this page).
+ */
+export async function signedInAtProvider(root) {
+  const result = await api('GET', '/api/v1/session').catch(() => null);
+  if (!result?.ok || !result.data?.csrf_token) {
+    location.hash = '#/sign-in';
+    return;
+  }
+  const reason = sessionStorage.getItem('oidc-reason') || 'investigation';
+  sessionStorage.removeItem('oidc-reason');
+  await signedIn(result.data.subject, result.data.outbox_key);
+  session.set({ subject: result.data.subject, role: result.data.role, csrf: result.data.csrf_token, reason });
+  root.append(p('Signed in.'));
+  location.hash = '#/cases';
 }
 
 export async function signOut(root) {
   const waiting = await pending();
   const leave = async () => {
-    await api('DELETE', '/api/v1/session').catch(() => null);
+    const out = await api('DELETE', '/api/v1/session').catch(() => null);
     lock();
     await wipe();
     session.clear();
-    location.hash = '#/sign-in';
+    // A session started at the force's sign-in page: sign out there too.
+    if (out?.status === 200 && out.data?.end_session_url) location.assign(out.data.end_session_url);
+    else location.hash = '#/sign-in';
   };
   if (!waiting.length) return leave();
   root.append(...heading('Sign out'),

@@ -43,8 +43,14 @@ impl TestApp {
 
     /// The app with some variables set (on top of the test defaults).
     pub fn start_with(variables: &[(&str, &str)]) -> TestApp {
+        Self::start_on(0, variables)
+    }
+
+    /// The app on a chosen loopback port (0: any free one), for a test that must know its URL before
+    /// it starts (an identity provider's registered callback).
+    pub fn start_on(port: u16, variables: &[(&str, &str)]) -> TestApp {
         let state = tempfile::tempdir().unwrap();
-        let host = Self::serve(state.path(), variables);
+        let host = Self::serve(state.path(), port, variables);
         TestApp {
             host,
             state,
@@ -78,7 +84,7 @@ impl TestApp {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let host = Self::serve(state.path(), &borrowed);
+        let host = Self::serve(state.path(), 0, &borrowed);
         TestApp {
             host,
             state,
@@ -87,8 +93,10 @@ impl TestApp {
         }
     }
 
-    fn serve(state_dir: &Path, variables: &[(&str, &str)]) -> Running {
-        for wasm in ["health", "web", "access", "cases", "risk", "searches"] {
+    fn serve(state_dir: &Path, port: u16, variables: &[(&str, &str)]) -> Running {
+        for wasm in [
+            "health", "web", "access", "cases", "risk", "searches", "oidc",
+        ] {
             let path = repo().join(format!("target/wasm32-wasip2/release/{wasm}.wasm"));
             assert!(
                 path.exists(),
@@ -97,7 +105,7 @@ impl TestApp {
             );
         }
         let mut config = HostConfig::new(repo().join("spin.toml"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         config.state_dir = PathBuf::from(state_dir);
         // Compiling the six components takes seconds and every test starts its own app (some restart
         // it): one cache for all of them, kept in target/ for the next run too, compiles each once.
