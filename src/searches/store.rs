@@ -697,7 +697,7 @@ pub fn verify(db: &impl Sql) -> Result<RecordCheck, SqlError> {
         if row.optional_integer("latest")? == Some(number) {
             // A document that no longer parses is reported as disagreeing, not an error: finding
             // such records is what this check is for.
-            let record: Option<SearchRecord> = serde_json::from_str(&text).ok();
+            let record: Option<SearchRecord> = crate::decode::from_json(text.as_bytes()).ok();
             let case_id = row.optional_text("case_id")?;
             let power = row.optional_text("power")?;
             let agrees = record.is_some_and(|r| {
