@@ -19,7 +19,13 @@ use stalking_response::sql::{self, Sql};
 /// The force's settings from its Spin variables. A variable that does not parse stops the request
 /// with a 503 naming it: nothing runs on a guessed default.
 fn settings() -> Result<Settings, Problem> {
-    Settings::from_variables(|name| variables::get(name).ok()).map_err(|e| misconfigured(&e))
+    let variable = |name: &str| variables::get(name).ok();
+    // Only the component that scores risk reads (and has the code to parse) the risk policy.
+    #[cfg(feature = "risk-policy")]
+    let settings = Settings::from_variables(variable);
+    #[cfg(not(feature = "risk-policy"))]
+    let settings = Settings::from_variables_without_risk_policy(variable);
+    settings.map_err(|e| misconfigured(&e))
 }
 
 /// A 503 naming the variable; the reason goes to the component's log.
