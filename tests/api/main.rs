@@ -27,4 +27,5 @@ mod openapi;
 mod risk;
 mod searches;
 mod services;
+mod size;
 mod storage;
