@@ -7,8 +7,8 @@ use crate::support;
 /// The goal for every component, in bytes (500 kB, decimal).
 const LIMIT: u64 = 500_000;
 
-/// Components still over the goal, each held at most at its size when it was last cut (rounded up to
-/// the next 10,000 bytes), so that none grows unnoticed while they are worked down. Remove an entry
+/// Components still over the goal, each held at most at its size when it was last cut plus 10,000
+/// bytes (rounded up to the next 10,000), so that none grows unnoticed while they are worked down. Remove an entry
 /// once its component is under `LIMIT`; raise one only with the reason in the commit.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
@@ -16,10 +16,10 @@ const STILL_OVER: &[(&str, u64)] = &[
     ("risk", RISK),
     ("searches", SEARCHES),
 ];
-const ACCESS: u64 = 700_000;
+const ACCESS: u64 = 710_000;
 const CASES: u64 = 750_000;
-const RISK: u64 = 900_000;
-const SEARCHES: u64 = 820_000;
+const RISK: u64 = 880_000;
+const SEARCHES: u64 = 800_000;
 
 #[test]
 fn every_component_stays_within_its_size() {
