@@ -74,7 +74,8 @@ pub struct Settings {
     pub incident_reference_format: String,
     /// Days after a warrant's execution (or expiry) by which it must be endorsed and returned.
     pub search_return_days: i64,
-    pub risk: Policy,
+    /// The risk policy; `None` where it is not read (`from_variables_without_risk_policy`).
+    pub risk: Option<Policy>,
     /// The force's OpenID Connect provider; an error naming the variable when it is not configured or
     /// not valid, which only the OIDC sign-in (and partners' JWTs) answer with: the rest of the app runs.
     pub oidc: Result<OidcConfig, SettingError>,
@@ -95,10 +96,28 @@ pub struct SettingError {
     pub problem: String,
 }
 
+/// Reads the risk policy's variables into it.
+type PolicyReader = fn(&dyn Fn(&str) -> Option<String>) -> Result<Policy, SettingError>;
+
 impl Settings {
     /// Reads and parses every variable; `variable` gives a deployment's value, `None` when unset.
     pub fn from_variables(
         variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingError> {
+        Settings::read(&variable, Some(risk_policy))
+    }
+
+    /// Every variable but the risk policy's, for a component that does not score risk: the policy's
+    /// parser (about 50 kB of code) is then not in that component, and it is not given those variables.
+    pub fn from_variables_without_risk_policy(
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingError> {
+        Settings::read(&variable, None)
+    }
+
+    fn read(
+        variable: &dyn Fn(&str) -> Option<String>,
+        risk: Option<PolicyReader>,
     ) -> Result<Settings, SettingError> {
         let text = |name: &'static str| -> String {
             variable(name).unwrap_or_else(|| {
@@ -180,19 +199,7 @@ impl Settings {
                 "a bootstrap token must be at least 32 characters (or empty for none)",
             ));
         }
-        let risk = Policy::from_settings(|name| variable(name)).map_err(|message| {
-            // The policy's messages start with the variable they are about.
-            let name = POLICY_VARIABLES
-                .iter()
-                .map(|(n, _)| *n)
-                .find(|n| message.starts_with(n))
-                .unwrap_or("risk policy");
-            let problem = message
-                .strip_prefix(name)
-                .map(|m| m.trim_start_matches(':').trim())
-                .unwrap_or(&message);
-            invalid(name, problem)
-        })?;
+        let risk = risk.map(|read| read(variable)).transpose()?;
         Ok(Settings {
             environment,
             force,
@@ -217,6 +224,26 @@ impl Settings {
             oidc: OidcConfig::from_variables(&variable),
         })
     }
+}
+
+/// The risk policy from its variables; an error names the variable.
+fn risk_policy(variable: &dyn Fn(&str) -> Option<String>) -> Result<Policy, SettingError> {
+    Policy::from_settings(variable).map_err(|message| {
+        // The policy's messages start with the variable they are about.
+        let name = POLICY_VARIABLES
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|n| message.starts_with(n))
+            .unwrap_or("risk policy");
+        let problem = message
+            .strip_prefix(name)
+            .map(|m| m.trim_start_matches(':').trim())
+            .unwrap_or(&message);
+        SettingError {
+            variable: name.into(),
+            problem: problem.into(),
+        }
+    })
 }
 
 impl Settings {

@@ -69,7 +69,7 @@ impl Value {
     /// A JSON text column, decoded; `None` for NULL or unreadable JSON.
     pub fn from_json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         match self {
-            Value::Text(t) => serde_json::from_str(t).ok(),
+            Value::Text(t) => crate::decode::from_json(t.as_bytes()).ok(),
             _ => None,
         }
     }
@@ -201,7 +201,7 @@ impl<'a> Row<'a> {
     /// A JSON text column, decoded.
     pub fn json<T: serde::de::DeserializeOwned>(&self, column: &str) -> Result<T, SqlError> {
         let text = self.text(column)?;
-        serde_json::from_str(&text)
+        crate::decode::from_json(text.as_bytes())
             .map_err(|e| SqlError(format!("column {column}: unreadable JSON ({e})")))
     }
 

@@ -27,14 +27,30 @@ pub fn text(errors: &mut FieldErrors, pointer: &str, value: &str, what: &str, ma
     }
 }
 
-/// The fixed-width RFC 3339 UTC text the records use (microseconds), so text order is time order.
+/// The fixed-width RFC 3339 UTC text the records use (microseconds), so text order is time order:
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`. (Written out here rather than with `time`'s format descriptions,
+/// whose interpreter, with its parser, was the largest part of `time` in every component.)
 pub fn timestamp(t: OffsetDateTime) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .expect("a fixed format always formats")
+    use std::fmt::Write;
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let (year, month, day) = t.to_calendar_date();
+    let mut text = String::with_capacity(27);
+    if year < 0 {
+        text.push('-');
+    }
+    write!(
+        text,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        year.unsigned_abs(),
+        u8::from(month),
+        day,
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+    .expect("writing to a String");
+    text
 }
 
 /// Parses an RFC 3339 timestamp.
@@ -42,13 +58,31 @@ pub fn parse_time(value: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(value, &Rfc3339).ok()
 }
 
-/// Parses a calendar date, `YYYY-MM-DD`.
+/// Parses a calendar date, `YYYY-MM-DD`, as `time`'s `[year]-[month]-[day]` does: a year of four
+/// digits, signed or not; a month and a day of two digits; a date that exists.
 pub fn parse_date(value: &str) -> Option<Date> {
-    Date::parse(
-        value,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
+    // Exactly `n` ASCII digits at the start of `text`, as a number.
+    let digits = |text: &[u8], n: usize| -> Option<u32> {
+        let digits = text.get(..n)?;
+        digits.iter().all(u8::is_ascii_digit).then(|| {
+            digits
+                .iter()
+                .fold(0, |number, b| number * 10 + u32::from(b - b'0'))
+        })
+    };
+    let text = value.as_bytes();
+    let (sign, text) = match text.first() {
+        Some(b'-') => (-1, &text[1..]),
+        Some(b'+') => (1, &text[1..]),
+        _ => (1, text),
+    };
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(text, 4)?).ok()? * sign;
+    let month = time::Month::try_from(u8::try_from(digits(&text[5..], 2)?).ok()?).ok()?;
+    let day = u8::try_from(digits(&text[8..], 2)?).ok()?;
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 /// `at` plus some hours, in the records' timestamp format; `None` if `at` is not a time or the result
@@ -175,5 +209,73 @@ mod tests {
         let t = Timestamp::parse("9999-12-31T23:00:00Z").unwrap();
         assert_eq!(t.plus_hours(2), None);
         assert_eq!(t.plus_hours(i64::MAX), None);
+    }
+
+    /// What `timestamp` and `parse_date` replace: `time`'s format descriptions (a dev-dependency
+    /// feature now), which they must agree with.
+    #[test]
+    fn timestamps_and_dates_as_time_formats_and_parses_them() {
+        let format = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+        );
+        let mut t = time::macros::datetime!(-9999-01-01 00:00:00.123456789 UTC);
+        let end = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+        while t < end {
+            for offset in [time::UtcOffset::UTC, time::macros::offset!(+05:30)] {
+                let at = t.to_offset(offset);
+                let expected = at.to_offset(time::UtcOffset::UTC).format(&format).unwrap();
+                assert_eq!(timestamp(at), expected);
+            }
+            match t.checked_add(Duration::seconds(86_413 * 97) + Duration::nanoseconds(1_234_567)) {
+                Some(next) => t = next,
+                None => break,
+            }
+        }
+
+        let date = time::macros::format_description!("[year]-[month]-[day]");
+        let mut texts: Vec<String> = [
+            "2024-02-29",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-00",
+            "2024-01-32",
+            "2024-1-01",
+            "2024-01-1",
+            "02024-01-01",
+            "+2024-01-01",
+            "-2024-01-01",
+            "+002024-01-01",
+            "+0020240-01-01",
+            "-0000-01-01",
+            "+12345-01-01",
+            "2024-01-01 ",
+            " 2024-01-01",
+            "2024-01-01T00:00",
+            "2024/01/01",
+            "",
+            "-",
+            "+",
+            "2024",
+            "2024-",
+            "2024-01",
+            "2024-01-",
+            "２０２４-01-01",
+            "2024-01-01Z",
+            "9999-12-31",
+            "0000-01-01",
+            "-9999-01-01",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut day = time::macros::date!(1899 - 12 - 25);
+        for _ in 0..3_000 {
+            texts.push(day.to_string());
+            day = day.next_day().unwrap();
+        }
+        for text in texts {
+            assert_eq!(parse_date(&text), Date::parse(&text, date).ok(), "{text:?}");
+        }
     }
 }

@@ -91,7 +91,7 @@ pub fn catalogue() -> &'static [Instrument] {
         files::FILES
             .iter()
             .map(|(name, text)| {
-                serde_json::from_str(text)
+                crate::decode::from_json(text.as_bytes())
                     .unwrap_or_else(|e| panic!("instrument file {name} is invalid: {e}"))
             })
             .collect()

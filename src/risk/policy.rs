@@ -203,12 +203,12 @@ impl Policy {
             let (instrument, thresholds) = entry.split_once(':').ok_or_else(|| {
                 format!("risk_bands: `{entry}` is not instrument: medium=N, high=N")
             })?;
-            let thresholds: BTreeMap<String, String> = pairs(thresholds, ',')
-                .map_err(|e| format!("risk_bands: {e}"))?
-                .into_iter()
-                .collect();
+            let mut levels = BTreeMap::new();
+            for (level, value) in pairs(thresholds, ',').map_err(|e| format!("risk_bands: {e}"))? {
+                levels.insert(level, value);
+            }
             let threshold = |level: &str| {
-                thresholds
+                levels
                     .get(level)
                     .ok_or_else(|| format!("risk_bands: {} needs {level}=N", instrument.trim()))
                     .and_then(|v| positive("risk_bands", v))
@@ -241,12 +241,14 @@ impl Policy {
             })?;
             referrals.push((agency, triggers));
         }
+        // Maps are filled by `insert` rather than collected: collecting sorts, and each sort is its
+        // own code (the last of a repeated key wins either way).
         let numbers = |name: &str| -> Result<BTreeMap<String, i64>, String> {
-            pairs(&get(name), ',')
-                .map_err(|e| format!("{name}: {e}"))?
-                .into_iter()
-                .map(|(k, v)| positive(name, &v).map(|n| (k, n)))
-                .collect()
+            let mut numbers = BTreeMap::new();
+            for (k, v) in pairs(&get(name), ',').map_err(|e| format!("{name}: {e}"))? {
+                numbers.insert(k, positive(name, &v)?);
+            }
+            Ok(numbers)
         };
         let review_days = numbers("risk_review_days")?;
         for key in ["high", "medium", "standard", "screening"] {
@@ -261,33 +263,33 @@ impl Policy {
             })?;
             supervisor_review_hours.insert(level, hours);
         }
-        let referral_due_hours = numbers("risk_referral_due_hours")?
-            .into_iter()
-            .map(|(key, hours)| {
-                let (agency, level) = match key.split_once('.') {
-                    Some((agency, level)) => (agency, Some(level)),
-                    None => (key.as_str(), None),
-                };
-                let agency = Agency::parse(agency);
-                let level = level.map(|l| Level::parse(l).ok_or(()));
-                match (agency, level) {
-                    (Some(agency), None) => Ok(((agency, None), hours)),
-                    (Some(agency), Some(Ok(level))) => Ok(((agency, Some(level)), hours)),
-                    _ => Err(format!(
+        let mut referral_due_hours = BTreeMap::new();
+        for (key, hours) in numbers("risk_referral_due_hours")? {
+            let (agency, level) = match key.split_once('.') {
+                Some((agency, level)) => (agency, Some(level)),
+                None => (key.as_str(), None),
+            };
+            let agency = Agency::parse(agency);
+            let level = level.map(|l| Level::parse(l).ok_or(()));
+            let key = match (agency, level) {
+                (Some(agency), None) => (agency, None),
+                (Some(agency), Some(Ok(level))) => (agency, Some(level)),
+                _ => {
+                    return Err(format!(
                         "risk_referral_due_hours: `{key}` is not `agency` or `agency.level` (standard, medium or high)"
-                    )),
+                    ));
                 }
-            })
-            .collect::<Result<BTreeMap<_, _>, String>>()?;
-        let recipients: BTreeMap<Agency, String> = pairs(&get("risk_referral_recipients"), ',')
+            };
+            referral_due_hours.insert(key, hours);
+        }
+        let mut recipients = BTreeMap::new();
+        for (agency, recipient) in pairs(&get("risk_referral_recipients"), ',')
             .map_err(|e| format!("risk_referral_recipients: {e}"))?
-            .into_iter()
-            .map(|(agency, recipient)| {
-                Agency::parse(&agency)
-                    .map(|a| (a, recipient))
-                    .ok_or_else(|| format!("risk_referral_recipients: `{agency}` is not an agency"))
-            })
-            .collect::<Result<_, String>>()?;
+        {
+            let agency = Agency::parse(&agency)
+                .ok_or_else(|| format!("risk_referral_recipients: `{agency}` is not an agency"))?;
+            recipients.insert(agency, recipient);
+        }
         for (agency, _) in &referrals {
             if !referral_due_hours.contains_key(&(agency.clone(), None)) {
                 return Err(format!("risk_referral_due_hours: needs {agency}=N"));

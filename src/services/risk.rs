@@ -139,7 +139,7 @@ pub fn assess(
 ) -> Result<Assessment, Problem> {
     let instrument = risk::resolve(&new.instrument).map_err(Problem::validation)?;
     check(risk::validate(instrument, new))?;
-    let policy = &env.settings.risk;
+    let policy = risk_policy(env)?;
     let Some(case) = cases::named(env.db, &new.case_id)? else {
         return Err(Problem::validation(vec![(
             "/case_id".into(),
@@ -226,7 +226,7 @@ pub fn review(
         &review_id,
         &assessment,
         new,
-        &env.settings.risk,
+        risk_policy(env)?,
         &mut writer,
     )?;
     // The review is its own row; the assessment itself is unchanged (and keeps its digest).
@@ -364,4 +364,12 @@ pub fn acknowledge(
         .logs(Operation::Alteration, referral_record(id, &case_id))
         .digest = Some(digest);
     Ok(package)
+}
+
+/// The force's risk policy: read by every component that scores risk (`Settings::from_variables`).
+fn risk_policy<'e>(env: &'e Env<'_, impl Sql>) -> Result<&'e risk::Policy, Problem> {
+    env.settings.risk.as_ref().ok_or_else(|| {
+        eprintln!("the risk policy was not read: Settings::from_variables_without_risk_policy");
+        Problem::internal()
+    })
 }

@@ -28,4 +28,5 @@ mod openapi;
 mod risk;
 mod searches;
 mod services;
+mod size;
 mod storage;

@@ -19,7 +19,13 @@ use stalking_response::sql::{self, Sql};
 /// The force's settings from its Spin variables. A variable that does not parse stops the request
 /// with a 503 naming it: nothing runs on a guessed default.
 fn settings() -> Result<Settings, Problem> {
-    Settings::from_variables(|name| variables::get(name).ok()).map_err(|e| misconfigured(&e))
+    let variable = |name: &str| variables::get(name).ok();
+    // Only the component that scores risk reads (and has the code to parse) the risk policy.
+    #[cfg(feature = "risk-policy")]
+    let settings = Settings::from_variables(variable);
+    #[cfg(not(feature = "risk-policy"))]
+    let settings = Settings::from_variables_without_risk_policy(variable);
+    settings.map_err(|e| misconfigured(&e))
 }
 
 /// A 503 naming the variable; the reason goes to the component's log.
@@ -361,21 +367,22 @@ pub fn session_cookie(
             .and_then(|v| v.as_str())
             .is_some_and(|url| url.starts_with("https://")),
     };
-    cookie::Cookie::build((session_cookie_name(settings), value))
-        .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .max_age(time::Duration::seconds(max_age_seconds))
-        .secure(secure)
-        .build()
-        .to_string()
+    // As the `cookie` crate wrote it (which also brought a date parser and formatter for `Expires`).
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{}={value}; HttpOnly; SameSite=Strict{secure}; Path=/; Max-Age={max_age_seconds}",
+        session_cookie_name(settings)
+    )
 }
 
 /// A cookie's value from the request's `Cookie` header.
 pub fn cookie(req: &Request, name: &str) -> Option<String> {
     let header = req.header("cookie")?.as_str()?;
-    cookie::Cookie::split_parse(header)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name && !c.value().is_empty())
-        .map(|c| c.value().to_string())
+    // `name=value` pairs separated by `;`, each trimmed (as `cookie::Cookie::split_parse` reads them).
+    header
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(n, v)| (n.trim(), v.trim()))
+        .find(|(n, v)| *n == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
 }

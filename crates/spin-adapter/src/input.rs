@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use spin_sdk::http::Request;
 use stalking_response::access::auth::{self, AccessReason};
-use stalking_response::decode::{describe, field_problem, pointer};
+use stalking_response::decode::{describe, field_error};
 use stalking_response::problem::Problem;
 
 /// The reason for reading personal records, required (DPA 2018 s.62).
@@ -45,24 +45,23 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         return Err(Problem::new(413, "body-too-large", "The body is too large")
             .with_detail(format!("Bodies are limited to {MAX_JSON} bytes.")));
     }
+    // `decode::from_json`'s deserializer (the one the app decodes JSON with), then its end.
     let mut deserializer = serde_json::Deserializer::from_slice(req.body());
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let pointer = pointer(e.path());
-        let inner = e.into_inner();
+    let value = T::deserialize(&mut deserializer).map_err(|e| {
         if matches!(
-            inner.classify(),
+            e.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
         ) {
             return Problem::bad_body(
                 "",
                 format!(
                     "The body is not well-formed JSON (line {}, column {}).",
-                    inner.line(),
-                    inner.column()
+                    e.line(),
+                    e.column()
                 ),
             );
         }
-        field_problem(pointer, &inner.to_string())
+        field_error(req.body(), "", &e)
     })?;
     deserializer
         .end()
