@@ -221,7 +221,7 @@ impl Settings {
             incident_reference_format: reference_format("incident_reference_format")?,
             search_return_days: number("search_return_days", 1..=365)?,
             risk,
-            oidc: OidcConfig::from_variables(&variable),
+            oidc: OidcConfig::from_variables(variable),
         })
     }
 }
