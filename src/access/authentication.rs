@@ -398,12 +398,20 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
         principal: &Principal,
         mut random: impl FnMut() -> [u8; 32],
     ) -> Result<NewSession, Problem> {
+        // A session through the force's identity provider lasts at most the idle timeout: the
+        // person's roles are read from the provider again at least that often (signing in again
+        // there is usually silent), so whoever is removed from a role there loses access at their
+        // next request after it at the latest.
+        let provider = principal.token_id.starts_with(oidc::SESSION_CREDENTIAL);
+        let lifetime = if provider {
+            time::Duration::minutes(self.settings.session_idle_minutes)
+        } else {
+            time::Duration::hours(self.settings.session_hours)
+        };
         let session = NewSession {
             id: auth::format_token(&random()),
             csrf: auth::format_token(&random()),
-            expires_at: crate::values::timestamp(
-                self.now + time::Duration::hours(self.settings.session_hours),
-            ),
+            expires_at: crate::values::timestamp(self.now + lifetime),
             outbox_key: base64::Engine::encode(
                 &base64::engine::general_purpose::URL_SAFE_NO_PAD,
                 random(),
@@ -417,10 +425,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
             idle_until: self.idle_until(),
             binding: self.binding(&principal.token_id),
             outbox_key: session.outbox_key.clone(),
-            role: principal
-                .token_id
-                .starts_with(oidc::SESSION_CREDENTIAL)
-                .then_some(principal.role),
+            role: provider.then_some(principal.role),
         };
         self.kv
             .set(

@@ -417,3 +417,30 @@ fn a_session_stored_before_outbox_keys_is_treated_as_ended() {
     assert_eq!(status(auth.authenticate(cookie(&id, "", false))), 401);
     assert_eq!(status(auth.outbox_key(&id)), 401);
 }
+
+#[test]
+fn a_session_through_the_identity_provider_lasts_at_most_the_idle_timeout() {
+    let world = World::new();
+    let person = |token_id: &str| stalking_response::access::auth::Principal {
+        subject: "1234".into(),
+        role: Role::Officer,
+        force: "CB".into(),
+        token_id: token_id.into(),
+    };
+    let provider = world
+        .at(NOW)
+        .start_session(&person("oidc:officer-1"), || [3; 32])
+        .unwrap();
+    let token = world
+        .at(NOW)
+        .start_session(&person("t1"), || [4; 32])
+        .unwrap();
+    assert_eq!(
+        provider.expires_at, "2026-11-29T12:30:00.000000Z",
+        "roles read again within 30 minutes"
+    );
+    assert_eq!(
+        token.expires_at, "2026-11-29T20:00:00.000000Z",
+        "session_hours"
+    );
+}
