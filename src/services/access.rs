@@ -198,12 +198,7 @@ pub fn revoke_token(
 /// `kinds` (per kind: records, covered, not covered — written before record digests — and problems)
 /// and `mismatches` (each record that does not verify: kind, id, problem).
 pub fn verify(env: &Env<impl Sql>) -> Result<serde_json::Value, Problem> {
-    audit::seal(
-        env.db,
-        env.kv,
-        &env.settings.checkpoints,
-        env.now.unix_timestamp(),
-    )?;
+    chain_queued(env)?;
     let log = audit::verify(env.db, env.kv, &env.settings.checkpoints)?;
     let searches = search_records::verify(env.db)?;
     let others = digests::verify(env.db)?;
@@ -248,12 +243,7 @@ pub fn read_log(
     limit: i64,
     journal: &mut impl Journal,
 ) -> Result<(Vec<audit::Entry>, Option<i64>), Problem> {
-    audit::seal(
-        env.db,
-        env.kv,
-        &env.settings.checkpoints,
-        env.now.unix_timestamp(),
-    )?;
+    chain_queued(env)?;
     let entries = audit::list(env.db, filter, after, limit)?;
     let described = match filter {
         audit::Filter::Record {
@@ -280,12 +270,7 @@ pub fn export_log(
     to: &str,
     journal: &mut impl Journal,
 ) -> Result<audit::Export, Problem> {
-    audit::seal(
-        env.db,
-        env.kv,
-        &env.settings.checkpoints,
-        env.now.unix_timestamp(),
-    )?;
+    chain_queued(env)?;
     let Some(export) = audit::export(env.db, env.kv, &env.settings.checkpoints, from, to)? else {
         return Err(
             Problem::new(422, "export-too-large", "The period holds too many entries").with_detail(
@@ -301,4 +286,16 @@ pub fn export_log(
         RecordRef::new(RecordType::AccessLog, format!("{from}..{to}")),
     );
     Ok(export)
+}
+
+/// Chains what is queued for the access log (and raises its high-water mark), so that an auditor's
+/// list, export or verification sees every access up to now.
+fn chain_queued(env: &Env<impl Sql>) -> Result<(), Problem> {
+    audit::seal(
+        env.db,
+        env.kv,
+        &env.settings.checkpoints,
+        env.now.unix_timestamp(),
+    )?;
+    Ok(())
 }

@@ -16,7 +16,7 @@
 //! `audit_high_water_seconds`, and before the log is listed, exported or verified.
 
 use super::chain::{mac_matches, queued_mac};
-use super::store::{access, append_all, optional, placeholders};
+use super::store::{access, append_all, described, optional, placeholders};
 use super::{Access, Checkpoints, HighWater};
 use crate::access::authentication::KeyValue;
 use crate::sql::{Sql, SqlError, Value, transaction};
@@ -78,18 +78,9 @@ pub fn enqueue(
                 ..access.clone()
             };
             let mac = key.map(|key| queued_mac(key, &a));
+            params.push(optional(&a.nonce));
+            params.extend(described(&a));
             params.extend([
-                optional(&a.nonce),
-                a.at.as_str().into(),
-                a.subject.as_str().into(),
-                a.role.as_str().into(),
-                a.operation.as_str().into(),
-                a.record_type.as_str().into(),
-                a.record_id.as_str().into(),
-                a.reason_code.as_str().into(),
-                optional(&a.reason_text),
-                optional(&a.recipient),
-                a.outcome.as_str().into(),
                 optional(&a.digest),
                 optional(&a.case_id),
                 optional(&a.credential),

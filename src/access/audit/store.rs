@@ -66,18 +66,9 @@ fn insert(db: &impl Sql, entries: &[Entry]) -> Result<(), SqlError> {
     let mut params = Vec::with_capacity(entries.len() * PER_ENTRY);
     for e in entries {
         let a = &e.access;
+        params.push(e.seq.into());
+        params.extend(described(a));
         params.extend([
-            e.seq.into(),
-            a.at.as_str().into(),
-            a.subject.as_str().into(),
-            a.role.as_str().into(),
-            a.operation.as_str().into(),
-            a.record_type.as_str().into(),
-            a.record_id.as_str().into(),
-            a.reason_code.as_str().into(),
-            optional(&a.reason_text),
-            optional(&a.recipient),
-            a.outcome.as_str().into(),
             e.prev_hash.as_str().into(),
             e.hash.as_str().into(),
             optional(&a.digest),
@@ -211,6 +202,23 @@ pub(super) fn placeholders(rows: usize, width: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What the handler described of an access (`at` to `outcome`, in the tables' column order), as
+/// values to bind: the log and its queue store the same.
+pub(super) fn described(a: &Access) -> [Value; 10] {
+    [
+        a.at.as_str().into(),
+        a.subject.as_str().into(),
+        a.role.as_str().into(),
+        a.operation.as_str().into(),
+        a.record_type.as_str().into(),
+        a.record_id.as_str().into(),
+        a.reason_code.as_str().into(),
+        optional(&a.reason_text),
+        optional(&a.recipient),
+        a.outcome.as_str().into(),
+    ]
 }
 
 pub(super) fn optional(text: &Option<String>) -> Value {
