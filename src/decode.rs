@@ -248,32 +248,28 @@ mod tests {
     fn tracked<T: DeserializeOwned>(json: &[u8]) -> Option<Problem> {
         let mut deserializer = serde_json::Deserializer::from_slice(json);
         let e = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
-        let pointer: String = e
-            .path()
-            .iter()
+        Some(field_problem(
+            pointer_of(e.path()),
+            &e.into_inner().to_string(),
+        ))
+    }
+
+    /// A `serde_path_to_error` path as a JSON pointer.
+    fn pointer_of(path: &serde_path_to_error::Path) -> String {
+        path.iter()
             .filter_map(|segment| match segment {
                 serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
                 serde_path_to_error::Segment::Map { key } => Some(escape(key)),
                 _ => None,
             })
-            .collect();
-        Some(field_problem(pointer, &e.into_inner().to_string()))
+            .collect()
     }
 
     /// As `tracked`, from a `Value` (what documents assembled from a request were decoded with).
     fn tracked_value<T: DeserializeOwned>(value: &Value) -> Option<Problem> {
         let e = serde_path_to_error::deserialize::<_, T>(value.clone()).err()?;
-        let pointer: String = e
-            .path()
-            .iter()
-            .filter_map(|segment| match segment {
-                serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
-                serde_path_to_error::Segment::Map { key } => Some(escape(key)),
-                _ => None,
-            })
-            .collect();
         Some(field_problem(
-            format!("/changes{pointer}"),
+            format!("/changes{}", pointer_of(e.path())),
             &e.into_inner().to_string(),
         ))
     }

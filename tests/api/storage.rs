@@ -1460,10 +1460,7 @@ mod pages {
 
 #[test]
 fn a_batch_longer_than_one_statement_can_bind_is_logged_whole_and_verifies() {
-    use stalking_response::access::audit::{
-        self, Access, Actor, Checkpoints, Operation, RecordRef,
-    };
-    use stalking_response::access::auth::{AccessReason, ReasonCode};
+    use stalking_response::access::audit::{self, Checkpoints};
     use stalking_response::access::authentication::MemoryKeyValue;
     let dir = tempfile::tempdir().unwrap();
     let db = open(&dir.path().join("app.db"));
@@ -1473,28 +1470,8 @@ fn a_batch_longer_than_one_statement_can_bind_is_logged_whole_and_verifies() {
         every: 100,
         high_water_seconds: 0,
     };
-    let actor = Actor {
-        subject: "1234".into(),
-        role: "officer".into(),
-        credential: Some("t1".into()),
-    };
-    let reason = AccessReason {
-        code: ReasonCode::Investigation,
-        text: None,
-    };
     // SQLite binds at most 32,766 parameters (1,927 entries of 17): 5,000 takes three statements.
-    let accesses: Vec<Access> = (0..5_000)
-        .map(|i| {
-            let pin = RecordRef::of_case(audit::RecordType::Pin, format!("p{i}"), format!("c{i}"));
-            Access::allowed(
-                "2026-11-29T10:00:00Z",
-                &actor,
-                Operation::Consultation,
-                &pin,
-                &reason,
-            )
-        })
-        .collect();
+    let accesses = access_log_queue::reads(0, 5_000);
     db.execute_batch("BEGIN").unwrap();
     let entries = audit::append_all(&db, &accesses, &checkpoints).unwrap();
     db.execute_batch("COMMIT").unwrap();
@@ -1555,7 +1532,8 @@ mod access_log_queue {
         (dir, db)
     }
 
-    fn reads(from: usize, n: usize) -> Vec<Access> {
+    /// `n` reads of PINs by officer 1234, the first numbered `from`.
+    pub(super) fn reads(from: usize, n: usize) -> Vec<Access> {
         let actor = Actor {
             subject: "1234".into(),
             role: "officer".into(),
