@@ -120,7 +120,17 @@ fn seed(path: &Path, sizes: Sizes, key: &str) {
         };
         let new: NewCase = serde_json::from_value(report(&victim, self::suspect(suspect))).unwrap();
         let id = CaseId::parse(&format!("{i:032x}")).unwrap();
-        cases::create(&db, &id, &format!("INC/{i}"), now, due, "seed", &new).unwrap();
+        cases::create(
+            &db,
+            &id,
+            &format!("INC/{i}"),
+            now,
+            due,
+            "seed",
+            &new,
+            &new_person_id,
+        )
+        .unwrap();
     }
     db.execute_batch("COMMIT").unwrap();
     let checkpoints = Checkpoints {
@@ -161,4 +171,13 @@ fn seed(path: &Path, sizes: Sizes, key: &str) {
     // As the app leaves it: write-ahead logging (and no planner statistics, which the app never
     // gathers either).
     db.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+}
+
+/// A new id for each person record a store makes: unique in the process, as the app's are.
+fn new_person_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!(
+        "{:032x}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }

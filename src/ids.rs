@@ -101,6 +101,8 @@ macro_rules! record_id {
 record_id! {
     /// A case: a course of conduct against one victim.
     CaseId;
+    /// A person (a nominal): the same person across cases.
+    PersonId;
     /// A request for a Police Information Notice.
     PinId;
     /// A risk assessment (DASH, S-DASH).

@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_access_log_queue",
         sql: include_str!("../migrations/0011_access_log_queue.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_people",
+        sql: include_str!("../migrations/0012_people.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

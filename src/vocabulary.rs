@@ -176,6 +176,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [
                 "case",
+                "person",
                 "pin",
                 "token",
                 "token-request",

@@ -53,6 +53,10 @@ pub enum Action {
     CaseRead,
     CaseList,
     CaseStats,
+    /// A person's profile: their cases, victims and risk (a perpetrator profile).
+    PersonRead,
+    /// A supervisor confirms or splits how a case's person is linked to a person record.
+    LinkReview,
     PinRequest,
     PinDecide,
     PinRegister,
@@ -101,6 +105,8 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::CaseRead, &[Officer, Supervisor, Superintendent]),
     (Action::CaseList, &[Officer, Supervisor, Superintendent]),
     (Action::CaseStats, &[Analyst, Supervisor, Superintendent]),
+    (Action::PersonRead, &[Officer, Supervisor, Superintendent]),
+    (Action::LinkReview, &[Supervisor, Superintendent]),
     (Action::PinRequest, &[Officer, Supervisor]),
     (Action::PinDecide, &[Superintendent]),
     (Action::PinRegister, &[Supervisor, Superintendent, Auditor]),
@@ -146,6 +152,7 @@ impl Action {
             TokenDecide => RecordType::TokenRequest,
             CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
             CaseStats | SearchReport => RecordType::Statistics,
+            PersonRead | LinkReview => RecordType::Person,
             PinRequest | PinDecide | PinRegister => RecordType::Pin,
             AccessLogRead | AuditVerify | AuditExport => RecordType::AccessLog,
             InstrumentRead => RecordType::Instrument,

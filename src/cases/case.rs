@@ -4,7 +4,8 @@
 use crate::cases::classification::{Classification, Suggestion};
 use crate::cases::decision::CaseStatus;
 use crate::cases::intake::{Behaviour, Channel, Four, Relationship};
-use crate::ids::CaseId;
+use crate::ids::{CaseId, PersonId};
+use crate::people::Link;
 use crate::values::Timestamp;
 use serde::Serialize;
 
@@ -25,6 +26,8 @@ pub struct Case {
     pub suspects: Vec<SuspectView>,
     /// A suspect here is also a suspect in another case.
     pub linked_suspect: bool,
+    /// A suspect here has two or more victims across their cases.
+    pub serial_perpetrator: bool,
     pub four: Four,
     pub serious_alarm_or_distress: bool,
     pub occurrences: Vec<Occurrence>,
@@ -46,6 +49,9 @@ pub struct Case {
 pub struct VictimView {
     pub name: String,
     pub date_of_birth: Option<String>,
+    /// The victim's person record, and how this case was linked to it.
+    pub person_id: Option<PersonId>,
+    pub link: Option<Link>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,6 +63,13 @@ pub struct SuspectView {
     pub linked_cases: Vec<CaseId>,
     /// How many other cases have the same suspect.
     pub linked_case_count: i64,
+    /// The suspect's person record, and how this case was linked to it.
+    pub person_id: Option<PersonId>,
+    pub link: Option<Link>,
+    /// Distinct victims across the cases naming this person as a suspect.
+    pub victim_count: i64,
+    /// Two or more victims ([`SERIAL_VICTIMS`](crate::people::SERIAL_VICTIMS)).
+    pub serial_perpetrator: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

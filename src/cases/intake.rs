@@ -310,29 +310,13 @@ pub fn validate_case(case: &NewCase, now: OffsetDateTime) -> FieldErrors {
     validate_occurrence(&mut errors, "/occurrence", &case.occurrence, now);
     errors
 }
-/// The key that links the same suspect across cases: a police identifier, or else a normalised name
-/// with a date of birth. A name alone is too weak to link on.
+/// The key that links the same suspect across cases ([`crate::people::link_key`]).
 pub fn suspect_link_key(suspect: &Suspect) -> Option<String> {
-    if let Some(id) = suspect
-        .police_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-    {
-        return Some(format!(
-            "id:{}",
-            id.to_ascii_uppercase().replace([' ', '-', '/'], "")
-        ));
-    }
-    let dob = suspect.date_of_birth.as_deref()?;
-    let name: String = suspect
-        .name
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!name.is_empty() && name != "unknown").then(|| format!("name:{name}|{dob}"))
+    crate::people::link_key(
+        &suspect.name,
+        suspect.date_of_birth.as_deref(),
+        suspect.police_id.as_deref(),
+    )
 }
 
 #[cfg(test)]

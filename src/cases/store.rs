@@ -7,6 +7,8 @@ use crate::cases::decision::{CaseStatus, CrimeDecision};
 use crate::cases::intake::{self, Behaviour, Four, NewCase, NewOccurrence};
 use crate::digests;
 use crate::ids::CaseId;
+use crate::people::Category;
+use crate::people::store as people;
 use crate::sql::{Row, Rows, Sql, SqlError, Value};
 use crate::values::Timestamp;
 use serde::Serialize;
@@ -15,6 +17,8 @@ use std::collections::BTreeMap;
 /// Stores a new case with its first occurrence. `due_at` is `now` plus [`DECISION_HOURS`]. Returns the
 /// case's digest (covering its suspects and occurrence), for the access-log entry, and the case as
 /// stored.
+// Each argument is one value of the new rows; grouping them would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     db: &impl Sql,
     id: &CaseId,
@@ -23,6 +27,7 @@ pub fn create(
     due_at: &str,
     by: &str,
     new: &NewCase,
+    new_id: &dyn Fn() -> String,
 ) -> Result<(String, Case), SqlError> {
     let flag = |b: bool| Value::Integer(i64::from(b));
     // In the order of `digests::CASE`.
@@ -80,8 +85,25 @@ pub fn create(
         digests::insert(db, &digests::SUSPECT, suspect, suspect_digest)?;
     }
     digests::insert(db, &digests::OCCURRENCE, &occurrence, &occurrence_digest)?;
+    let victim = people::Party {
+        category: Category::Victim,
+        position: 0,
+        name: &new.victim.name,
+        date_of_birth: new.victim.date_of_birth.as_deref(),
+        police_id: None,
+    };
+    let parties: Vec<people::Party> = std::iter::once(victim)
+        .chain(new.suspects.iter().enumerate().map(|(i, s)| people::Party {
+            category: Category::Suspect,
+            position: i as i64,
+            name: &s.name,
+            date_of_birth: s.date_of_birth.as_deref(),
+            police_id: s.police_id.as_deref(),
+        }))
+        .collect();
+    people::link(db, id, now, &parties, new_id)?;
     // The case is built from the rows just written, not read back: this runs under the write lock,
-    // where every statement counts. Only the cases its suspects link to are read.
+    // where every statement counts. Only its people's links and the cases its suspects link to are read.
     let mut columns = digests::CASE.columns.to_vec();
     columns.push("version");
     let mut case = case;
@@ -95,6 +117,7 @@ pub fn create(
         &rows(&columns, vec![case]),
         &rows(digests::SUSPECT.columns, suspects),
         &rows(digests::OCCURRENCE.columns, vec![occurrence]),
+        &people::of_cases(db, &Value::json(&[id]))?,
     )?
     .pop()
     .ok_or_else(|| SqlError("the case just stored did not assemble".into()))?;
@@ -300,8 +323,8 @@ pub fn named(db: &impl Sql, text: &str) -> Result<Option<Case>, SqlError> {
     }
 }
 
-/// One case with everything about it: four statements (the case, its suspects, the cases linked to
-/// them, its occurrences), however many suspects and linked cases it has.
+/// One case with everything about it: five statements (the case, its suspects, its occurrences, its
+/// people, the cases linked to its suspects), however many suspects and linked cases it has.
 pub fn get(db: &impl Sql, id: &CaseId) -> Result<Option<Case>, SqlError> {
     let rows = db.query(
         &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"),
@@ -342,7 +365,7 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
     }
     let ids = id_array(rows)?;
     let suspect_rows = db.query(
-        "SELECT case_id, name, date_of_birth, police_id, link_key FROM suspects
+        "SELECT case_id, position, name, date_of_birth, police_id FROM suspects
          WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, position",
         std::slice::from_ref(&ids),
     )?;
@@ -350,50 +373,72 @@ fn load(db: &impl Sql, rows: &Rows) -> Result<Vec<Case>, SqlError> {
         "SELECT case_id, number, recorded_at, recorded_by, occurred_from, occurred_to, location, channel, behaviours,
                 description, fear_of_violence, breach_of_order
          FROM occurrences WHERE case_id IN (SELECT value FROM json_each(?1)) ORDER BY case_id, number",
-        &[ids],
+        std::slice::from_ref(&ids),
     )?;
-    assemble_all(db, rows, &suspect_rows, &occurrence_rows)
+    let people = people::of_cases(db, &ids)?;
+    assemble_all(db, rows, &suspect_rows, &occurrence_rows, &people)
 }
 
-/// The cases of `rows` with their suspects' and occurrences' rows (each in order, by case), and the
-/// cases linked to those suspects (one statement, if any suspect has a link key).
+/// The cases of `rows` with their suspects', occurrences' and people's rows (each in order, by case),
+/// and the cases linked to those suspects (one statement, if there are suspects).
 fn assemble_all(
     db: &impl Sql,
     rows: &Rows,
     suspect_rows: &Rows,
     occurrence_rows: &Rows,
+    people_rows: &Rows,
 ) -> Result<Vec<Case>, SqlError> {
-    let ids = id_array(rows)?;
     let suspects = by_case(suspect_rows, "case_id")?;
-    // For each link key on these suspects: how many cases share it, and the first few by id (one more
-    // than are listed, since one of them is the reading case itself).
-    let mut links: BTreeMap<String, (i64, Vec<CaseId>)> = BTreeMap::new();
-    if suspect_rows
+    let mut people: BTreeMap<(String, String, i64), Row> = BTreeMap::new();
+    for row in people_rows.iter() {
+        let key = (
+            row.text("case_id")?,
+            row.text("category")?,
+            row.integer("position")?,
+        );
+        people.insert(key, row);
+    }
+    let person = |case: &str, category: Category, position: i64| {
+        people.get(&(case.to_string(), category.as_str().to_string(), position))
+    };
+    // For each suspect's person: how many cases name them as a suspect, and the first few by id (one
+    // more than are listed, since one of them is the reading case itself).
+    let suspect_people: Vec<String> = people_rows
         .iter()
-        .any(|s| !matches!(s.value("link_key"), Ok(Value::Null)))
-    {
-        // The count from `suspect_links`, and the first few cases by walking the (link_key, case_id)
-        // index one step at a time: the same cost for a suspect in two cases or in a thousand.
+        .filter(|r| {
+            r.text("category")
+                .is_ok_and(|c| c == Category::Suspect.as_str())
+        })
+        .map(|r| r.text("person_id"))
+        .collect::<Result<_, _>>()?;
+    let mut links: BTreeMap<String, (i64, Vec<CaseId>)> = BTreeMap::new();
+    if !suspect_people.is_empty() {
+        // The count kept on the person, and the first few cases by walking the
+        // (person_id, category, case_id) index one step at a time: the same cost for a suspect in two
+        // cases or in a thousand.
         let rows = db.query(
-            "WITH RECURSIVE keys AS (
-                 SELECT DISTINCT link_key FROM suspects
-                 WHERE case_id IN (SELECT value FROM json_each(?1)) AND link_key IS NOT NULL),
-             walk (link_key, case_id, n) AS (
-                 SELECT link_key, (SELECT MIN(case_id) FROM suspects s WHERE s.link_key = keys.link_key), 1
+            "WITH RECURSIVE keys AS (SELECT DISTINCT value AS person_id FROM json_each(?1)),
+             walk (person_id, case_id, n) AS (
+                 SELECT person_id, (SELECT MIN(case_id) FROM appearances a
+                                    WHERE a.person_id = keys.person_id AND a.category = 'suspect'), 1
                  FROM keys
                  UNION ALL
-                 SELECT link_key,
-                        (SELECT MIN(case_id) FROM suspects s
-                         WHERE s.link_key = walk.link_key AND s.case_id > walk.case_id),
+                 SELECT person_id,
+                        (SELECT MIN(case_id) FROM appearances a
+                         WHERE a.person_id = walk.person_id AND a.category = 'suspect'
+                           AND a.case_id > walk.case_id),
                         n + 1
                  FROM walk WHERE case_id IS NOT NULL AND n < ?2)
-             SELECT w.link_key AS link_key, w.case_id AS case_id, l.cases AS total
-             FROM walk w JOIN suspect_links l ON l.link_key = w.link_key
-             WHERE w.case_id IS NOT NULL ORDER BY w.link_key, w.case_id",
-            &[ids, (LINKED_CASES_LISTED as i64 + 1).into()],
+             SELECT w.person_id AS person_id, w.case_id AS case_id, p.suspect_cases AS total
+             FROM walk w JOIN people p ON p.id = w.person_id
+             WHERE w.case_id IS NOT NULL ORDER BY w.person_id, w.case_id",
+            &[
+                Value::json(&suspect_people),
+                (LINKED_CASES_LISTED as i64 + 1).into(),
+            ],
         )?;
         for row in rows.iter() {
-            let entry = links.entry(row.text("link_key")?).or_default();
+            let entry = links.entry(row.text("person_id")?).or_default();
             entry.0 = row.integer("total")?;
             entry.1.push(row.parse("case_id")?);
         }
@@ -407,9 +452,11 @@ fn assemble_all(
                 .into_iter()
                 .flatten()
                 .map(|s| {
-                    let key = s.optional_text("link_key")?;
-                    let (count, linked_cases) = match key.and_then(|key| links.get(&key)) {
-                        // Every case sharing the key but this one (which has it too).
+                    let appearance = person(&id, Category::Suspect, s.integer("position")?);
+                    let person_id = appearance.map(|a| a.text("person_id")).transpose()?;
+                    let (count, linked_cases) = match person_id.as_ref().and_then(|p| links.get(p))
+                    {
+                        // Every case naming the person but this one (which does too).
                         Some((total, first)) => (
                             total - 1,
                             first
@@ -421,17 +468,29 @@ fn assemble_all(
                         ),
                         None => (0, Vec::new()),
                     };
+                    let victim_count = match appearance {
+                        Some(a) => a.integer("victims")?,
+                        None => 0,
+                    };
                     Ok(SuspectView {
                         name: s.text("name")?,
                         date_of_birth: s.optional_text("date_of_birth")?,
                         police_id: s.optional_text("police_id")?,
                         linked_cases,
                         linked_case_count: count,
+                        person_id: person_id
+                            .map(|p| p.parse())
+                            .transpose()
+                            .map_err(|_| SqlError("appearances.person_id is not an id".into()))?,
+                        link: appearance.map(|a| people::link_of(*a)).transpose()?,
+                        victim_count,
+                        serial_perpetrator: victim_count >= crate::people::SERIAL_VICTIMS,
                     })
                 })
                 .collect::<Result<_, SqlError>>()?;
             let occurrences = occurrences.remove(&id).unwrap_or_default();
-            assemble(r, suspects, to_occurrences(&occurrences)?)
+            let victim = person(&id, Category::Victim, 0);
+            assemble(r, suspects, victim.copied(), to_occurrences(&occurrences)?)
         })
         .collect()
 }
@@ -445,7 +504,7 @@ pub struct LinkedCase {
 }
 
 /// A page of the other cases that name one of `id`'s suspects, by id, after `after`: two statements,
-/// each walking the `(link_key, case_id)` index from `after` for at most `limit` cases per suspect,
+/// each walking the `(person_id, category, case_id)` index from `after` for at most `limit` cases per suspect,
 /// however many cases the suspects are in. `None` when there is no such case.
 pub fn linked(
     db: &impl Sql,
@@ -453,26 +512,29 @@ pub fn linked(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Option<Vec<LinkedCase>>, SqlError> {
-    let keys = db.query(
-        "SELECT c.id AS id, s.link_key AS link_key FROM cases c
-         LEFT JOIN suspects s ON s.case_id = c.id AND s.link_key IS NOT NULL WHERE c.id = ?1",
+    let suspects = db.query(
+        "SELECT c.id AS id, a.person_id AS person_id FROM cases c
+         LEFT JOIN appearances a ON a.case_id = c.id AND a.category = 'suspect' WHERE c.id = ?1",
         &[id.into()],
     )?;
-    if keys.rows.is_empty() {
+    if suspects.rows.is_empty() {
         return Ok(None);
     }
-    let keys: Vec<String> = keys
+    let mut people: Vec<String> = suspects
         .iter()
-        .filter_map(|r| r.optional_text("link_key").transpose())
+        .filter_map(|r| r.optional_text("person_id").transpose())
         .collect::<Result<_, _>>()?;
-    if keys.is_empty() {
+    people.sort_unstable();
+    people.dedup();
+    if people.is_empty() {
         return Ok(Some(Vec::new()));
     }
     // One bounded index walk per suspect (a case has at most `intake::MAX_SUSPECTS`), merged in order.
-    let walks: Vec<String> = (0..keys.len())
+    let walks: Vec<String> = (0..people.len())
         .map(|k| {
             format!(
-                "SELECT case_id FROM (SELECT case_id FROM suspects WHERE link_key = ?{} AND case_id != ?1
+                "SELECT case_id FROM (SELECT case_id FROM appearances
+                 WHERE person_id = ?{} AND category = 'suspect' AND case_id != ?1
                  AND (?2 IS NULL OR case_id > ?2) ORDER BY case_id LIMIT ?3)",
                 k + 4
             )
@@ -483,7 +545,7 @@ pub fn linked(
         after.map_or(Value::Null, Value::from),
         limit.into(),
     ];
-    params.extend(keys.iter().map(|k| Value::from(k.as_str())));
+    params.extend(people.iter().map(|k| Value::from(k.as_str())));
     let rows = db.query(
         &format!(
             "SELECT c.id AS id, c.incident_reference AS incident_reference, c.reported_at AS reported_at
@@ -572,6 +634,7 @@ fn derive(
 fn assemble(
     r: Row<'_>,
     suspects: Vec<SuspectView>,
+    victim: Option<Row<'_>>,
     occurrences: Vec<Occurrence>,
 ) -> Result<Case, SqlError> {
     let four = four(r)?;
@@ -601,8 +664,11 @@ fn assemble(
         victim: VictimView {
             name: r.text("victim_name")?,
             date_of_birth: r.optional_text("victim_date_of_birth")?,
+            person_id: victim.map(|v| v.parse("person_id")).transpose()?,
+            link: victim.map(people::link_of).transpose()?,
         },
         linked_suspect: suspects.iter().any(|s| s.linked_case_count > 0),
+        serial_perpetrator: suspects.iter().any(|s| s.serial_perpetrator),
         suspects,
         four,
         serious_alarm_or_distress,

@@ -53,6 +53,9 @@ pub struct History {
     pub pair_incidents: u32,
     /// Agencies the pair was referred to within the window, with an incident since (a repeat).
     pub repeat_referrals: std::collections::BTreeSet<String>,
+    /// The most victims any suspect of the case has across their cases (two or more: a serial
+    /// perpetrator).
+    pub suspect_victims: i64,
 }
 
 /// A referral the assessment makes due, and which of the policy's criteria it meets.
@@ -111,10 +114,17 @@ pub fn evaluate(
             n => format!(" ({n} \"don't know\", which never count)"),
         }
     )];
-    let standing = match instrument.purpose {
+    let mut standing = match instrument.purpose {
         Purpose::Risk => risk_level(instrument, new, history, policy, count.score, &mut rules)?,
         Purpose::StalkingScreening => screening(policy, &count, &mut rules),
     };
+    if history.suspect_victims >= crate::people::SERIAL_VICTIMS {
+        standing.escalation = true;
+        rules.push(format!(
+            "Serial perpetrator: a suspect in this case is a suspect in cases with {} different victims.",
+            history.suspect_victims
+        ));
+    }
     let referrals = referrals_due(instrument, history, policy, &standing, &mut rules);
     let level = standing.level;
     let review_key = level.map_or("screening", Level::as_str);

@@ -69,6 +69,7 @@ pub fn create(
         &due,
         &who.subject,
         new,
+        env.new_id,
     )?;
     journal
         .logs(Operation::Collection, RecordRef::case(&id))

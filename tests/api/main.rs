@@ -25,6 +25,7 @@ mod health;
 mod intake;
 mod oidc;
 mod openapi;
+mod people;
 mod risk;
 mod searches;
 mod services;

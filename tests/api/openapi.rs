@@ -96,6 +96,8 @@ struct Fixtures {
     sent_referral: String,
     search: String,
     search_body: Value,
+    /// The suspect's person record (the same in `case` and `undecided`).
+    person: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -175,7 +177,20 @@ fn fixtures(app: &TestApp) -> Fixtures {
         .as_str()
         .unwrap()
         .to_string();
+    let person = app
+        .call_with(
+            "GET",
+            &format!("/api/v1/cases/{undecided}"),
+            &officer,
+            None,
+            &[("x-access-reason", "investigation")],
+        )
+        .json()["suspects"][0]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     Fixtures {
+        person,
         search,
         search_body,
         supervisor: app.token("supervisor", "S1"),
@@ -319,6 +334,21 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             None,
             reason,
             f.superintendent.clone(),
+        ),
+        // `undecided` names the victim of `case` again: a suggested link for a supervisor.
+        "reviewLink" => (
+            format!("/api/v1/cases/{}/links", f.undecided),
+            Some(
+                json!({ "category": "victim", "position": 0, "decision": "confirm", "reason": "The same victim." }),
+            ),
+            vec![],
+            f.supervisor.clone(),
+        ),
+        "readPerson" => (
+            format!("/api/v1/people/{}", f.person),
+            None,
+            reason.clone(),
+            f.officer.clone(),
         ),
         "decidePin" => (
             format!("/api/v1/pins/{}/decision", f.pin),
@@ -667,6 +697,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     use stalking_response::access::tokens::NewToken;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::people::LinkDecision;
     use stalking_response::pins::{PinDecision, PinRequest};
     use stalking_response::risk::referrals::Sharing;
     use stalking_response::risk::scoring::{NewAssessment, NewReview};
@@ -680,6 +711,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     generator.subschema_for::<CrimeDecision>();
     generator.subschema_for::<PinRequest>();
     generator.subschema_for::<PinDecision>();
+    generator.subschema_for::<LinkDecision>();
     generator.subschema_for::<NewAssessment>();
     generator.subschema_for::<NewReview>();
     generator.subschema_for::<Sharing>();
@@ -825,6 +857,7 @@ fn every_request_example_decodes_into_its_type() {
     use stalking_response::access::tokens::NewToken;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::people::LinkDecision;
     use stalking_response::pins::{PinDecision, PinRequest};
     use stalking_response::risk::referrals::Sharing;
     use stalking_response::risk::scoring::{NewAssessment, NewReview};
@@ -852,6 +885,7 @@ fn every_request_example_decodes_into_its_type() {
                 "CrimeDecision" => decodes::<CrimeDecision>(example),
                 "PinRequest" => decodes::<PinRequest>(example),
                 "PinDecision" => decodes::<PinDecision>(example),
+                "LinkDecision" => decodes::<LinkDecision>(example),
                 "NewAssessment" => decodes::<NewAssessment>(example),
                 "NewReview" => decodes::<NewReview>(example),
                 "Sharing" => decodes::<Sharing>(example),
@@ -863,5 +897,5 @@ fn every_request_example_decodes_into_its_type() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 11);
+    assert_eq!(checked, 12);
 }

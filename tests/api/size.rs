@@ -14,6 +14,8 @@ const LIMIT: u64 = 500_000;
 /// Raised when sign-in with the force's OpenID Connect provider (issue #14) was merged: every component
 /// that checks credentials verifies partners' bearer JWTs (RSA and P-256 signatures) and fetches the
 /// provider's keys over outbound HTTP, about 150-170 KB each, and the `oidc` component is new.
+/// Raised again for person records (issue #15): `cases` serves the profile and the link review
+/// (+71 kB), and every component that reads a case assembles its people (risk +13 kB, searches +17 kB).
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
     ("cases", CASES),
@@ -22,10 +24,10 @@ const STILL_OVER: &[(&str, u64)] = &[
     ("searches", SEARCHES),
 ];
 const ACCESS: u64 = 870_000;
-const CASES: u64 = 920_000;
+const CASES: u64 = 980_000;
 const OIDC: u64 = 570_000;
-const RISK: u64 = 1_040_000;
-const SEARCHES: u64 = 960_000;
+const RISK: u64 = 1_050_000;
+const SEARCHES: u64 = 970_000;
 
 #[test]
 fn every_component_stays_within_its_size() {

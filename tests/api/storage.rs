@@ -14,6 +14,127 @@ fn open(path: &std::path::Path) -> rusqlite::Connection {
     db
 }
 
+/// Cases recorded before people were records get them from 0012: one person per suspect link key,
+/// one per victim with a name and date of birth, the first appearance new and the others linked (a
+/// match on a name pending review), and the counts that make a serial perpetrator.
+#[test]
+fn the_people_migration_gives_earlier_cases_their_people_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir.path().join("app.db"));
+    let before: Vec<Migration> = migrations::MIGRATIONS
+        .iter()
+        .filter(|m| m.version < 12)
+        .copied()
+        .collect();
+    migrations::migrate_with(&db, &before).unwrap();
+    let case = |id: &str, at: &str, victim: &str, dob: Option<&str>| {
+        db.run(
+            "INSERT INTO cases (id, incident_reference, reported_at, reported_by, relationship,
+                 domestic_abuse, victim_name, victim_date_of_birth, four_fixated, four_obsessive,
+                 four_unwanted, four_repeated, serious_alarm_or_distress, decision_due_at, status)
+             VALUES (?1, ?1, ?2, '1234', 'stranger', 0, ?3, ?4, 1, 1, 1, 1, 0, ?2, 'awaiting-decision')",
+            &[id.into(), at.into(), victim.into(), dob.map_or(Value::Null, Value::from)],
+        )
+        .unwrap();
+    };
+    let suspect = |case: &str, position: i64, name: &str, key: Option<&str>| {
+        db.run(
+            "INSERT INTO suspects (case_id, position, name, link_key) VALUES (?1, ?2, ?3, ?4)",
+            &[
+                case.into(),
+                position.into(),
+                name.into(),
+                key.map_or(Value::Null, Value::from),
+            ],
+        )
+        .unwrap();
+    };
+    case(
+        "a",
+        "2026-01-01T00:00:00Z",
+        "Alex Example",
+        Some("1990-04-01"),
+    );
+    case(
+        "b",
+        "2026-02-01T00:00:00Z",
+        "alex example",
+        Some("1990-04-01"),
+    );
+    case("c", "2026-03-01T00:00:00Z", "Bo Other", None);
+    suspect("a", 0, "Sam Sample", Some("id:12345678A"));
+    suspect("b", 0, "S Sample", Some("id:12345678A"));
+    suspect("b", 1, "Unknown", None);
+    suspect("c", 0, "Sam Sample", Some("id:12345678A"));
+    migrations::migrate(&db).unwrap();
+
+    let appearances: Vec<(String, String, i64, String, String, String)> = db
+        .query(
+            "SELECT case_id, category, position, person_id, basis, review FROM appearances
+             ORDER BY case_id, category DESC, position",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.text("case_id").unwrap(),
+                r.text("category").unwrap(),
+                r.integer("position").unwrap(),
+                r.text("person_id").unwrap(),
+                r.text("basis").unwrap(),
+                r.text("review").unwrap(),
+            )
+        })
+        .collect();
+    let shown: Vec<(&str, &str, i64, &str, &str)> = appearances
+        .iter()
+        .map(|a| (a.0.as_str(), a.1.as_str(), a.2, a.4.as_str(), a.5.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("a", "victim", 0, "new", "not-needed"),
+            ("a", "suspect", 0, "new", "not-needed"),
+            ("b", "victim", 0, "name-and-date-of-birth", "pending"),
+            ("b", "suspect", 0, "police-id", "not-needed"),
+            ("b", "suspect", 1, "new", "not-needed"),
+            ("c", "victim", 0, "new", "not-needed"),
+            ("c", "suspect", 0, "police-id", "not-needed"),
+        ]
+    );
+    let person = |i: usize| appearances[i].3.as_str();
+    assert_eq!(person(0), person(2), "the same victim");
+    assert_eq!(person(1), person(3));
+    assert_eq!(person(1), person(6), "the same suspect in three cases");
+    let counts = db
+        .query(
+            "SELECT suspect_cases, victims, link_key FROM people WHERE id = ?1",
+            &[person(1).into()],
+        )
+        .unwrap();
+    let row = counts.first_row().unwrap();
+    assert_eq!(row.integer("suspect_cases").unwrap(), 3);
+    assert_eq!(row.integer("victims").unwrap(), 2, "Alex twice, Bo once");
+    assert_eq!(
+        db.query(
+            "SELECT COUNT(*) AS n FROM people WHERE link_key LIKE 'unlinked:%'",
+            &[]
+        )
+        .unwrap()
+        .first_integer("n"),
+        Some(0),
+        "the temporary keys are gone"
+    );
+    assert_eq!(
+        db.query("SELECT COUNT(*) AS n FROM people", &[])
+            .unwrap()
+            .first_integer("n"),
+        Some(4),
+        "Alex, Bo, Sam and the unknown suspect"
+    );
+}
+
 #[test]
 fn migrations_apply_once_and_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
@@ -170,8 +291,17 @@ mod cases_storage {
     #[test]
     fn a_case_round_trips_and_derives_its_suggestion() {
         let (_dir, db) = db();
-        let (_, created) =
-            cases::create(&db, &cid("c1"), "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
+        let (_, created) = cases::create(
+            &db,
+            &cid("c1"),
+            "INC/1",
+            NOW,
+            DUE,
+            "1234",
+            &report("P1"),
+            &crate::storage::new_person_id,
+        )
+        .unwrap();
         let case = cases::get(&db, &cid("c1")).unwrap().unwrap();
         assert_eq!(created, case, "the case returned is the case stored");
         assert_eq!(
@@ -186,7 +316,17 @@ mod cases_storage {
     #[test]
     fn updates_need_the_current_version_and_decisions_are_final() {
         let (_dir, db) = db();
-        cases::create(&db, &cid("c1"), "INC/1", NOW, DUE, "1234", &report("P1")).unwrap();
+        cases::create(
+            &db,
+            &cid("c1"),
+            "INC/1",
+            NOW,
+            DUE,
+            "1234",
+            &report("P1"),
+            &crate::storage::new_person_id,
+        )
+        .unwrap();
         let occurrence: NewOccurrence = serde_json::from_value(occurrence()).unwrap();
         assert_eq!(
             cases::add_occurrence(&db, &cid("c1"), 5, NOW, "1234", &occurrence).unwrap(),
@@ -270,6 +410,7 @@ mod cases_storage {
             "2026-11-30T09:00:00.000000Z",
             "1234",
             &report("P1"),
+            &crate::storage::new_person_id,
         )
         .unwrap();
         let (_, b) = cases::create(
@@ -280,6 +421,7 @@ mod cases_storage {
             "2026-11-29T11:00:00.000000Z",
             "5678",
             &report("p-1"),
+            &crate::storage::new_person_id,
         )
         .unwrap();
         // Built from what was written, links included, yet the same as read back.
@@ -353,7 +495,17 @@ mod risk_storage {
                 "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
         }))
         .unwrap();
-        cases::create(db, &cid(id), &format!("INC/{id}"), NOW, NOW, "1234", &new).unwrap();
+        cases::create(
+            db,
+            &cid(id),
+            &format!("INC/{id}"),
+            NOW,
+            NOW,
+            "1234",
+            &new,
+            &crate::storage::new_person_id,
+        )
+        .unwrap();
         cases::get(db, &cid(id)).unwrap().unwrap()
     }
 
@@ -639,7 +791,17 @@ mod risk_storage {
                     "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
             }))
             .unwrap();
-            cases::create(&db, &cid("d"), "INC/d", later, later, "1234", &new).unwrap();
+            cases::create(
+                &db,
+                &cid("d"),
+                "INC/d",
+                later,
+                later,
+                "1234",
+                &new,
+                &crate::storage::new_person_id,
+            )
+            .unwrap();
             cases::get(&db, &cid("d")).unwrap().unwrap()
         };
         assess(&db, "a2", &d, 2, later);
@@ -739,7 +901,17 @@ mod pages {
             let due = at(minutes(i) + time::Duration::hours(24));
             let officer = if i.is_multiple_of(2) { "1234" } else { "5678" };
             let id = case_id(i);
-            cases::create(db, &id, &format!("INC/{i}"), &now, &due, officer, &new).unwrap();
+            cases::create(
+                db,
+                &id,
+                &format!("INC/{i}"),
+                &now,
+                &due,
+                officer,
+                &new,
+                &crate::storage::new_person_id,
+            )
+            .unwrap();
             if i.is_multiple_of(2) {
                 cases::add_occurrence(db, &id, 1, &now, officer, &occurrence(&now, "abuse"))
                     .unwrap()
@@ -801,7 +973,7 @@ mod pages {
         // The counts are kept as suspects are written, and a case counts once.
         let stored: i64 = db
             .query(
-                "SELECT cases FROM suspect_links ORDER BY cases DESC LIMIT 1",
+                "SELECT suspect_cases AS cases FROM people ORDER BY suspect_cases DESC LIMIT 1",
                 &[],
             )
             .unwrap()
@@ -1746,4 +1918,13 @@ mod access_log_queue {
             "{verification:?}"
         );
     }
+}
+
+/// A new id for each person record a store makes: unique in the process, as the app's are.
+pub(crate) fn new_person_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!(
+        "{:032x}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }

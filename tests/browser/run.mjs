@@ -10,6 +10,7 @@
 //    token is revoked, A is warned and the report deleted; officer B, signing in on the same browser,
 //    never sees or sends it. The same when A's tab was closed before the session ended. The token field
 //    is not a credential field a browser offers to save.
+// 5. A serial perpetrator's case shows the warning.
 // Every page: axe-core (WCAG 2.2 AA rules) with no serious or critical violation, no Content Security
 // Policy violation, no horizontal scrolling at phone width, and a screenshot in SCREENSHOTS.
 
@@ -447,6 +448,41 @@ async function revoke(subject) {
   assert.deepEqual(await rawOutbox(other), []);
   await navigate(other, 'Waiting to send');
   await other.waitForSelector('text=Nothing is waiting');
+  await context.close();
+}
+
+// 5. A serial perpetrator: two reports (by API) naming the same suspect by police identifier against two
+//    victims; the case shows the warning, the other case, and an accessible page.
+{
+  const reportBy = async (victim) => {
+    const response = await fetch(`${url}/api/v1/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        victim: { name: victim, date_of_birth: '1990-04-01' },
+        suspects: [{ name: 'Sam Serial', police_id: '12/999999Z' }],
+        relationship: 'stranger', domestic_abuse: false,
+        four: { fixated: true, obsessive: true, unwanted: true, repeated: true },
+        serious_alarm_or_distress: false,
+        occurrence: {
+          from: daysAgo(3).toISOString(), location: 'Outside her work', channel: 'in-person',
+          behaviours: ['following'], description: 'Followed her home.', fear_of_violence: false, breach_of_order: false,
+        },
+      }),
+    });
+    assert.equal(response.status, 201, await response.clone().text());
+    return (await response.json()).id;
+  };
+  await reportBy('Vera First');
+  const second = await reportBy('Wanda Second');
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.goto(`${url}/#/cases/${second}`);
+  await page.waitForSelector('h1:has-text("Wanda Second")');
+  const main = await page.textContent('main');
+  assert.match(main, /Serial perpetrator: Sam Serial is a suspect in cases with 2 different victims/);
+  assert.match(main, /Sam Serial \(in 1 other case\)/);
+  await check(page, '50-serial-perpetrator');
   await context.close();
 }
 

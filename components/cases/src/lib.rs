@@ -15,10 +15,12 @@ use stalking_response::cases::decision::CaseStatus;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
 use stalking_response::cases::store::{self as cases, Filter};
-use stalking_response::ids::{CaseId, PinId};
+use stalking_response::ids::{CaseId, PersonId, PinId};
+use stalking_response::people::LinkDecision;
 use stalking_response::pins::{PinDecision, PinRequest, PinStatus};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases::{self as service, no_pin};
+use stalking_response::services::people;
 
 spin_adapter::routes! {
     POST "/api/v1/cases" => CaseCreate, Collection, create_case;
@@ -28,6 +30,8 @@ spin_adapter::routes! {
     POST "/api/v1/cases/{id}/crime-decision" => CaseDecide, Collection, record_decision;
     GET "/api/v1/cases/{id}/classification" => CaseRead, Asked, classification;
     GET "/api/v1/cases/{id}/linked-cases" => CaseRead, Asked, linked_cases;
+    POST "/api/v1/cases/{case}/links" => LinkReview, Collection, review_link;
+    GET "/api/v1/people/{id}" => PersonRead, Asked, person_profile;
     POST "/api/v1/cases/{case}/pins" => PinRequest, Collection, request_pin;
     GET "/api/v1/pins" => PinRegister, Asked, pin_register;
     POST "/api/v1/pins/{id}/decision" => PinDecide, Collection, decide_pin;
@@ -64,6 +68,20 @@ fn linked_cases(ctx: &Ctx, call: &mut Call) -> Outcome {
         200,
         &serde_json::json!({ "case_id": id, "linked_cases": listed.items, "next": listed.next }),
     ))
+}
+
+fn person_profile(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id: PersonId = call.id_as(people::no_person)?;
+    let page: Page = call.query()?;
+    let profile = people::profile(&ctx.env(), &id, &page, &mut call.journal)?;
+    Ok(json(200, &profile))
+}
+
+fn review_link(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let decision: LinkDecision = call.body()?;
+    let case: CaseId = call.param_as("case", service::no_case)?;
+    let reviewed = people::review_link(&ctx.env(), &call.who, &case, &decision, &mut call.journal)?;
+    Ok(json(200, &reviewed))
 }
 
 fn read_case(ctx: &Ctx, call: &mut Call) -> Outcome {

@@ -61,6 +61,8 @@ crate::vocabulary! {
     /// such as `case-list`: the stored form stays text.)
     pub enum RecordType {
         Case,
+        /// A person record (a nominal), linked to cases.
+        Person,
         Pin,
         Token,
         TokenRequest,

@@ -76,8 +76,9 @@ pub struct ReviewStatus {
     pub reasons: Vec<String>,
 }
 
-/// The pair's history, for escalation and repeat referrals: occasions on cases with the same victim
-/// (normalised name and date of birth) and a linked suspect, within the window. Three statements,
+/// The pair's history, for escalation and repeat referrals: occasions on cases with the same victim and
+/// a suspect of this case (as person records), within the window; and whether a suspect is a serial
+/// perpetrator. Three statements,
 /// however many cases the pair has.
 pub fn history(
     db: &impl Sql,
@@ -122,52 +123,35 @@ pub fn history(
         occasions: case.occurrences.len(),
         pair_incidents: occasions.len() as u32,
         repeat_referrals,
+        suspect_victims: case
+            .suspects
+            .iter()
+            .map(|s| s.victim_count)
+            .max()
+            .unwrap_or(0),
     })
 }
 
-/// This case and every other case with the same victim and a linked suspect (all of them, not only
-/// the linked cases a case lists), in one statement.
+/// This case and every other case with the same victim and one of its suspects (as linked person
+/// records: all of them, not only the linked cases a case lists), in one statement.
 fn pair_cases(db: &impl Sql, case: &Case) -> Result<Vec<CaseId>, SqlError> {
     let mut cases = vec![case.id.clone()];
-    let Some(victim) = victim_key(&case.victim.name, case.victim.date_of_birth.as_deref()) else {
+    let Some(victim) = &case.victim.person_id else {
         return Ok(cases);
     };
     let rows = db.query(
-        "SELECT DISTINCT c.id AS id, c.victim_name AS victim_name, c.victim_date_of_birth AS victim_date_of_birth
-         FROM suspects mine
-         JOIN suspects other ON other.link_key = mine.link_key AND other.case_id != mine.case_id
-         JOIN cases c ON c.id = other.case_id
-         WHERE mine.case_id = ?1 AND c.victim_date_of_birth = ?2 ORDER BY c.id",
-        &[
-            case.id.as_str().into(),
-            case.victim
-                .date_of_birth
-                .as_deref()
-                .unwrap_or_default()
-                .into(),
-        ],
+        "SELECT DISTINCT s.case_id AS id
+         FROM appearances mine
+         JOIN appearances s ON s.person_id = mine.person_id AND s.category = 'suspect'
+                           AND s.case_id != mine.case_id
+         JOIN appearances v ON v.case_id = s.case_id AND v.category = 'victim' AND v.person_id = ?2
+         WHERE mine.case_id = ?1 AND mine.category = 'suspect' ORDER BY s.case_id",
+        &[case.id.as_str().into(), victim.as_str().into()],
     )?;
     for row in rows.iter() {
-        let key = victim_key(
-            &row.text("victim_name")?,
-            row.optional_text("victim_date_of_birth")?.as_deref(),
-        );
-        if key.as_ref() == Some(&victim) {
-            cases.push(row.parse("id")?);
-        }
+        cases.push(row.parse("id")?);
     }
     Ok(cases)
-}
-
-/// The same victim across cases: normalised name and date of birth (a name alone is too weak).
-fn victim_key(name: &str, date_of_birth: Option<&str>) -> Option<String> {
-    let name: Vec<String> = name
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
-    Some(format!("{}|{}", name.join(" "), date_of_birth?))
 }
 
 /// What a write stored, for the access log: the assessment's digest, and each referral it made due

@@ -161,13 +161,22 @@ export async function caseView(root, id) {
   const riskResult = await api('GET', `/api/v1/risk/cases/${id}`).catch(() => null);
   const risk = riskResult?.ok ? riskResult.data : null;
   const s = c.suggestion;
+  const serial = c.suspects.filter((x) => x.serial_perpetrator);
   root.append(...heading(c.victim.name, c.incident_reference),
     p(clock(c)),
+    serial.length
+      ? warning(serial.map((x) => `Serial perpetrator: ${x.name} is a suspect in cases with ${x.victim_count} different victims.`).join(' '))
+      : null,
     s.stalking_indicated
       ? insetText(h('strong', {}, 'Stalking first: '), 'the facts indicate stalking. ', s.reasons.join(' '))
       : insetText(s.reasons.join(' ')),
     summaryList([
-      ['Suspects', c.suspects.map((x) => x.name).join(', ')],
+      ['Suspects', h('span', {}, ...c.suspects.flatMap((x, i) => [
+        i ? ', ' : null,
+        x.name,
+        x.linked_case_count ? ` (in ${x.linked_case_count} other ${x.linked_case_count === 1 ? 'case' : 'cases'})` : null,
+        x.link?.review === 'pending' ? h('span', {}, ' ', tag('Link to review', 'orange')) : null,
+      ]))],
       ['Relationship', words(c.relationship)],
       ['Occasions', String(c.occurrences.length)],
       ['Suggested classification', words(s.suggested)],
