@@ -25,6 +25,8 @@ mod health;
 mod intake;
 mod oidc;
 mod openapi;
+mod replicas;
+mod request_log;
 mod risk;
 mod searches;
 mod services;
