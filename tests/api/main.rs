@@ -20,6 +20,7 @@ pub fn cid(text: &str) -> stalking_response::ids::CaseId {
 mod access;
 mod authentication;
 mod browser;
+mod deploy;
 mod guarantees;
 mod health;
 mod intake;
