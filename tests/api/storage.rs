@@ -67,7 +67,14 @@ fn a_database_that_refuses_pragmas_is_used_without_them() {
     sql::prepare_connection(&db).expect("a refused pragma is not an error");
     let latest = migrations::latest_version();
     assert_eq!(migrations::migrate(&db).unwrap(), latest);
-    assert_eq!(migrations::migrate(&db).unwrap(), latest, "and again");
+    let counted = sql::Counting::new(db);
+    assert_eq!(migrations::migrate(&counted).unwrap(), latest, "and again");
+    assert_eq!(
+        counted.take().len(),
+        2,
+        "once migrated: the refused read of the version and journal mode, then the version alone"
+    );
+    let db = NoPragmas(rusqlite::Connection::open(dir.path().join("app.db")).unwrap());
     sql::transaction(&db, || {
         db.run(
             "INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
