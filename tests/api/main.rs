@@ -19,6 +19,7 @@ pub fn cid(text: &str) -> stalking_response::ids::CaseId {
 
 mod access;
 mod authentication;
+mod backup;
 mod browser;
 mod deploy;
 mod guarantees;

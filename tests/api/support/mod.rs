@@ -63,6 +63,18 @@ impl TestApp {
         Self::start_from(0, variables, Some(Arc::new(redis::RedisServer::start())))
     }
 
+    /// The app on a state folder made beforehand (a restored backup).
+    pub fn start_on_state(state: tempfile::TempDir) -> TestApp {
+        let state = Arc::new(state);
+        TestApp {
+            host: Self::serve(state.path(), 0, &[], None),
+            state,
+            variables: Vec::new(),
+            second_admin: Default::default(),
+            redis: None,
+        }
+    }
+
     fn start_from(
         port: u16,
         variables: &[(&str, &str)],
