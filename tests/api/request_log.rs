@@ -84,26 +84,23 @@ fn each_request_is_one_json_line_with_its_route_pattern_and_no_personal_data() {
         (&refused["route"], &refused["status"]),
         (&Value::from("/api/v1/cases"), &Value::from(401))
     );
-    // Nothing of the request itself: no record id, path, query, body, name or credential.
+    // Nothing of the request itself: no record id, path, query, body, name or credential. (Not the
+    // officer's subject, "1234": the times' digits may hold it.)
+    let victim = case_body(true)["victim"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for secret in [
         id.as_str(),
+        &victim,
         "Alex",
         "Example",
         "include",
         "srt_",
         &officer,
-        "1234",
     ] {
         assert!(!text.contains(secret), "the log holds `{secret}`: {text}");
     }
-    assert!(
-        !text.contains(
-            &case_body(true)["victim"]["name"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        )
-    );
     let health_log = app.guest_log("health");
     assert!(
         health_log.contains("\"route\":\"/api/v1/health\""),
