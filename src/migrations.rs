@@ -127,14 +127,29 @@ pub fn migrate_with(db: &impl Sql, migrations: &[Migration]) -> Result<i64, Migr
     let expected = migrations.last().map_or(0, |m| m.version);
     // The common case in one statement: the schema is current and the file is in WAL mode. (Every
     // request opens its own connection on Spin, and each statement is a trip to the host.)
-    if let Ok(rows) = db.query(
+    match db.query(
         "SELECT COALESCE(MAX(version), 0) AS version,
                 (SELECT journal_mode FROM pragma_journal_mode) AS mode FROM schema_version",
         &[],
-    ) && rows.first_integer("version") == Some(expected)
-        && matches!(rows.first("mode"), Some(crate::sql::Value::Text(m)) if m.eq_ignore_ascii_case("wal"))
-    {
-        return Ok(expected);
+    ) {
+        Ok(rows)
+            if rows.first_integer("version") == Some(expected)
+                && matches!(rows.first("mode"), Some(crate::sql::Value::Text(m)) if m.eq_ignore_ascii_case("wal")) =>
+        {
+            return Ok(expected);
+        }
+        Ok(_) => {}
+        // A database that will not tell its journal mode (a remote libSQL server refuses pragmas):
+        // nothing to switch, so the version alone, in one more statement.
+        Err(_) => {
+            if let Ok(rows) = db.query(
+                "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version",
+                &[],
+            ) && rows.first_integer("version") == Some(expected)
+            {
+                return Ok(expected);
+            }
+        }
     }
     crate::sql::prepare_connection(db)?;
     let found = current_version(db)?;

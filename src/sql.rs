@@ -415,11 +415,16 @@ pub const RECORD_PRAGMAS: &[&str] = &["PRAGMA foreign_keys = ON"];
 /// file, so this is a read on every connection but the first; and the switch is best effort, because
 /// SQLite refuses it at once (no busy wait; tried once here) while another connection holds a lock — as when the first
 /// requests race on a new database. One of them succeeds; the others run in rollback mode meanwhile.
+///
+/// Every pragma is best effort: a database that refuses one (a remote libSQL server takes no file
+/// pragmas, nor `journal_mode`) is used as it is, not failed (README, "libSQL").
 pub fn prepare_connection(db: &impl Sql) -> Result<(), SqlError> {
     for pragma in CONNECTION_PRAGMAS.iter().chain(RECORD_PRAGMAS) {
-        db.run(pragma, &[])?;
+        let _ = db.run(pragma, &[]);
     }
-    let mode = db.query("PRAGMA journal_mode", &[])?;
+    let Ok(mode) = db.query("PRAGMA journal_mode", &[]) else {
+        return Ok(());
+    };
     if !matches!(mode.first("journal_mode"), Some(Value::Text(m)) if m.eq_ignore_ascii_case("wal"))
     {
         let _ = db.query_once("PRAGMA journal_mode = WAL", &[]);

@@ -43,6 +43,9 @@ pub struct HostConfig {
     /// How the SQLite and key-value stores are handled: as Spin 4 does (the default, so that what is
     /// measured here predicts Spin), or pooled (faster, for nothing that is to predict production).
     pub store_mode: StoreMode,
+    /// Where the components' stderr goes: `<log_dir>/<component>_stderr.txt` (as `spin up --log-dir`
+    /// names them), relative to the manifest's folder if relative; `None`: the host's own stderr.
+    pub log_dir: Option<PathBuf>,
 }
 
 impl HostConfig {
@@ -57,6 +60,7 @@ impl HostConfig {
             variables: Default::default(),
             cache_dir: None,
             store_mode: StoreMode::default(),
+            log_dir: None,
         }
     }
 }
@@ -96,13 +100,16 @@ impl Prepared {
                 .context("cannot resolve the cache directory")?,
             None => state_dir.join("cache"),
         };
-        let runtime = runtime::Runtime::new(
+        let mut runtime = runtime::Runtime::new(
             &app,
             stores,
             variables,
             config.limits.clone(),
             Some(&cache_dir),
         )?;
+        if let Some(dir) = &config.log_dir {
+            runtime.log_guest_stderr_to(&app.dir.join(dir))?;
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| {

@@ -47,6 +47,10 @@ enum Commands {
         /// (connections reused, writers queued, WAL everywhere: faster than Spin, so misleading).
         #[arg(long, default_value_t = StoreMode::Spin)]
         store_mode: StoreMode,
+        /// Write each component's stderr to `<dir>/<component>_stderr.txt` (as `spin up --log-dir`)
+        /// instead of this host's stderr.
+        #[arg(long)]
+        log_dir: Option<PathBuf>,
         /// Run the components' build commands first (as `spin up --build`).
         #[arg(long)]
         build: bool,
@@ -81,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_instances,
             variables,
             store_mode,
+            log_dir,
             build,
         } => {
             if build {
@@ -100,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 variables: variables.into_iter().collect(),
                 cache_dir: None,
                 store_mode,
+                log_dir,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {

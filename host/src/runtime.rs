@@ -59,6 +59,9 @@ pub struct Runtime {
 struct LoadedComponent {
     pre: ProxyPre<RequestState>,
     grants: Arc<Grants>,
+    /// Where the guest's stderr goes (`<log dir>/<component>_stderr.txt`, appended to); none: the
+    /// host's own stderr.
+    stderr: Option<Arc<std::fs::File>>,
 }
 
 /// Everything one request's instance can reach.
@@ -203,6 +206,7 @@ impl Runtime {
                 LoadedComponent {
                     pre,
                     grants: Arc::new(grants),
+                    stderr: None,
                 },
             );
         }
@@ -223,6 +227,23 @@ impl Runtime {
         })
     }
 
+    /// Sends each component's stderr to `<dir>/<component id>_stderr.txt` (appended to; the folder is
+    /// made if missing), the file name `spin up --log-dir` uses, instead of the host's stderr.
+    pub fn log_guest_stderr_to(&mut self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the log directory {}", dir.display()))?;
+        for (id, loaded) in &mut self.components {
+            let path = dir.join(format!("{id}_stderr.txt"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("cannot open the log file {}", path.display()))?;
+            loaded.stderr = Some(Arc::new(file));
+        }
+        Ok(())
+    }
+
     /// A fresh store and instance-to-be for one request to `component`.
     pub fn new_request(
         &self,
@@ -231,8 +252,15 @@ impl Runtime {
         let Some(loaded) = self.components.get(component) else {
             bail!("no component '{component}'");
         };
+        let mut wasi = WasiCtx::builder();
+        // Each write a guest makes is one `write` to a file opened for appending: lines from
+        // concurrent requests do not interleave.
+        match loaded.stderr.as_deref().map(std::fs::File::try_clone) {
+            Some(file) => wasi.stderr(wasmtime_wasi::cli::OutputFile::new(file?)),
+            None => wasi.inherit_stderr(),
+        };
         let state = RequestState {
-            wasi: WasiCtx::builder().inherit_stderr().build(),
+            wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             outbound: Outbound {

@@ -5,6 +5,7 @@
 //! here predicts Spin, or pooled, which is faster and hides costs that production pays.
 
 use anyhow::{Context, Result, bail};
+use redis::Commands as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -67,6 +68,16 @@ struct StoreConfig {
     #[serde(rename = "type")]
     kind: String,
     path: Option<PathBuf>,
+    /// `type = "redis"`: `redis://host[:port][/db]` (or `rediss://`), as Spin takes it.
+    url: Option<String>,
+}
+
+/// Where one labelled key-value store lives.
+enum KeyValueBackend {
+    /// Spin's local backend: a SQLite file.
+    File(PathBuf),
+    /// Spin's `key-value-redis`: a Redis server.
+    Redis(String),
 }
 
 impl RuntimeConfig {
@@ -111,37 +122,59 @@ impl Stores {
         std::fs::create_dir_all(state_dir).with_context(|| {
             format!("cannot create the state directory {}", state_dir.display())
         })?;
-        let resolve = |label: &str, kind: &str, store: &StoreConfig| -> Result<PathBuf> {
-            if store.kind != "spin" {
-                bail!(
-                    "{kind} '{label}': type '{}' is not supported by this host (only \"spin\")",
-                    store.kind
-                );
-            }
+        let file_path = |label: &str, kind: &str, store: &StoreConfig| -> Result<PathBuf> {
             let Some(path) = &store.path else {
                 bail!("{kind} '{label}' needs a `path` on this host");
             };
             Ok(config_dir.join(path))
         };
 
-        let mut kv_paths =
-            BTreeMap::from([("default".to_string(), state_dir.join("sqlite_key_value.db"))]);
+        let mut kv_backends = BTreeMap::from([(
+            "default".to_string(),
+            KeyValueBackend::File(state_dir.join("sqlite_key_value.db")),
+        )]);
         for (label, store) in &config.key_value_store {
-            kv_paths.insert(label.clone(), resolve(label, "key_value_store", store)?);
+            let backend = match store.kind.as_str() {
+                "spin" => KeyValueBackend::File(file_path(label, "key_value_store", store)?),
+                "redis" => match &store.url {
+                    Some(url) => KeyValueBackend::Redis(url.clone()),
+                    None => bail!("key_value_store '{label}': type \"redis\" needs a `url`"),
+                },
+                other => bail!(
+                    "key_value_store '{label}': type '{other}' is not supported by this host (only \"spin\" and \"redis\")"
+                ),
+            };
+            kv_backends.insert(label.clone(), backend);
         }
         let mut sqlite = BTreeMap::from([("default".to_string(), state_dir.join("sqlite_db.db"))]);
         for (label, store) in &config.sqlite_database {
-            sqlite.insert(label.clone(), resolve(label, "sqlite_database", store)?);
+            let path = match store.kind.as_str() {
+                "spin" => file_path(label, "sqlite_database", store)?,
+                "libsql" => bail!(
+                    "sqlite_database '{label}': type \"libsql\" (a remote libSQL server) is not served by this host; \
+                     serve it with Spin (`spin up --runtime-config-file`) or SpinKube, or use type = \"spin\" here"
+                ),
+                other => bail!(
+                    "sqlite_database '{label}': type '{other}' is not supported by this host (only \"spin\")"
+                ),
+            };
+            sqlite.insert(label.clone(), path);
         }
 
         let mut key_value = BTreeMap::new();
-        for (label, path) in kv_paths {
-            let store = KeyValueStore::open(&path, mode).with_context(|| {
-                format!(
-                    "cannot open key-value store '{label}' at {}",
-                    path.display()
-                )
-            })?;
+        for (label, backend) in kv_backends {
+            let store = match backend {
+                KeyValueBackend::File(path) => {
+                    KeyValueStore::open(&path, mode).with_context(|| {
+                        format!(
+                            "cannot open key-value store '{label}' at {}",
+                            path.display()
+                        )
+                    })?
+                }
+                KeyValueBackend::Redis(url) => KeyValueStore::redis(&url)
+                    .with_context(|| format!("key_value_store '{label}': invalid Redis url"))?,
+            };
             key_value.insert(label, Arc::new(store));
         }
         let mut databases = BTreeMap::new();
@@ -258,12 +291,34 @@ fn create_parent(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A key-value store: one table `spin_key_value(store, key, value)` as Spin's local backend has, behind
-/// one connection shared by every request (as Spin's). As Spin, that connection has rusqlite's defaults:
-/// each write is its own rollback-journal transaction with a full sync. Pooled, it is WAL.
+/// A key-value store, as one of Spin's backends.
+///
+/// The local one (`type = "spin"`): one table `spin_key_value(store, key, value)` as Spin's local
+/// backend has, behind one connection shared by every request (as Spin's). As Spin, that connection
+/// has rusqlite's defaults: each write is its own rollback-journal transaction with a full sync.
+/// Pooled, it is WAL.
+///
+/// Redis (`type = "redis"`), as Spin's `key-value-redis` (`crates/key-value-redis/src/store.rs`):
+/// `GET`, `SET`, `DEL`, `EXISTS` on the key itself (the store's label is not part of it: two labels on
+/// one Redis database share their keys, as on Spin), and `get-keys` is `KEYS *`, every key in that
+/// Redis database. The client is made at start-up (a malformed url stops it) and connects at the
+/// first use, as Spin's does, so a Redis that is down fails each operation (`other`), not the start.
 pub struct KeyValueStore {
-    conn: Mutex<Connection>,
+    backend: Backend,
 }
+
+enum Backend {
+    File(Mutex<Connection>),
+    Redis {
+        client: redis::Client,
+        /// Idle connections: each operation takes one (or connects) and puts it back, so requests
+        /// do not queue behind one another (Spin's multiplexed connection does not serialise them).
+        idle: Mutex<Vec<redis::Connection>>,
+    },
+}
+
+/// How long a Redis connection or command may take before the operation fails.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl KeyValueStore {
     fn open(path: &Path, mode: StoreMode) -> Result<KeyValueStore> {
@@ -279,23 +334,66 @@ impl KeyValueStore {
                 store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key));",
         )?;
         Ok(KeyValueStore {
-            conn: Mutex::new(conn),
+            backend: Backend::File(Mutex::new(conn)),
+        })
+    }
+
+    fn redis(url: &str) -> Result<KeyValueStore> {
+        // redis-rs names what is wrong with the url, never the url itself (it may carry a password).
+        let client = redis::Client::open(url).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(KeyValueStore {
+            backend: Backend::Redis {
+                client,
+                idle: Mutex::new(Vec::new()),
+            },
         })
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, String> {
+        let Backend::File(conn) = &self.backend else {
+            unreachable!("with() is only called for the file backend");
+        };
         let waiting = std::time::Instant::now();
-        let conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if crate::profile::enabled() {
             crate::profile::add_kv_lock_wait(waiting.elapsed());
         }
         f(&conn).map_err(|e| e.to_string())
     }
 
+    /// Runs one Redis command on an idle connection (or a new one), which is kept only if it worked.
+    fn redis_do<T>(
+        client: &redis::Client,
+        idle: &Mutex<Vec<redis::Connection>>,
+        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, String> {
+        let reused = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match reused {
+            Some(conn) => conn,
+            None => {
+                let conn = client
+                    .get_connection_with_timeout(REDIS_TIMEOUT)
+                    .map_err(|e| format!("cannot connect to Redis: {e}"))?;
+                conn.set_read_timeout(Some(REDIS_TIMEOUT))
+                    .and_then(|()| conn.set_write_timeout(Some(REDIS_TIMEOUT)))
+                    .map_err(|e| format!("Redis: {e}"))?;
+                conn
+            }
+        };
+        let result = f(&mut conn).map_err(|e| e.to_string());
+        if result.is_ok() {
+            let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < POOL_SIZE {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+
     pub fn get(&self, label: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+        if let Backend::Redis { client, idle } = &self.backend {
+            return Self::redis_do(client, idle, |c| c.get::<_, Option<Vec<u8>>>(key));
+        }
         self.with(|c| {
             c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .query_row(params![label, key], |row| row.get(0))
@@ -304,6 +402,9 @@ impl KeyValueStore {
     }
 
     pub fn set(&self, label: &str, key: &str, value: &[u8]) -> Result<(), String> {
+        if let Backend::Redis { client, idle } = &self.backend {
+            return Self::redis_do(client, idle, |c| c.set::<_, _, ()>(key, value));
+        }
         self.with(|c| {
             c.prepare_cached(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
@@ -315,6 +416,9 @@ impl KeyValueStore {
     }
 
     pub fn delete(&self, label: &str, key: &str) -> Result<(), String> {
+        if let Backend::Redis { client, idle } = &self.backend {
+            return Self::redis_do(client, idle, |c| c.del::<_, ()>(key));
+        }
         self.with(|c| {
             c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
                 .execute(params![label, key])
@@ -323,6 +427,9 @@ impl KeyValueStore {
     }
 
     pub fn exists(&self, label: &str, key: &str) -> Result<bool, String> {
+        if let Backend::Redis { client, idle } = &self.backend {
+            return Self::redis_do(client, idle, |c| c.exists::<_, bool>(key));
+        }
         self.with(|c| {
             c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2 LIMIT 1")?
                 .exists(params![label, key])
@@ -330,6 +437,9 @@ impl KeyValueStore {
     }
 
     pub fn keys(&self, label: &str) -> Result<Vec<String>, String> {
+        if let Backend::Redis { client, idle } = &self.backend {
+            return Self::redis_do(client, idle, |c| c.keys::<_, Vec<String>>("*"));
+        }
         self.with(|c| {
             c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?
                 .query_map(params![label], |row| row.get(0))?
@@ -387,12 +497,98 @@ mod tests {
         );
         assert!(dir.path().join("a.db").exists());
 
-        let redis: RuntimeConfig =
-            toml::from_str("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://x\"\n")
-                .unwrap();
-        let error = Stores::open(dir.path(), &redis, dir.path(), StoreMode::Spin)
+        let libsql: RuntimeConfig = toml::from_str(
+            "[sqlite_database.default]\ntype = \"libsql\"\nurl = \"https://db.example\"\ntoken = \"t\"\n",
+        )
+        .unwrap();
+        let error = Stores::open(dir.path(), &libsql, dir.path(), StoreMode::Spin)
+            .err()
+            .unwrap();
+        assert!(format!("{error:#}").contains("\"libsql\" (a remote libSQL server) is not served"));
+
+        let cosmos: RuntimeConfig =
+            toml::from_str("[key_value_store.default]\ntype = \"azure_cosmos\"\n").unwrap();
+        let error = Stores::open(dir.path(), &cosmos, dir.path(), StoreMode::Spin)
             .err()
             .unwrap();
         assert!(format!("{error:#}").contains("not supported"));
+
+        let no_url: RuntimeConfig =
+            toml::from_str("[key_value_store.default]\ntype = \"redis\"\n").unwrap();
+        let error = Stores::open(dir.path(), &no_url, dir.path(), StoreMode::Spin)
+            .err()
+            .unwrap();
+        assert!(format!("{error:#}").contains("needs a `url`"));
+
+        // A malformed url stops start-up, and the message does not repeat it (it may hold a password).
+        let bad: RuntimeConfig = toml::from_str(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"nonsense://:hunter2@x\"\n",
+        )
+        .unwrap();
+        let error = Stores::open(dir.path(), &bad, dir.path(), StoreMode::Spin)
+            .err()
+            .unwrap();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("invalid Redis url") && !message.contains("hunter2"),
+            "{message}"
+        );
+    }
+
+    /// A Redis store behaves as Spin's `key-value-redis`: the same answers as the file store, keys not
+    /// namespaced by label, `get-keys` every key; a Redis that is down fails the operation, not start-up.
+    #[test]
+    fn redis_key_value_as_spin() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = match std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(server) => server,
+            Err(e) => panic!("redis-server could not start ({e}): scripts/test installs it"),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let config: RuntimeConfig = toml::from_str(&format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{port}\"\n\
+             [key_value_store.other]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{port}\"\n"
+        ))
+        .unwrap();
+        let stores = Stores::open(dir.path(), &config, dir.path(), StoreMode::Spin).unwrap();
+        let kv = stores.key_value("default").unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while kv.get("default", "a").is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(kv.get("default", "a").unwrap(), None);
+        kv.set("default", "a", b"1").unwrap();
+        kv.set("default", "a", &[0, 255, 2]).unwrap();
+        assert_eq!(kv.get("default", "a").unwrap(), Some(vec![0, 255, 2]));
+        assert!(kv.exists("default", "a").unwrap());
+        kv.set("default", "b", b"").unwrap();
+        assert_eq!(kv.get("default", "b").unwrap(), Some(Vec::new()));
+        let other = stores.key_value("other").unwrap();
+        assert_eq!(other.get("other", "a").unwrap(), Some(vec![0, 255, 2]));
+        let mut keys = other.keys("other").unwrap();
+        keys.sort();
+        assert_eq!(keys, ["a", "b"]);
+        kv.delete("default", "a").unwrap();
+        kv.delete("default", "missing").unwrap();
+        assert!(!kv.exists("default", "a").unwrap());
+
+        server.kill().unwrap();
+        server.wait().unwrap();
+        // An idle connection may see the close only at its next use; a new one is refused.
+        let failed = (0..2).any(|_| kv.get("default", "b").is_err());
+        assert!(failed, "an operation on a stopped Redis fails");
     }
 }

@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 
 const REASON: (&str, &str) = ("x-access-reason", "investigation");
 
+/// How a test starts its app: `TestApp::start_with`, or `TestApp::start_with_redis`.
+type Start = fn(&[(&str, &str)]) -> TestApp;
+
 fn new_case(app: &TestApp, token: &str, stalking: bool, occasions: usize) -> String {
     app.new_case(token, stalking, occasions)
 }
@@ -303,10 +306,25 @@ fn tokens_are_stored_only_as_hashes() {
 
 #[test]
 fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token() {
-    let app = TestApp::start();
+    the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token_on(TestApp::start_with);
+}
+
+/// The same against an app whose key-value store (sessions, CSRF, the throttle's state) is Redis.
+#[test]
+fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token_with_redis() {
+    the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token_on(
+        TestApp::start_with_redis,
+    );
+}
+
+fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token_on(start: Start) {
+    let app = start(&[]);
     let token = app.token("officer", "1234");
     let signed_in = app.call("POST", "/api/v1/session", &token, None);
     assert_eq!(signed_in.status, 201, "{}", signed_in.body);
+    if let Some(redis) = app.redis() {
+        assert!(!redis.keys().is_empty(), "the session is kept in Redis");
+    }
     let cookie_header = signed_in.header("set-cookie").to_string();
     // Production (the default): `Secure` and `__Host-` even over plain http, because TLS ends at
     // the ingress and the app cannot tell.
@@ -399,7 +417,24 @@ fn the_web_form_signs_in_with_a_cookie_and_its_changes_need_the_csrf_token() {
 
 #[test]
 fn each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_sign_out() {
-    let app = TestApp::start();
+    each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_sign_out_on(
+        TestApp::start_with,
+    );
+}
+
+/// The same against an app whose key-value store (sessions, CSRF, the throttle's state) is Redis.
+#[test]
+fn each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_sign_out_with_redis()
+ {
+    each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_sign_out_on(
+        TestApp::start_with_redis,
+    );
+}
+
+fn each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_sign_out_on(
+    start: Start,
+) {
+    let app = start(&[]);
     let token = app.token("officer", "1234");
     let sign_in = || {
         let reply = app.call("POST", "/api/v1/session", &token, None);
@@ -447,7 +482,17 @@ fn each_web_session_has_its_own_outbox_key_shown_only_on_its_cookie_and_gone_at_
 
 #[test]
 fn garbage_tokens_from_one_address_never_lock_out_the_force() {
-    let app = TestApp::start_with(&[("auth_max_failures", "3")]);
+    garbage_tokens_from_one_address_never_lock_out_the_force_on(TestApp::start_with);
+}
+
+/// The same against an app whose key-value store (sessions, CSRF, the throttle's state) is Redis.
+#[test]
+fn garbage_tokens_from_one_address_never_lock_out_the_force_with_redis() {
+    garbage_tokens_from_one_address_never_lock_out_the_force_on(TestApp::start_with_redis);
+}
+
+fn garbage_tokens_from_one_address_never_lock_out_the_force_on(start: Start) {
+    let app = start(&[("auth_max_failures", "3")]);
     let token = app.token("officer", "1234");
     let answers: Vec<u16> = (0..11)
         .map(|_| app.call("GET", "/api/v1/cases", "srt_wrong", None).status)
@@ -467,7 +512,17 @@ fn garbage_tokens_from_one_address_never_lock_out_the_force() {
 
 #[test]
 fn concurrent_failures_are_counted_atomically() {
-    let app = TestApp::start_with(&[("auth_max_failures", "10")]);
+    concurrent_failures_are_counted_atomically_on(TestApp::start_with);
+}
+
+/// The same against an app whose key-value store (sessions, CSRF, the throttle's state) is Redis.
+#[test]
+fn concurrent_failures_are_counted_atomically_with_redis() {
+    concurrent_failures_are_counted_atomically_on(TestApp::start_with_redis);
+}
+
+fn concurrent_failures_are_counted_atomically_on(start: Start) {
+    let app = start(&[("auth_max_failures", "10")]);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..8)
             .map(|_| {
@@ -494,6 +549,20 @@ fn concurrent_failures_are_counted_atomically() {
 
 #[test]
 fn the_client_address_comes_from_the_trusted_proxy_header_only_when_configured() {
+    the_client_address_comes_from_the_trusted_proxy_header_only_when_configured_on(
+        TestApp::start_with,
+    );
+}
+
+/// The same against an app whose key-value store (sessions, CSRF, the throttle's state) is Redis.
+#[test]
+fn the_client_address_comes_from_the_trusted_proxy_header_only_when_configured_with_redis() {
+    the_client_address_comes_from_the_trusted_proxy_header_only_when_configured_on(
+        TestApp::start_with_redis,
+    );
+}
+
+fn the_client_address_comes_from_the_trusted_proxy_header_only_when_configured_on(start: Start) {
     // A different wrong token each time, so only the address is counted.
     let guesses = std::sync::atomic::AtomicUsize::new(0);
     let wrong = |app: &TestApp, forwarded: &str| {
@@ -509,13 +578,13 @@ fn the_client_address_comes_from_the_trusted_proxy_header_only_when_configured()
     };
     // Not configured: a client's own X-Forwarded-For changes nothing (it could otherwise dodge the
     // limit by inventing addresses).
-    let direct = TestApp::start_with(&[("auth_max_failures", "2")]);
+    let direct = start(&[("auth_max_failures", "2")]);
     let answers: Vec<u16> = (0..3)
         .map(|i| wrong(&direct, &format!("203.0.113.{i}")))
         .collect();
     assert_eq!(answers, [401, 401, 429]);
     // Behind an ingress that appends the client's address: the last value is the client.
-    let proxied = TestApp::start_with(&[
+    let proxied = start(&[
         ("auth_max_failures", "2"),
         ("trusted_proxy_header", "X-Forwarded-For"),
     ]);
@@ -1198,7 +1267,17 @@ fn an_admin_cannot_impersonate_an_officer_unnoticed_nor_empower_themself() {
 
 #[test]
 fn a_bootstrap_session_dies_when_the_bootstrap_token_changes() {
-    let app = TestApp::start();
+    a_bootstrap_session_dies_when_the_bootstrap_token_changes_on(TestApp::start_with);
+}
+
+/// The same against an app whose key-value store (sessions, CSRF, the throttle's state) is Redis.
+#[test]
+fn a_bootstrap_session_dies_when_the_bootstrap_token_changes_with_redis() {
+    a_bootstrap_session_dies_when_the_bootstrap_token_changes_on(TestApp::start_with_redis);
+}
+
+fn a_bootstrap_session_dies_when_the_bootstrap_token_changes_on(start: Start) {
+    let app = start(&[]);
     let signed_in = app.call("POST", "/api/v1/session", ADMIN_TOKEN, None);
     assert_eq!(signed_in.status, 201, "{}", signed_in.body);
     let cookie = signed_in

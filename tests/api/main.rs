@@ -19,13 +19,17 @@ pub fn cid(text: &str) -> stalking_response::ids::CaseId {
 
 mod access;
 mod authentication;
+mod backup;
 mod browser;
+mod deploy;
 mod guarantees;
 mod health;
 mod intake;
 mod oidc;
 mod openapi;
 mod people;
+mod replicas;
+mod request_log;
 mod risk;
 mod searches;
 mod services;

@@ -168,6 +168,44 @@ fn a_new_database_is_switched_to_wal_once() {
     sql::prepare_connection(&db).unwrap();
 }
 
+/// A database that refuses every pragma, as a remote libSQL server refuses file pragmas and
+/// `journal_mode`: the rest of the SQL goes to a real SQLite file.
+struct NoPragmas(rusqlite::Connection);
+
+impl Sql for NoPragmas {
+    fn query_once(&self, statement: &str, params: &[Value]) -> Result<sql::Rows, SqlError> {
+        if statement.to_ascii_lowercase().contains("pragma") {
+            return Err(SqlError("not authorized to use PRAGMA".into()));
+        }
+        self.0.query_once(statement, params)
+    }
+}
+
+#[test]
+fn a_database_that_refuses_pragmas_is_used_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = NoPragmas(rusqlite::Connection::open(dir.path().join("app.db")).unwrap());
+    sql::prepare_connection(&db).expect("a refused pragma is not an error");
+    let latest = migrations::latest_version();
+    assert_eq!(migrations::migrate(&db).unwrap(), latest);
+    let counted = sql::Counting::new(db);
+    assert_eq!(migrations::migrate(&counted).unwrap(), latest, "and again");
+    assert_eq!(
+        counted.take().len(),
+        2,
+        "once migrated: the refused read of the version and journal mode, then the version alone"
+    );
+    let db = NoPragmas(rusqlite::Connection::open(dir.path().join("app.db")).unwrap());
+    sql::transaction(&db, || {
+        db.run(
+            "INSERT INTO idempotency_keys (principal, key, request_hash, status, response, created_at)
+             VALUES ('p', 'k', 'h', 201, '{}', '2026-01-01T00:00:00Z')",
+            &[],
+        )
+    })
+    .unwrap();
+}
+
 #[test]
 fn racing_connections_migrate_exactly_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,15 +14,21 @@ use stalking_response::problem::Problem;
 
 #[http_component]
 fn handle(req: Request) -> impl IntoResponse {
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        return secured(problem(&Problem::method_not_allowed(&["GET", "HEAD"])));
-    }
-    secured(match req.path().trim_end_matches('/') {
-        "/api/v1/health" => json(200, &Liveness::now()),
-        "/api/v1/health/ready" => {
-            let report = spin_adapter::health::report();
-            json(report.http_status(), &report)
+    spin_adapter::request_log::logged(&req, |route| {
+        if !matches!(req.method(), Method::Get | Method::Head) {
+            return secured(problem(&Problem::method_not_allowed(&["GET", "HEAD"])));
         }
-        _ => problem(&Problem::not_found()),
+        secured(match req.path().trim_end_matches('/') {
+            "/api/v1/health" => {
+                *route = Some("/api/v1/health");
+                json(200, &Liveness::now())
+            }
+            "/api/v1/health/ready" => {
+                *route = Some("/api/v1/health/ready");
+                let report = spin_adapter::health::report();
+                json(report.http_status(), &report)
+            }
+            _ => problem(&Problem::not_found()),
+        })
     })
 }

@@ -24,10 +24,14 @@ const CALLBACK: &str = "/api/v1/session/oidc/callback";
 
 #[spin_sdk::http_component]
 fn handle(req: Request) -> Response {
-    secured(match run(&req) {
-        Ok(response) => response,
-        Err(failure) if wants_html(&req) => page(&failure),
-        Err(failure) => problem(&failure),
+    spin_adapter::request_log::logged(&req, |route| {
+        let path = req.path().trim_end_matches('/');
+        *route = [START, CALLBACK].into_iter().find(|r| *r == path);
+        secured(match run(&req) {
+            Ok(response) => response,
+            Err(failure) if wants_html(&req) => page(&failure),
+            Err(failure) => problem(&failure),
+        })
     })
 }
 

@@ -290,7 +290,8 @@ impl Ctx {
 /// configured (the value that proxy added; earlier ones came from the client), else Spin's own
 /// `spin-client-addr` (which Spin sets, overwriting any the client sent). Never a header the client
 /// alone controls.
-/// Runs `pragmas` on the connection unless `applied` says they were.
+/// Runs `pragmas` on the connection unless `applied` says they were. Best effort: a database that
+/// refuses one (a remote libSQL server) is used without it (`sql::prepare_connection`).
 fn apply_once(
     db: &SpinSql,
     applied: &std::cell::Cell<bool>,
@@ -298,7 +299,7 @@ fn apply_once(
 ) -> Result<(), Problem> {
     if !applied.replace(true) {
         for pragma in pragmas {
-            db.run(pragma, &[]).map_err(internal)?;
+            let _ = db.run(pragma, &[]);
         }
     }
     Ok(())

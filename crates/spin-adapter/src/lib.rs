@@ -7,6 +7,7 @@ pub mod context;
 pub mod health;
 pub mod input;
 pub mod outbound;
+pub mod request_log;
 pub mod routes;
 
 pub use context::{Ctx, Outcome};

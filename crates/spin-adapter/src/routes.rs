@@ -202,10 +202,13 @@ pub fn check(routes: &[Route], document: &str) -> Vec<String> {
 
 /// Serves one request with a route table; every answer, a handler's or a problem, gets the
 /// [`crate::SECURITY_HEADERS`] here.
+/// Each request's log line names the route's pattern (`crate::request_log`).
 pub fn serve(routes: &[Route], req: &Request) -> Response {
-    crate::secured(match run(routes, req) {
-        Ok(response) => response,
-        Err(problem) => crate::problem(&problem),
+    crate::request_log::logged(req, |matched| {
+        crate::secured(match run(routes, req, matched) {
+            Ok(response) => response,
+            Err(problem) => crate::problem(&problem),
+        })
     })
 }
 
@@ -213,8 +216,9 @@ fn method_name(method: &Method) -> String {
     method.to_string().to_ascii_uppercase()
 }
 
-fn run(routes: &[Route], req: &Request) -> Outcome {
+fn run(routes: &[Route], req: &Request, matched: &mut Option<&'static str>) -> Outcome {
     let (route, params) = find(routes, req)?;
+    *matched = Some(route.path);
     let ctx = Ctx::open(req)?;
     if route.reason != Reason::NotPersonal {
         ctx.settings

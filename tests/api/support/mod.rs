@@ -2,11 +2,13 @@
 //! state folder, for end-to-end tests over HTTP. Every test app shares one cache of compiled components.
 
 mod assessments;
+pub mod redis;
 pub mod searches;
 pub use assessments::{assessment_body, dash_body};
 use serde_json::Value;
 use spin_host::{HostConfig, Running};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub fn repo() -> &'static Path {
@@ -15,9 +17,12 @@ pub fn repo() -> &'static Path {
 
 pub struct TestApp {
     pub host: Running,
-    pub state: tempfile::TempDir,
+    /// Shared by every instance serving the same state (`another_instance`).
+    pub state: Arc<tempfile::TempDir>,
     variables: Vec<(String, String)>,
     second_admin: std::sync::OnceLock<String>,
+    /// The Redis server the key-value store is on (`start_with_redis`); none: Spin's local file.
+    redis: Option<Arc<redis::RedisServer>>,
 }
 
 /// The first admin token the test app is configured with (a Spin secret variable in production).
@@ -49,8 +54,34 @@ impl TestApp {
     /// The app on a chosen loopback port (0: any free one), for a test that must know its URL before
     /// it starts (an identity provider's registered callback).
     pub fn start_on(port: u16, variables: &[(&str, &str)]) -> TestApp {
-        let state = tempfile::tempdir().unwrap();
-        let host = Self::serve(state.path(), port, variables);
+        Self::start_from(port, variables, None)
+    }
+
+    /// The app with its key-value store on a Redis server of its own (`type = "redis"` in the
+    /// runtime config file, as a deployment has it), and some variables set.
+    pub fn start_with_redis(variables: &[(&str, &str)]) -> TestApp {
+        Self::start_from(0, variables, Some(Arc::new(redis::RedisServer::start())))
+    }
+
+    /// The app on a state folder made beforehand (a restored backup).
+    pub fn start_on_state(state: tempfile::TempDir) -> TestApp {
+        let state = Arc::new(state);
+        TestApp {
+            host: Self::serve(state.path(), 0, &[], None),
+            state,
+            variables: Vec::new(),
+            second_admin: Default::default(),
+            redis: None,
+        }
+    }
+
+    fn start_from(
+        port: u16,
+        variables: &[(&str, &str)],
+        redis: Option<Arc<redis::RedisServer>>,
+    ) -> TestApp {
+        let state = Arc::new(tempfile::tempdir().unwrap());
+        let host = Self::serve(state.path(), port, variables, redis.as_deref());
         TestApp {
             host,
             state,
@@ -59,6 +90,25 @@ impl TestApp {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             second_admin: Default::default(),
+            redis,
+        }
+    }
+
+    /// A second instance of the app, on its own port, serving the same state (database and
+    /// key-value store) with the same settings: as replicas of one deployment do.
+    pub fn another_instance(&self) -> TestApp {
+        let borrowed: Vec<(&str, &str)> = self
+            .variables
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let host = Self::serve(self.state.path(), 0, &borrowed, self.redis.as_deref());
+        TestApp {
+            host,
+            state: self.state.clone(),
+            variables: self.variables.clone(),
+            second_admin: self.second_admin.clone(),
+            redis: self.redis.clone(),
         }
     }
 
@@ -74,6 +124,7 @@ impl TestApp {
             state,
             mut variables,
             second_admin,
+            redis,
         } = self;
         for (name, value) in changed {
             variables.retain(|(n, _)| n != name);
@@ -84,16 +135,22 @@ impl TestApp {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let host = Self::serve(state.path(), 0, &borrowed);
+        let host = Self::serve(state.path(), 0, &borrowed, redis.as_deref());
         TestApp {
             host,
             state,
             variables,
             second_admin,
+            redis,
         }
     }
 
-    fn serve(state_dir: &Path, port: u16, variables: &[(&str, &str)]) -> Running {
+    fn serve(
+        state_dir: &Path,
+        port: u16,
+        variables: &[(&str, &str)],
+        redis: Option<&redis::RedisServer>,
+    ) -> Running {
         for wasm in [
             "health", "web", "access", "cases", "risk", "searches", "oidc",
         ] {
@@ -107,6 +164,18 @@ impl TestApp {
         let mut config = HostConfig::new(repo().join("spin.toml"));
         config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         config.state_dir = PathBuf::from(state_dir);
+        // The components' stderr (their JSON request lines, and any error they log) into the state
+        // folder, where a test can read it: `guest_log`.
+        config.log_dir = Some(state_dir.join("logs"));
+        if let Some(redis) = redis {
+            let file = state_dir.join("runtime-config.toml");
+            let text = format!(
+                "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                redis.url()
+            );
+            std::fs::write(&file, text).unwrap();
+            config.runtime_config = Some(file);
+        }
         // Compiling the six components takes seconds and every test starts its own app (some restart
         // it): one cache for all of them, kept in target/ for the next run too, compiles each once.
         // Entries are keyed by the components' bytes, so a rebuilt component is compiled again.
@@ -118,6 +187,21 @@ impl TestApp {
             config.variables.insert(name.to_string(), value.to_string());
         }
         Running::start(config).expect("the app starts")
+    }
+
+    /// What a component has written to its stderr so far (its JSON request lines, one per request).
+    pub fn guest_log(&self, component: &str) -> String {
+        std::fs::read_to_string(
+            self.state
+                .path()
+                .join(format!("logs/{component}_stderr.txt")),
+        )
+        .unwrap_or_default()
+    }
+
+    /// The Redis server the app's key-value store is on, if it is on one.
+    pub fn redis(&self) -> Option<&redis::RedisServer> {
+        self.redis.as_deref()
     }
 
     pub fn url(&self, path: &str) -> String {
