@@ -105,6 +105,8 @@ record_id! {
     PersonId;
     /// A request for a Police Information Notice.
     PinId;
+    /// An order against a suspect (SPO, restraining order, bail conditions).
+    OrderId;
     /// A risk assessment (DASH, S-DASH).
     AssessmentId;
     /// A referral to a partner agency (MASH, MARAC).

@@ -1,7 +1,7 @@
 //! stalking-response: the domain library. Plain Rust with no runtime types: the Spin components adapt
 //! `spin_sdk` to the traits here, and native tests use SQLite through `rusqlite`.
 //!
-//! One folder per aggregate — `access`, `cases`, `people`, `pins`, `risk`, `searches` —, each with its pure
+//! One folder per aggregate — `access`, `cases`, `orders`, `people`, `pins`, `risk`, `searches` —, each with its pure
 //! rules apart from its storage; shared infrastructure (the SQL port, migrations, problem details,
 //! idempotency, health, settings, values) at the top.
 
@@ -13,6 +13,7 @@ pub mod health;
 pub mod idempotency;
 pub mod ids;
 pub mod migrations;
+pub mod orders;
 pub mod paging;
 pub mod people;
 pub mod pins;

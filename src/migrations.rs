@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_people",
         sql: include_str!("../migrations/0012_people.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_orders",
+        sql: include_str!("../migrations/0013_orders.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

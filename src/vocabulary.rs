@@ -177,6 +177,7 @@ mod tests {
             [
                 "case",
                 "person",
+                "order",
                 "pin",
                 "token",
                 "token-request",

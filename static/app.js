@@ -24,6 +24,8 @@ const routes = [
   [/^#\/cases\/(\w+)$/, cases.caseView, 'Case'],
   [/^#\/cases\/(\w+)\/occurrence$/, report.addOccurrence, 'Add an occurrence'],
   [/^#\/cases\/(\w+)\/decision$/, report.decision, 'Crime decision'],
+  [/^#\/orders\/(\w+)\/breach$/, report.recordBreach, 'Record a breach'],
+  [/^#\/orders\/(\w+)\/notified$/, report.notificationReceived, 'Notification received'],
   [/^#\/cases\/(\w+)\/assess\/([\w-]+)\/([\w.-]+)(?:\/(\d+))?$/, risk.assess, 'Risk assessment'],
   [/^#\/assessments\/(\w+)$/, risk.result, 'Risk assessment result'],
   [/^#\/cases\/(\w+)\/search$/, search.recordSearch, 'Record a search'],

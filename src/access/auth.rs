@@ -57,6 +57,12 @@ pub enum Action {
     PersonRead,
     /// A supervisor confirms or splits how a case's person is linked to a person record.
     LinkReview,
+    /// Record an order (an SPO application, a restraining order, bail conditions).
+    OrderCreate,
+    /// Read and list orders.
+    OrderRead,
+    /// Record an order's events (decisions, service, notification, variation…) and breaches.
+    OrderUpdate,
     PinRequest,
     PinDecide,
     PinRegister,
@@ -107,6 +113,9 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::CaseStats, &[Analyst, Supervisor, Superintendent]),
     (Action::PersonRead, &[Officer, Supervisor, Superintendent]),
     (Action::LinkReview, &[Supervisor, Superintendent]),
+    (Action::OrderCreate, &[Officer, Supervisor]),
+    (Action::OrderRead, &[Officer, Supervisor, Superintendent]),
+    (Action::OrderUpdate, &[Officer, Supervisor]),
     (Action::PinRequest, &[Officer, Supervisor]),
     (Action::PinDecide, &[Superintendent]),
     (Action::PinRegister, &[Supervisor, Superintendent, Auditor]),
@@ -153,6 +162,7 @@ impl Action {
             CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
             CaseStats | SearchReport => RecordType::Statistics,
             PersonRead | LinkReview => RecordType::Person,
+            OrderCreate | OrderRead | OrderUpdate => RecordType::Order,
             PinRequest | PinDecide | PinRegister => RecordType::Pin,
             AccessLogRead | AuditVerify | AuditExport => RecordType::AccessLog,
             InstrumentRead => RecordType::Instrument,

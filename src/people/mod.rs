@@ -215,7 +215,8 @@ pub struct VictimRef {
     pub cases: i64,
 }
 
-/// A person's profile: who they are, every case naming them (paged), and their victims.
+/// A person's profile: who they are, every case naming them (paged), their victims and the orders
+/// against them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Profile {
     pub id: PersonId,
@@ -232,6 +233,8 @@ pub struct Profile {
     pub cases: Vec<ProfileCase>,
     /// Victims of the cases naming the person as a suspect (at most [`store::VICTIMS_LISTED`]).
     pub victims: Vec<VictimRef>,
+    /// Orders against the person (the first 50 by id), each with its breaches counted.
+    pub orders: Vec<crate::orders::store::OrderSummary>,
     pub next: Option<String>,
 }
 

@@ -297,7 +297,7 @@ fn recount(db: &impl Sql, case_id: &CaseId, people: &[&str]) -> Result<(), SqlEr
 }
 
 /// A person's profile with a page of their cases (by case id, after `after`) and their victims; `None`
-/// when there is no such person. Three statements, whatever the number of cases.
+/// when there is no such person. Four statements, whatever the number of cases.
 pub fn profile(
     db: &impl Sql,
     id: &PersonId,
@@ -382,6 +382,7 @@ pub fn profile(
                 })
             })
             .collect::<Result<_, SqlError>>()?,
+        orders: crate::orders::store::of_person(db, id)?,
         next,
     }))
 }

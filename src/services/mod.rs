@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod cases;
+pub mod orders;
 pub mod people;
 pub mod risk;
 pub mod searches;

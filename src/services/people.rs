@@ -24,8 +24,9 @@ fn person_record(id: &str, case: Option<&CaseId>) -> RecordRef {
     }
 }
 
-/// A person's profile with a page of their cases. The person is logged as consulted, and each case
-/// shown as combined (its data brought together with the person's other cases: DPA 2018 s.62).
+/// A person's profile with a page of their cases. The person and each order shown are logged as
+/// consulted, and each case shown as combined (its data brought together with the person's other
+/// cases: DPA 2018 s.62).
 pub fn profile(
     env: &Env<impl Sql>,
     id: &PersonId,
@@ -39,6 +40,12 @@ pub fn profile(
     cases.dedup();
     for case in cases {
         journal.logs(Operation::Combination, RecordRef::case(case));
+    }
+    for order in &profile.orders {
+        journal.logs(
+            Operation::Consultation,
+            RecordRef::of_case(RecordType::Order, &order.id, &order.case_id),
+        );
     }
     Ok(profile)
 }

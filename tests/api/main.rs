@@ -27,6 +27,7 @@ mod health;
 mod intake;
 mod oidc;
 mod openapi;
+mod orders;
 mod people;
 mod replicas;
 mod request_log;

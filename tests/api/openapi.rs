@@ -98,6 +98,9 @@ struct Fixtures {
     search_body: Value,
     /// The suspect's person record (the same in `case` and `undecided`).
     person: String,
+    /// An SPO application on `case`, and bail conditions in force on it.
+    spo: String,
+    bail: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -189,7 +192,28 @@ fn fixtures(app: &TestApp) -> Fixtures {
         .as_str()
         .unwrap()
         .to_string();
+    let order = |body: Value| -> String {
+        let reply = app.call(
+            "POST",
+            &format!("/api/v1/cases/{case}/orders"),
+            &officer,
+            Some(body),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().unwrap().to_string()
+    };
+    let spo = order(json!({
+        "kind": "stalking-protection-order", "suspect": 0,
+        "grounds": { "acts": "a", "risk": "r", "necessity": "n" },
+        "victim_views": "v", "prohibitions": ["No contact"]
+    }));
+    let bail = order(json!({
+        "kind": "bail-conditions", "suspect": 0, "prohibitions": ["Not to contact her"],
+        "made": { "court": "Parkside custody", "made_at": "2026-11-01T10:00:00Z", "ends_at": null }
+    }));
     Fixtures {
+        spo,
+        bail,
         person,
         search,
         search_body,
@@ -348,6 +372,46 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             format!("/api/v1/people/{}", f.person),
             None,
             reason.clone(),
+            f.officer.clone(),
+        ),
+        "createOrder" => (
+            format!("/api/v1/cases/{}/orders", f.case),
+            Some(json!({
+                "kind": "restraining-order", "suspect": 0, "victim_views": "Wants one.",
+                "prohibitions": ["No contact"],
+                "made": { "court": "Crown Court", "made_at": "2026-11-01T10:00:00Z", "ends_at": null }
+            })),
+            vec![],
+            f.officer.clone(),
+        ),
+        "listOrders" => (
+            format!("/api/v1/orders?case={}", f.case),
+            None,
+            reason.clone(),
+            f.officer.clone(),
+        ),
+        "readOrder" => (
+            format!("/api/v1/orders/{}", f.spo),
+            None,
+            reason.clone(),
+            f.officer.clone(),
+        ),
+        "recordOrderEvent" => (
+            format!("/api/v1/orders/{}/events", f.spo),
+            Some(json!({
+                "type": "interim-made", "court": "Cambridge Magistrates' Court",
+                "made_at": "2026-11-02T10:00:00Z", "expires_at": "2026-12-02T10:00:00Z"
+            })),
+            vec![("if-match", "\"v1\"")],
+            f.officer.clone(),
+        ),
+        "recordBreach" => (
+            format!("/api/v1/orders/{}/breaches", f.bail),
+            Some(json!({
+                "from": "2026-11-03T21:30:00Z", "location": "Her street", "channel": "in-person",
+                "behaviours": ["loitering"], "description": "Waited outside.", "fear_of_violence": false
+            })),
+            vec![("if-match", "\"v1\"")],
             f.officer.clone(),
         ),
         "decidePin" => (
@@ -697,6 +761,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     use stalking_response::access::tokens::NewToken;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::orders::{NewOrder, OrderEvent};
     use stalking_response::people::LinkDecision;
     use stalking_response::pins::{PinDecision, PinRequest};
     use stalking_response::risk::referrals::Sharing;
@@ -712,6 +777,8 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     generator.subschema_for::<PinRequest>();
     generator.subschema_for::<PinDecision>();
     generator.subschema_for::<LinkDecision>();
+    generator.subschema_for::<NewOrder>();
+    generator.subschema_for::<OrderEvent>();
     generator.subschema_for::<NewAssessment>();
     generator.subschema_for::<NewReview>();
     generator.subschema_for::<Sharing>();
@@ -857,6 +924,7 @@ fn every_request_example_decodes_into_its_type() {
     use stalking_response::access::tokens::NewToken;
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
+    use stalking_response::orders::{NewOrder, OrderEvent};
     use stalking_response::people::LinkDecision;
     use stalking_response::pins::{PinDecision, PinRequest};
     use stalking_response::risk::referrals::Sharing;
@@ -886,6 +954,8 @@ fn every_request_example_decodes_into_its_type() {
                 "PinRequest" => decodes::<PinRequest>(example),
                 "PinDecision" => decodes::<PinDecision>(example),
                 "LinkDecision" => decodes::<LinkDecision>(example),
+                "NewOrder" => decodes::<NewOrder>(example),
+                "OrderEvent" => decodes::<OrderEvent>(example),
                 "NewAssessment" => decodes::<NewAssessment>(example),
                 "NewReview" => decodes::<NewReview>(example),
                 "Sharing" => decodes::<Sharing>(example),
@@ -897,5 +967,5 @@ fn every_request_example_decodes_into_its_type() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 12);
+    assert_eq!(checked, 15);
 }

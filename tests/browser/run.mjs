@@ -11,6 +11,7 @@
 //    never sees or sends it. The same when A's tab was closed before the session ended. The token field
 //    is not a credential field a browser offers to save.
 // 5. A serial perpetrator's case shows the warning.
+// 6. Orders on a case: a notification received and a breach recorded on the phone.
 // Every page: axe-core (WCAG 2.2 AA rules) with no serious or critical violation, no Content Security
 // Policy violation, no horizontal scrolling at phone width, and a screenshot in SCREENSHOTS.
 
@@ -483,6 +484,54 @@ async function revoke(subject) {
   assert.match(main, /Serial perpetrator: Sam Serial is a suspect in cases with 2 different victims/);
   assert.match(main, /Sam Serial \(in 1 other case\)/);
   await check(page, '50-serial-perpetrator');
+
+  // 6. Orders on the case: an SPO served five days ago whose subject has not notified, and bail
+  //    conditions in force. The officer records the notification and a breach on the phone.
+  const call = async (method, path, body, ifMatch) => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    if (ifMatch) headers['if-match'] = ifMatch;
+    const response = await fetch(`${url}${path}`, { method, headers, body: JSON.stringify(body) });
+    const data = await response.json();
+    assert.ok(response.ok, `${path}: ${JSON.stringify(data)}`);
+    return data;
+  };
+  const spo = await call('POST', `/api/v1/cases/${second}/orders`, {
+    kind: 'stalking-protection-order', suspect: 0,
+    grounds: { acts: 'Followed her for weeks.', risk: 'Escalating.', necessity: 'Nothing else has worked.' },
+    victim_views: 'She wants an order.', prohibitions: ['No contact by any means'],
+  });
+  const made = await call('POST', `/api/v1/orders/${spo.id}/events`, { type: 'made', court: 'Cambridge Magistrates', made_at: daysAgo(6).toISOString(), ends_at: null }, '"v1"');
+  await call('POST', `/api/v1/orders/${spo.id}/events`, { type: 'served', served_at: daysAgo(5).toISOString() }, `"v${made.version}"`);
+  await call('POST', `/api/v1/cases/${second}/orders`, {
+    kind: 'bail-conditions', suspect: 0, prohibitions: ['Not to contact her'],
+    made: { court: 'Parkside custody', made_at: daysAgo(3).toISOString(), ends_at: null },
+  });
+  await page.reload(); // the same address: load the case again, with its orders
+  await page.waitForSelector('h2:has-text("Orders")');
+  assert.match(await page.textContent('main'), /Notification overdue/);
+  await check(page, '60-case-orders');
+  await page.click('a:has-text("Notification received")');
+  await page.waitForSelector('h1:has-text("Notification received")');
+  await fillDate(page, 'notified_at', daysAgo(1), '10:15');
+  await check(page, '61-notification-received');
+  await next(page, 'Record the notification');
+  await page.waitForSelector('h2:has-text("Orders")');
+  assert.doesNotMatch(await page.textContent('main'), /Notification overdue/);
+  await page.locator('a:has-text("Record a breach")').last().click();
+  await page.waitForSelector('h1:has-text("Record a breach")');
+  await next(page, 'Record the breach');
+  await page.waitForSelector('.govuk-error-summary');
+  await fillDate(page, 'from', daysAgo(1), '22:40');
+  await page.fill('[id="location"]', 'Outside her flat');
+  await pick(page, 'channel', 'in-person');
+  await pick(page, 'behaviours', 'loitering');
+  await page.fill('[id="description"]', 'Stood outside her flat for an hour.');
+  await pick(page, 'fear_of_violence', 'yes');
+  await check(page, '62-record-breach');
+  await next(page, 'Record the breach');
+  await page.waitForSelector('h2:has-text("Orders")');
+  assert.match(await page.textContent('main'), /1 breach/);
+  assert.match(await page.textContent('main'), /Occasions\s*2/);
   await context.close();
 }
 

@@ -15,11 +15,13 @@ use stalking_response::cases::decision::CaseStatus;
 use stalking_response::cases::decision::CrimeDecision;
 use stalking_response::cases::intake::{NewCase, NewOccurrence};
 use stalking_response::cases::store::{self as cases, Filter};
-use stalking_response::ids::{CaseId, PersonId, PinId};
+use stalking_response::ids::{CaseId, OrderId, PersonId, PinId};
+use stalking_response::orders::{NewOrder, Order, OrderEvent};
 use stalking_response::people::LinkDecision;
 use stalking_response::pins::{PinDecision, PinRequest, PinStatus};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases::{self as service, no_pin};
+use stalking_response::services::orders;
 use stalking_response::services::people;
 
 spin_adapter::routes! {
@@ -32,6 +34,11 @@ spin_adapter::routes! {
     GET "/api/v1/cases/{id}/linked-cases" => CaseRead, Asked, linked_cases;
     POST "/api/v1/cases/{case}/links" => LinkReview, Collection, review_link;
     GET "/api/v1/people/{id}" => PersonRead, Asked, person_profile;
+    POST "/api/v1/cases/{case}/orders" => OrderCreate, Collection, create_order;
+    GET "/api/v1/orders" => OrderRead, Asked, list_orders;
+    GET "/api/v1/orders/{id}" => OrderRead, Asked, read_order;
+    POST "/api/v1/orders/{id}/events" => OrderUpdate, Collection, order_event;
+    POST "/api/v1/orders/{id}/breaches" => OrderUpdate, Collection, record_breach;
     POST "/api/v1/cases/{case}/pins" => PinRequest, Collection, request_pin;
     GET "/api/v1/pins" => PinRegister, Asked, pin_register;
     POST "/api/v1/pins/{id}/decision" => PinDecide, Collection, decide_pin;
@@ -82,6 +89,86 @@ fn review_link(ctx: &Ctx, call: &mut Call) -> Outcome {
     let case: CaseId = call.param_as("case", service::no_case)?;
     let reviewed = people::review_link(&ctx.env(), &call.who, &case, &decision, &mut call.journal)?;
     Ok(json(200, &reviewed))
+}
+
+fn order_response(status: u16, order: &Order) -> Response {
+    json_with(status, order, &[("etag", etag(order.version))])
+}
+
+fn create_order(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: NewOrder = call.body()?;
+    let case: CaseId = call.param_as("case", service::no_case)?;
+    let officer = call.who.clone();
+    let (status, body) = ctx.create_once(call.req, &officer, || {
+        let order = orders::create(&ctx.env(), &officer, &case, &new, &mut call.journal)?;
+        Ok((201, order_response(201, &order).into_body()))
+    })?;
+    Ok(created(status, body, "/api/v1/orders"))
+}
+
+fn read_order(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id: OrderId = call.id_as(orders::no_order)?;
+    let order = orders::consult(&ctx.env(), &id, &mut call.journal)?;
+    Ok(order_response(200, &order))
+}
+
+/// `GET /orders` filters.
+#[derive(Deserialize)]
+struct OrderQuery {
+    case: Option<String>,
+    #[serde(default, deserialize_with = "input::flag")]
+    notification_overdue: bool,
+    #[serde(flatten)]
+    page: Page,
+}
+
+fn list_orders(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: OrderQuery = call.query()?;
+    let case = match &query.case {
+        None => None,
+        Some(text) => {
+            Some(CaseId::parse(text).ok_or_else(|| invalid_query("`case` is not a case id."))?)
+        }
+    };
+    let filter = stalking_response::orders::store::Filter {
+        case,
+        notification_overdue: query.notification_overdue,
+    };
+    let listed = orders::list(&ctx.env(), &filter, &query.page, &mut call.journal)?;
+    Ok(json(
+        200,
+        &serde_json::json!({ "orders": listed.items, "next": listed.next }),
+    ))
+}
+
+fn order_event(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let version = call.if_match()?;
+    let event: OrderEvent = call.body()?;
+    let id: OrderId = call.id_as(orders::no_order)?;
+    let order = orders::record_event(
+        &ctx.env(),
+        &call.who,
+        &id,
+        version,
+        &event,
+        &mut call.journal,
+    )?;
+    Ok(order_response(200, &order))
+}
+
+fn record_breach(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let version = call.if_match()?;
+    let occurrence: NewOccurrence = call.body()?;
+    let id: OrderId = call.id_as(orders::no_order)?;
+    let order = orders::record_breach(
+        &ctx.env(),
+        &call.who,
+        &id,
+        version,
+        &occurrence,
+        &mut call.journal,
+    )?;
+    Ok(order_response(201, &order))
 }
 
 fn read_case(ctx: &Ctx, call: &mut Call) -> Outcome {

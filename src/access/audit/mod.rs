@@ -63,6 +63,8 @@ crate::vocabulary! {
         Case,
         /// A person record (a nominal), linked to cases.
         Person,
+        /// An order against a suspect (SPO, restraining order, bail conditions).
+        Order,
         Pin,
         Token,
         TokenRequest,

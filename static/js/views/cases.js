@@ -3,6 +3,7 @@
 
 import { api, problemErrors, session } from '../api.js';
 import { discard, flush, lock, pending, signedIn, takeNotice, wipe } from '../outbox.js';
+import { orderKind } from './report.js';
 import { button, h, heading, input, insetText, link, p, radios, showErrors, summaryList, tag, warning, words } from '../dom.js';
 
 /** A notice of unsent items deleted, announced to screen readers. */
@@ -159,6 +160,8 @@ export async function caseView(root, id) {
   }
   const c = result.data;
   const riskResult = await api('GET', `/api/v1/risk/cases/${id}`).catch(() => null);
+  const ordersResult = await api('GET', `/api/v1/orders?case=${id}`).catch(() => null);
+  const orders = ordersResult?.ok ? ordersResult.data.orders : [];
   const risk = riskResult?.ok ? riskResult.data : null;
   const s = c.suggestion;
   const serial = c.suspects.filter((x) => x.serial_perpetrator);
@@ -187,6 +190,20 @@ export async function caseView(root, id) {
     root.append(h('h2', { class: 'govuk-heading-m' }, 'Outstanding actions'),
       h('ul', { class: 'govuk-list govuk-list--bullet' }, risk.actions.map((a) =>
         h('li', {}, a.overdue ? tag('Overdue', 'red') : null, a.overdue ? ' ' : null, a.text))));
+  }
+  if (orders.length) {
+    root.append(h('h2', { class: 'govuk-heading-m' }, 'Orders'),
+      summaryList(orders.map((o) => [
+        orderKind(o.kind),
+        h('div', {},
+          h('p', { class: 'govuk-body govuk-!-margin-bottom-1' }, words(o.status),
+            o.breaches.length ? ` · ${o.breaches.length} ${o.breaches.length === 1 ? 'breach' : 'breaches'}` : '',
+            o.notification?.overdue ? h('span', {}, ' ', tag('Notification overdue', 'red')) : null),
+          h('ul', { class: 'govuk-list govuk-!-margin-bottom-0' },
+            o.in_effect ? h('li', {}, link(`#/orders/${o.id}/breach`, 'Record a breach')) : null,
+            o.notification && !o.notification.notified_at ? h('li', {}, link(`#/orders/${o.id}/notified`, 'Notification received')) : null)),
+        null,
+      ])));
   }
   root.append(h('h2', { class: 'govuk-heading-m' }, 'What to do next'),
     h('ul', { class: 'govuk-list' },

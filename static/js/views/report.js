@@ -257,6 +257,74 @@ export async function addOccurrence(root, id) {
   root.append(form);
 }
 
+const ORDER_KINDS = {
+  'stalking-protection-order': 'Stalking protection order',
+  'restraining-order': 'Restraining order',
+  'bail-conditions': 'Bail conditions',
+};
+
+/** An order's kind in words, for the case page and the order's own pages. */
+export function orderKind(kind) {
+  return ORDER_KINDS[kind] || kind;
+}
+
+/** A breach of an order: a new occurrence on its case, linked to the order. */
+export async function recordBreach(root, id) {
+  const current = await api('GET', `/api/v1/orders/${id}`);
+  if (!current.ok) return root.append(...heading('Order not available'));
+  const order = current.data;
+  const form = h('form', { novalidate: true },
+    h('a', { class: 'govuk-back-link', href: `#/cases/${order.case_id}` }, 'Back'),
+    ...heading('Record a breach', orderKind(order.kind)),
+    insetText('The breach is added to the case as a new occurrence, linked to the order.'),
+    // Every field of an occurrence but whether it breached an order: it did.
+    ...occurrenceFields('').slice(0, -1),
+    button('Record the breach'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = readOccurrence(form, '');
+    delete body.breach_of_order;
+    const errors = missing(body, occurrenceRequired(''));
+    if (errors.length) return showErrors(form, errors);
+    const result = await submit({ path: `/api/v1/orders/${id}/breaches`, body, ifMatch: current.etag, label: `Breach of ${orderKind(order.kind).toLowerCase()}` });
+    if (result.queued) {
+      root.replaceChildren(panel('Breach saved on this device', 'It will be sent when you have a connection.'), p(link('#/cases', 'Back to my cases')));
+    } else if (result.ok) {
+      location.hash = `#/cases/${order.case_id}`;
+    } else {
+      showErrors(form, problemErrors(result), 'The breach was not accepted');
+    }
+  });
+  root.append(form);
+}
+
+/** The subject of an SPO has notified their name and home address (SPA 2019 s.9). */
+export async function notificationReceived(root, id) {
+  const current = await api('GET', `/api/v1/orders/${id}`);
+  if (!current.ok) return root.append(...heading('Order not available'));
+  const order = current.data;
+  const form = h('form', { novalidate: true },
+    h('a', { class: 'govuk-back-link', href: `#/cases/${order.case_id}` }, 'Back'),
+    ...heading('Notification received', orderKind(order.kind)),
+    p(`Due by ${new Date(order.notification.due_at).toLocaleString('en-GB')}.`),
+    dateInput({ id: 'notified_at', label: 'When did they notify their name and home address?', hint: 'For example, 27 11 2026 and 10:15', withTime: true }),
+    button('Record the notification'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const notifiedAt = readDate(form, 'notified_at', true);
+    if (!notifiedAt) return showErrors(form, [{ pointer: '/notified_at', detail: 'Enter when they notified' }]);
+    const result = await submit({ path: `/api/v1/orders/${id}/events`, body: { type: 'notified', notified_at: notifiedAt }, ifMatch: current.etag, label: 'Notification received' });
+    if (result.queued) {
+      root.replaceChildren(panel('Notification saved on this device', 'It will be sent when you have a connection.'), p(link('#/cases', 'Back to my cases')));
+    } else if (result.ok) {
+      location.hash = `#/cases/${order.case_id}`;
+    } else {
+      showErrors(form, problemErrors(result), 'The notification was not accepted');
+    }
+  });
+  root.append(form);
+}
+
 const CLASSIFICATIONS = [
   ['stalking-s4a', 'Stalking involving fear of violence or serious alarm or distress (PHA s.4A)'],
   ['stalking-s2a', 'Stalking (PHA s.2A)'],
