@@ -45,13 +45,13 @@ crate::vocabulary! {
 #[serde(deny_unknown_fields)]
 pub struct Grounds {
     /// (a) The acts associated with stalking the subject has carried out, and the evidence.
-    #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+    #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
     pub acts: String,
     /// (b) The risk associated with stalking the subject poses to another person.
-    #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+    #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
     pub risk: String,
     /// (c) Why the order is necessary to protect that person from that risk.
-    #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+    #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
     pub necessity: String,
 }
 
@@ -73,6 +73,7 @@ pub struct Made {
 /// order or bail conditions already made.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = kind_rules)]
 pub struct NewOrder {
     pub kind: OrderKind,
     /// The subject: the suspect's position in the case's `suspects` (from 0).
@@ -84,11 +85,11 @@ pub struct NewOrder {
     #[serde(default)]
     pub stalking_by_proxy: bool,
     /// With `stalking_by_proxy`: who the order protects (not named elsewhere in the case).
-    #[schemars(with = "Option<crate::schema::FreeText<MAX_TEXT>>")]
+    #[schemars(with = "Option<crate::schema::Text<MAX_TEXT>>")]
     pub protected_person: Option<String>,
     /// The victim's views on the order (the national protocol: victims are consulted). Required for
     /// an SPO and a restraining order.
-    #[schemars(with = "Option<crate::schema::FreeText<MAX_TEXT>>")]
+    #[schemars(with = "Option<crate::schema::Text<MAX_TEXT>>")]
     pub victim_views: Option<String>,
     /// Prohibitions (e.g. no contact by any means; not to enter an exclusion zone).
     #[serde(default)]
@@ -101,6 +102,53 @@ pub struct NewOrder {
     /// For a restraining order or bail conditions: when and by whom it was made. Absent for an SPO,
     /// which starts as the force's application.
     pub made: Option<Made>,
+}
+
+/// The rules `validate_new` checks between the fields, as far as a schema can say them: an SPO has
+/// grounds and the victim's views and is not yet made; the others are made, without grounds or stalking
+/// by proxy; a restraining order has the victim's views; stalking by proxy names who is protected; at
+/// least one term.
+fn kind_rules(schema: &mut schemars::Schema) {
+    use serde_json::json;
+    let kind_is = |kind: OrderKind| json!({ "required": ["kind"], "properties": { "kind": { "const": kind.as_str() } } });
+    let spo = OrderKind::StalkingProtectionOrder;
+    crate::schema::when(
+        schema,
+        kind_is(spo),
+        json!({ "required": ["grounds", "victim_views"],
+                "properties": { "grounds": { "type": "object" }, "victim_views": { "type": "string" },
+                                "made": { "type": "null" } } }),
+    );
+    crate::schema::when(
+        schema,
+        json!({ "required": ["kind"], "properties": { "kind": { "not": { "const": spo.as_str() } } } }),
+        json!({ "required": ["made"],
+                "properties": { "made": { "type": "object" }, "grounds": { "type": "null" },
+                                "stalking_by_proxy": { "const": false } } }),
+    );
+    crate::schema::when(
+        schema,
+        kind_is(OrderKind::RestrainingOrder),
+        json!({ "required": ["victim_views"], "properties": { "victim_views": { "type": "string" } } }),
+    );
+    crate::schema::when(
+        schema,
+        json!({ "required": ["stalking_by_proxy"], "properties": { "stalking_by_proxy": { "const": true } } }),
+        json!({ "required": ["protected_person"], "properties": { "protected_person": { "type": "string" } } }),
+    );
+    crate::schema::when(
+        schema,
+        json!({ "not": { "required": ["stalking_by_proxy"],
+                         "properties": { "stalking_by_proxy": { "const": true } } } }),
+        json!({ "properties": { "protected_person": { "type": "null" } } }),
+    );
+    schema.insert(
+        "anyOf".into(),
+        json!([
+            { "required": ["prohibitions"], "properties": { "prohibitions": { "minItems": 1 } } },
+            { "required": ["requirements"], "properties": { "requirements": { "minItems": 1 } } }
+        ]),
+    );
 }
 
 /// What happens to an order after it is recorded.
@@ -134,7 +182,7 @@ pub enum OrderEvent {
     Refused {
         #[schemars(with = "crate::schema::DateTime")]
         decided_at: String,
-        #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+        #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
         reason: String,
     },
     /// The order was served on the subject: for an SPO, the 3 days for notification start.
@@ -153,7 +201,7 @@ pub enum OrderEvent {
     Varied {
         #[schemars(with = "crate::schema::DateTime")]
         at: String,
-        #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+        #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
         reason: String,
         #[schemars(with = "Vec<crate::schema::Text<MAX_TERM>>")]
         prohibitions: Vec<String>,
@@ -164,7 +212,7 @@ pub enum OrderEvent {
     Renewed {
         #[schemars(with = "crate::schema::DateTime")]
         at: String,
-        #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+        #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
         reason: String,
         #[schemars(with = "Option<crate::schema::DateTime>")]
         ends_at: Option<String>,
@@ -173,7 +221,7 @@ pub enum OrderEvent {
     Discharged {
         #[schemars(with = "crate::schema::DateTime")]
         at: String,
-        #[schemars(with = "crate::schema::FreeText<MAX_TEXT>")]
+        #[schemars(with = "crate::schema::Text<MAX_TEXT>")]
         reason: String,
     },
 }

@@ -132,7 +132,7 @@ pub struct LinkDecision {
     /// Confirm the suggested link, or split it: the case's person becomes a record of their own.
     pub decision: LinkDecisionKind,
     /// Why (kept with the link and shown to whoever reads it).
-    #[schemars(with = "crate::schema::FreeText<MAX_REASON>")]
+    #[schemars(with = "crate::schema::Text<MAX_REASON>")]
     pub reason: String,
 }
 

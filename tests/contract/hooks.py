@@ -23,6 +23,8 @@ READ = {
     "addOccurrence": "/api/v1/cases/{id}",
     "recordCrimeDecision": "/api/v1/cases/{id}",
     "amendSearch": "/api/v1/searches/{id}",
+    "recordOrderEvent": "/api/v1/orders/{id}",
+    "recordBreach": "/api/v1/orders/{id}",
 }
 
 
