@@ -1666,6 +1666,123 @@ mod pages {
         );
         assert!(compared > 200, "{compared}");
     }
+
+    /// The overdue notifications of a force's SPOs: a page is two statements (the orders, their
+    /// history), oldest due first, whatever the number of orders; an order notified leaves the list.
+    #[test]
+    fn the_overdue_notifications_cost_two_statements_and_come_oldest_first() {
+        use stalking_response::ids::{OrderId, PersonId};
+        use stalking_response::orders::store::{self as orders, Filter};
+        use stalking_response::orders::{self as rules, OrderEvent, OrderKind, OrderStatus};
+        let (_dir, db) = db();
+        seed_cases(&db);
+        let person: PersonId = db
+            .query("SELECT id FROM people LIMIT 1", &[])
+            .unwrap()
+            .first_row()
+            .unwrap()
+            .parse("id")
+            .unwrap();
+        let now = minutes(N) + time::Duration::days(30);
+        for i in 0..N {
+            let id = OrderId::parse(&format!("order-{i:02}")).unwrap();
+            let new: rules::NewOrder = serde_json::from_value(serde_json::json!({
+                "kind": "stalking-protection-order", "suspect": 0,
+                "grounds": { "acts": "a", "risk": "r", "necessity": "n" },
+                "victim_views": "v", "prohibitions": ["No contact"]
+            }))
+            .unwrap();
+            let (mut status, mut terms) = rules::initial(&new);
+            let kind = OrderKind::StalkingProtectionOrder;
+            orders::create(
+                &db,
+                &id,
+                &case_id(i),
+                &person,
+                0,
+                kind,
+                status,
+                &terms,
+                &at(minutes(i)),
+                "1234",
+            )
+            .unwrap();
+            let made = OrderEvent::Made {
+                court: "c".into(),
+                made_at: at(minutes(i)),
+                ends_at: None,
+                prohibitions: None,
+                requirements: None,
+            };
+            // Served in reverse order, so that the last orders are the longest overdue.
+            let served = OrderEvent::Served {
+                served_at: at(minutes(N - i)),
+            };
+            for (version, event) in [(1, &made), (2, &served)] {
+                rules::apply(kind, &mut status, &mut terms, event, now).unwrap();
+                let detail = serde_json::json!({});
+                orders::update(
+                    &db,
+                    &id,
+                    version,
+                    status,
+                    &terms,
+                    false,
+                    (event.name(), &detail),
+                    &at(now),
+                    "1234",
+                )
+                .unwrap()
+                .unwrap();
+            }
+            assert_eq!(status, OrderStatus::InForce);
+            if i == 0 {
+                let notified = OrderEvent::Notified {
+                    notified_at: at(minutes(N)),
+                    change: false,
+                };
+                rules::apply(kind, &mut status, &mut terms, &notified, now).unwrap();
+                orders::update(
+                    &db,
+                    &id,
+                    3,
+                    status,
+                    &terms,
+                    false,
+                    ("notified", &serde_json::json!({})),
+                    &at(now),
+                    "1234",
+                )
+                .unwrap()
+                .unwrap();
+            }
+        }
+        let filter = Filter {
+            case: None,
+            notification_overdue: true,
+        };
+        db.take();
+        let page = orders::list(&db, &filter, None, 25, now).unwrap();
+        assert_eq!(db.take().len(), 2);
+        let ids: Vec<String> = page.iter().map(|o| o.id.to_string()).collect();
+        assert_eq!(
+            ids.first().map(String::as_str),
+            Some("order-59"),
+            "the longest overdue first"
+        );
+        let rest = orders::list(&db, &filter, Some(&ids[24]), 100, now).unwrap();
+        assert_eq!(
+            page.len() + rest.len(),
+            N - 1,
+            "every overdue one once; the notified one not at all"
+        );
+        assert!(rest.iter().all(|o| o.id.as_str() != "order-00"));
+        assert!(
+            page.iter()
+                .chain(&rest)
+                .all(|o| o.notification.as_ref().is_some_and(|n| n.overdue))
+        );
+    }
 }
 
 #[test]
