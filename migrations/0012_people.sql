@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS appearances (
     reviewed_at    TEXT,
     reviewed_by    TEXT,
     review_reason  TEXT,
+    -- As this case names a witness or another person (a victim's and the suspects' are in the case's
+    -- own rows, `cases` and `suspects`).
+    name           TEXT,
+    date_of_birth  TEXT,
+    police_id      TEXT,
     PRIMARY KEY (case_id, category, position)
 );
 -- A person's cases, by category, walked in case order: linked cases and the profile page through it.

@@ -24,6 +24,8 @@ pub struct Case {
     pub domestic_abuse: bool,
     pub victim: VictimView,
     pub suspects: Vec<SuspectView>,
+    /// Witnesses and other people added to the case, in the order they were added.
+    pub others: Vec<crate::people::OtherPerson>,
     /// A suspect here is also a suspect in another case.
     pub linked_suspect: bool,
     /// A suspect here has two or more victims across their cases.

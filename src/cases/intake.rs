@@ -178,7 +178,7 @@ pub const MAX_POLICE_ID: usize = 32;
 /// Clocks on phones drift: a report a few minutes "in the future" is not refused.
 const CLOCK_SKEW_SECONDS: i64 = 300;
 
-fn date_of_birth(errors: &mut FieldErrors, pointer: &str, value: Option<&str>, today: Date) {
+pub fn date_of_birth(errors: &mut FieldErrors, pointer: &str, value: Option<&str>, today: Date) {
     let Some(value) = value else { return };
     match parse_date(value) {
         Some(date) if date > today => errors.push((

@@ -490,7 +490,28 @@ fn assemble_all(
                 .collect::<Result<_, SqlError>>()?;
             let occurrences = occurrences.remove(&id).unwrap_or_default();
             let victim = person(&id, Category::Victim, 0);
-            assemble(r, suspects, victim.copied(), to_occurrences(&occurrences)?)
+            let others = people_rows
+                .iter()
+                .filter(|p| {
+                    p.text("case_id").is_ok_and(|c| c == id)
+                        && p.text("category").is_ok_and(|c| {
+                            c == Category::Witness.as_str() || c == Category::Other.as_str()
+                        })
+                })
+                .map(|p| {
+                    Ok(crate::people::OtherPerson {
+                        category: p.parse("category")?,
+                        name: p.text("name")?,
+                        date_of_birth: p.optional_text("date_of_birth")?,
+                        police_id: p.optional_text("police_id")?,
+                        person_id: p.parse("person_id")?,
+                        link: people::link_of(p)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, SqlError>>()?;
+            let mut case = assemble(r, suspects, victim.copied(), to_occurrences(&occurrences)?)?;
+            case.others = others;
+            Ok(case)
         })
         .collect()
 }
@@ -667,6 +688,7 @@ fn assemble(
             person_id: victim.map(|v| v.parse("person_id")).transpose()?,
             link: victim.map(people::link_of).transpose()?,
         },
+        others: Vec::new(),
         linked_suspect: suspects.iter().any(|s| s.linked_case_count > 0),
         serial_perpetrator: suspects.iter().any(|s| s.serial_perpetrator),
         suspects,

@@ -63,6 +63,77 @@ impl Party {
 }
 
 crate::vocabulary! {
+    /// A person added to a case after the report: a witness, or another person it concerns.
+    pub enum Added {
+        Witness,
+        Other,
+    }
+}
+
+impl Added {
+    pub fn category(self) -> Category {
+        match self {
+            Added::Witness => Category::Witness,
+            Added::Other => Category::Other,
+        }
+    }
+}
+
+/// A witness or another person added to a case, linked to a person record as a report's people are.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    pub category: Added,
+    #[schemars(with = "crate::schema::Text<{ crate::cases::intake::MAX_NAME }>")]
+    pub name: String,
+    /// YYYY-MM-DD, from 1900; not in the future.
+    #[schemars(with = "Option<crate::schema::DateOfBirth>")]
+    pub date_of_birth: Option<String>,
+    /// A police identifier (e.g. a PNC ID), when known.
+    #[schemars(with = "Option<crate::schema::Text<{ crate::cases::intake::MAX_POLICE_ID }>>")]
+    pub police_id: Option<String>,
+}
+
+pub fn validate_person(new: &NewPerson, today: time::Date) -> FieldErrors {
+    use crate::cases::intake::{MAX_NAME, MAX_POLICE_ID, date_of_birth};
+    let mut errors = Vec::new();
+    crate::values::text(
+        &mut errors,
+        "/name",
+        &new.name,
+        "the person's name",
+        MAX_NAME,
+    );
+    date_of_birth(
+        &mut errors,
+        "/date_of_birth",
+        new.date_of_birth.as_deref(),
+        today,
+    );
+    if let Some(id) = &new.police_id {
+        crate::values::text(
+            &mut errors,
+            "/police_id",
+            id,
+            "the police identifier",
+            MAX_POLICE_ID,
+        );
+    }
+    errors
+}
+
+/// A witness or another person, as a case shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherPerson {
+    pub category: Category,
+    pub name: String,
+    pub date_of_birth: Option<String>,
+    pub police_id: Option<String>,
+    pub person_id: PersonId,
+    pub link: Link,
+}
+
+crate::vocabulary! {
     /// A supervisor's decision on a link.
     pub enum LinkDecisionKind: "lowercase" {
         Confirm,

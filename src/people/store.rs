@@ -74,12 +74,21 @@ pub fn link(
                 (id, super::link_for(None))
             }
         };
+        // A witness's or another person's details are kept with the appearance; a victim's and the
+        // suspects' are in the case's own rows.
+        let own = matches!(party.category, Category::Witness | Category::Other);
         appearances.push(serde_json::json!([
             party.category.as_str(),
             party.position,
             person,
             link.basis.as_str(),
-            link.review.as_str()
+            link.review.as_str(),
+            own.then(|| party.name.trim()),
+            party.date_of_birth.filter(|_| own),
+            party
+                .police_id
+                .map(str::trim)
+                .filter(|p| own && !p.is_empty())
         ]));
     }
     if !new_people.is_empty() {
@@ -90,11 +99,25 @@ pub fn link(
         )?;
     }
     db.run(
-        "INSERT INTO appearances (case_id, category, position, person_id, basis, review)
-         SELECT ?2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?1)",
+        "INSERT INTO appearances (case_id, category, position, person_id, basis, review, name,
+                                  date_of_birth, police_id)
+         SELECT ?2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+                json_extract(value, '$[6]'), json_extract(value, '$[7]')
+         FROM json_each(?1)",
         &[Value::json(&appearances), case_id.into()],
     )?;
     Ok(())
+}
+
+/// The next position for a person of `category` in a case (witnesses and others are numbered in the
+/// order they are added).
+pub fn next_position(db: &impl Sql, case_id: &CaseId, category: Category) -> Result<i64, SqlError> {
+    db.query(
+        "SELECT COALESCE(MAX(position) + 1, 0) AS next FROM appearances WHERE case_id = ?1 AND category = ?2",
+        &[case_id.into(), category.as_str().into()],
+    )?
+    .required_integer("next")
 }
 
 /// The people of the cases in `ids` (a JSON array), with each person's counts: one statement.
@@ -103,9 +126,11 @@ pub fn of_cases(db: &impl Sql, ids: &Value) -> Result<Rows, SqlError> {
         "SELECT a.case_id AS case_id, a.category AS category, a.position AS position,
                 a.person_id AS person_id, a.basis AS basis, a.review AS review,
                 a.reviewed_at AS reviewed_at, a.reviewed_by AS reviewed_by,
-                a.review_reason AS review_reason, p.suspect_cases AS suspect_cases, p.victims AS victims
+                a.review_reason AS review_reason, a.name AS name, a.date_of_birth AS date_of_birth,
+                a.police_id AS police_id, p.suspect_cases AS suspect_cases, p.victims AS victims
          FROM appearances a JOIN people p ON p.id = a.person_id
-         WHERE a.case_id IN (SELECT value FROM json_each(?1))",
+         WHERE a.case_id IN (SELECT value FROM json_each(?1))
+         ORDER BY a.case_id, a.category, a.position",
         std::slice::from_ref(ids),
     )
 }

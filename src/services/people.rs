@@ -8,7 +8,7 @@ use crate::decode::check;
 use crate::ids::{CaseId, PersonId};
 use crate::paging::Page;
 use crate::people::store::{self as people, ReviewRefused};
-use crate::people::{self as rules, Appearance, LinkDecision, Profile};
+use crate::people::{self as rules, Appearance, LinkDecision, NewPerson, Profile};
 use crate::problem::Problem;
 use crate::sql::Sql;
 
@@ -48,6 +48,45 @@ pub fn profile(
         );
     }
     Ok(profile)
+}
+
+/// Adds a witness or another person to a case, linked to the record of the same person (or a new
+/// one) as a report's people are; logged as a collection of the person record. Returns the case.
+pub fn add_person(
+    env: &Env<impl Sql>,
+    case_id: &CaseId,
+    new: &NewPerson,
+    journal: &mut impl Journal,
+) -> Result<crate::cases::case::Case, Problem> {
+    check(rules::validate_person(new, env.now.date()))?;
+    if crate::cases::store::get(env.db, case_id)?.is_none() {
+        return Err(super::cases::no_case());
+    }
+    let category = new.category.category();
+    let position = people::next_position(env.db, case_id, category)?;
+    let party = people::Party {
+        category,
+        position,
+        name: &new.name,
+        date_of_birth: new.date_of_birth.as_deref(),
+        police_id: new.police_id.as_deref(),
+    };
+    people::link(
+        env.db,
+        case_id,
+        env.now_text().as_str(),
+        &[party],
+        env.new_id,
+    )?;
+    let case = crate::cases::store::get(env.db, case_id)?.ok_or_else(Problem::internal)?;
+    // The one just added comes last of its category (they are in the order they were added).
+    if let Some(person) = case.others.iter().rev().find(|o| o.category == category) {
+        journal.logs(
+            Operation::Collection,
+            person_record(person.person_id.as_str(), Some(case_id)),
+        );
+    }
+    Ok(case)
 }
 
 /// A supervisor confirms a suggested link, or splits a link: logged as an alteration of the person

@@ -368,6 +368,12 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             vec![],
             f.supervisor.clone(),
         ),
+        "addPersonToCase" => (
+            format!("/api/v1/cases/{}/people", f.case),
+            Some(json!({ "category": "witness", "name": "Jo Neighbour" })),
+            vec![],
+            f.officer.clone(),
+        ),
         "readPerson" => (
             format!("/api/v1/people/{}", f.person),
             None,
@@ -762,7 +768,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
     use stalking_response::orders::{NewOrder, OrderEvent};
-    use stalking_response::people::LinkDecision;
+    use stalking_response::people::{LinkDecision, NewPerson};
     use stalking_response::pins::{PinDecision, PinRequest};
     use stalking_response::risk::referrals::Sharing;
     use stalking_response::risk::scoring::{NewAssessment, NewReview};
@@ -777,6 +783,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     generator.subschema_for::<PinRequest>();
     generator.subschema_for::<PinDecision>();
     generator.subschema_for::<LinkDecision>();
+    generator.subschema_for::<NewPerson>();
     generator.subschema_for::<NewOrder>();
     generator.subschema_for::<OrderEvent>();
     generator.subschema_for::<NewAssessment>();
@@ -925,7 +932,7 @@ fn every_request_example_decodes_into_its_type() {
     use stalking_response::cases::decision::CrimeDecision;
     use stalking_response::cases::intake::{NewCase, NewOccurrence};
     use stalking_response::orders::{NewOrder, OrderEvent};
-    use stalking_response::people::LinkDecision;
+    use stalking_response::people::{LinkDecision, NewPerson};
     use stalking_response::pins::{PinDecision, PinRequest};
     use stalking_response::risk::referrals::Sharing;
     use stalking_response::risk::scoring::{NewAssessment, NewReview};
@@ -954,6 +961,7 @@ fn every_request_example_decodes_into_its_type() {
                 "PinRequest" => decodes::<PinRequest>(example),
                 "PinDecision" => decodes::<PinDecision>(example),
                 "LinkDecision" => decodes::<LinkDecision>(example),
+                "NewPerson" => decodes::<NewPerson>(example),
                 "NewOrder" => decodes::<NewOrder>(example),
                 "OrderEvent" => decodes::<OrderEvent>(example),
                 "NewAssessment" => decodes::<NewAssessment>(example),
@@ -967,5 +975,5 @@ fn every_request_example_decodes_into_its_type() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 15);
+    assert_eq!(checked, 16);
 }

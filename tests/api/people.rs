@@ -317,3 +317,94 @@ fn a_suspect_with_two_victims_is_a_serial_perpetrator_on_each_case_in_risk_and_i
     );
     assert_eq!(missing.status, 404);
 }
+
+#[test]
+fn a_witness_added_to_a_case_is_linked_to_their_person_record_in_that_category() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    // Sam is a suspect in one case and a witness in another: one person, two categories.
+    let first = report(
+        &app,
+        &officer,
+        ("Alex Example", "1990-04-01"),
+        json!({ "name": "Sam Sample", "police_id": "12/345678A" }),
+    );
+    let second = report(
+        &app,
+        &officer,
+        ("Bo Other", "1985-01-01"),
+        json!({ "name": "Someone Else" }),
+    );
+    let add = |case: &str, body: Value| {
+        app.call(
+            "POST",
+            &format!("/api/v1/cases/{case}/people"),
+            &officer,
+            Some(body),
+        )
+    };
+    let added = add(
+        &second,
+        json!({ "category": "witness", "name": "S. Sample", "police_id": "12345678a" }),
+    );
+    assert_eq!(added.status, 201, "{}", added.body);
+    let added = added.json();
+    let witness = &added["others"][0];
+    assert_eq!(witness["category"], "witness");
+    assert_eq!(witness["name"], "S. Sample", "as this case names them");
+    assert_eq!(witness["link"]["basis"], "police-id");
+    let suspect = case(&app, &officer, &first)["suspects"][0]["person_id"].clone();
+    assert_eq!(witness["person_id"], suspect);
+    let other = add(
+        &second,
+        json!({ "category": "other", "name": "Jo Neighbour" }),
+    )
+    .json();
+    let others = other["others"].as_array().unwrap();
+    assert_eq!(others.len(), 2);
+    let jo = others.iter().find(|o| o["category"] == "other").unwrap();
+    assert_eq!(jo["link"]["basis"], "new");
+
+    let person = suspect.as_str().unwrap();
+    let profile = read(&app, &officer, &format!("/api/v1/people/{person}"));
+    let categories: Vec<(&str, &str)> = profile["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["case_id"].as_str().unwrap(),
+                c["category"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected = vec![(first.as_str(), "suspect"), (second.as_str(), "witness")];
+    expected.sort();
+    assert_eq!(categories, expected);
+    assert_eq!(
+        profile["suspect_case_count"], 1,
+        "a witness is not counted as a suspect"
+    );
+    assert_eq!(logged(&app, "collection", "person", person), 1);
+
+    let bad = add(&second, json!({ "category": "victim", "name": "X" }));
+    assert_eq!(bad.status, 422, "a victim is the report's, not added");
+    let blank = add(
+        &second,
+        json!({ "category": "witness", "name": " ", "date_of_birth": "2999-01-01" }),
+    );
+    assert_eq!(blank.status, 422);
+    let missing = add(
+        "0123456789abcdef0123456789abcdef",
+        json!({ "category": "witness", "name": "X" }),
+    );
+    assert_eq!(missing.status, 404);
+    let partner = app.token("partner", "mash");
+    let refused = app.call(
+        "POST",
+        &format!("/api/v1/cases/{second}/people"),
+        &partner,
+        Some(json!({ "category": "witness", "name": "X" })),
+    );
+    assert_eq!(refused.status, 403);
+}

@@ -16,8 +16,8 @@ const LIMIT: u64 = 500_000;
 /// provider's keys over outbound HTTP, about 150-170 KB each, and the `oidc` component is new.
 /// Raised again for person records (issue #15): `cases` serves the profile and the link review
 /// (+71 kB), and every component that reads a case assembles its people (risk +13 kB, searches +17 kB).
-/// And for orders (SPOs, restraining orders, bail; issue #15): `cases` serves them (+150 kB, of which
-/// 35 kB is serde's decoder for the internally tagged `OrderEvent`); with the JSON request log (#17)
+/// And for orders (SPOs, restraining orders, bail; issue #15) and witnesses: `cases` serves them
+/// (+165 kB, of which 35 kB is serde's decoder for the internally tagged `OrderEvent`); with the JSON request log (#17)
 /// and the new actions and record types in the shared tables, access and oidc passed theirs by 2 kB.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
@@ -27,9 +27,9 @@ const STILL_OVER: &[(&str, u64)] = &[
     ("searches", SEARCHES),
 ];
 const ACCESS: u64 = 880_000;
-const CASES: u64 = 1_130_000;
+const CASES: u64 = 1_150_000;
 const OIDC: u64 = 580_000;
-const RISK: u64 = 1_050_000;
+const RISK: u64 = 1_060_000;
 const SEARCHES: u64 = 970_000;
 
 #[test]

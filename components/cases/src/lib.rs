@@ -17,7 +17,7 @@ use stalking_response::cases::intake::{NewCase, NewOccurrence};
 use stalking_response::cases::store::{self as cases, Filter};
 use stalking_response::ids::{CaseId, OrderId, PersonId, PinId};
 use stalking_response::orders::{NewOrder, Order, OrderEvent};
-use stalking_response::people::LinkDecision;
+use stalking_response::people::{LinkDecision, NewPerson};
 use stalking_response::pins::{PinDecision, PinRequest, PinStatus};
 use stalking_response::problem::Problem;
 use stalking_response::services::cases::{self as service, no_pin};
@@ -33,6 +33,7 @@ spin_adapter::routes! {
     GET "/api/v1/cases/{id}/classification" => CaseRead, Asked, classification;
     GET "/api/v1/cases/{id}/linked-cases" => CaseRead, Asked, linked_cases;
     POST "/api/v1/cases/{case}/links" => LinkReview, Collection, review_link;
+    POST "/api/v1/cases/{case}/people" => CaseUpdate, Collection, add_person;
     GET "/api/v1/people/{id}" => PersonRead, Asked, person_profile;
     POST "/api/v1/cases/{case}/orders" => OrderCreate, Collection, create_order;
     GET "/api/v1/orders" => OrderRead, Asked, list_orders;
@@ -82,6 +83,13 @@ fn person_profile(ctx: &Ctx, call: &mut Call) -> Outcome {
     let page: Page = call.query()?;
     let profile = people::profile(&ctx.env(), &id, &page, &mut call.journal)?;
     Ok(json(200, &profile))
+}
+
+fn add_person(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: NewPerson = call.body()?;
+    let case: CaseId = call.param_as("case", service::no_case)?;
+    let case = people::add_person(&ctx.env(), &case, &new, &mut call.journal)?;
+    Ok(case_response(201, &case))
 }
 
 fn review_link(ctx: &Ctx, call: &mut Call) -> Outcome {
