@@ -187,6 +187,7 @@ mod tests {
                 "search",
                 "statistics",
                 "access-log",
+                "action-plan",
             ]
         );
         assert_eq!(

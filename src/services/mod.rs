@@ -6,6 +6,8 @@
 pub mod access;
 pub mod cases;
 pub mod people;
+pub mod plan;
+pub mod profile;
 pub mod risk;
 pub mod searches;
 

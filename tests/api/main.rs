@@ -22,12 +22,15 @@ mod authentication;
 mod backup;
 mod browser;
 mod deploy;
+#[path = "../../benches/force_data.rs"]
+mod force_data;
 mod guarantees;
 mod health;
 mod intake;
 mod oidc;
 mod openapi;
 mod people;
+mod profile;
 mod replicas;
 mod request_log;
 mod risk;

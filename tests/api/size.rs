@@ -16,16 +16,23 @@ const LIMIT: u64 = 500_000;
 /// provider's keys over outbound HTTP, about 150-170 KB each, and the `oidc` component is new.
 /// Raised again for person records (issue #15): `cases` serves the profile and the link review
 /// (+71 kB), and every component that reads a case assembles its people (risk +13 kB, searches +17 kB).
+/// Raised for the force's view (issue #16): every component parses `force_population` with the other
+/// settings and carries the new actions and record type in the shared tables (access +3.2 kB, oidc +3.1 kB).
+/// `force` (issue #16: the problem profile, its charts and the action plan) is new and over too: it
+/// authenticates like every component that serves `/api/v1` (the OpenID Connect verifier and outbound
+/// HTTP, about 150 kB, and the route runner), at 776,732 bytes when it was added.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
+    ("force", FORCE),
     ("cases", CASES),
     ("oidc", OIDC),
     ("risk", RISK),
     ("searches", SEARCHES),
 ];
-const ACCESS: u64 = 870_000;
+const ACCESS: u64 = 880_000;
 const CASES: u64 = 980_000;
-const OIDC: u64 = 570_000;
+const FORCE: u64 = 790_000;
+const OIDC: u64 = 580_000;
 const RISK: u64 = 1_050_000;
 const SEARCHES: u64 = 970_000;
 
