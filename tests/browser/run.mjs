@@ -499,6 +499,9 @@ async function revoke(subject) {
   await page.click('button:has-text("Sign in")');
   await page.waitForSelector('h1:has-text("Force view")');
   await page.waitForSelector('text=Recorded offences by month');
+  // The charts are images the app draws: wait until each has loaded (or failed: then the check fails).
+  await page.waitForFunction(() => [...document.querySelectorAll('img.force-chart__image')]
+    .every((i) => i.complete), null, { timeout: 30000 });
   const images = await page.$$eval('img.force-chart__image', (all) => all.map((i) => [i.complete && i.naturalWidth > 0, i.alt]));
   assert.equal(images.length, 4);
   for (const [loaded, alt] of images) assert.ok(loaded, `the chart is drawn: ${alt}`);
