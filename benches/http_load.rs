@@ -16,6 +16,8 @@
 #[path = "../tests/api/support/assessments.rs"]
 mod assessments;
 mod data_size;
+#[path = "force_data.rs"]
+mod force_data;
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/searches.rs"]
 mod searches;
@@ -39,6 +41,8 @@ struct Options {
     only: Vec<String>,
     /// `--data`: compare a small force's data with a large one's instead.
     data: bool,
+    /// `--profile`: the problem profile over a force of 100,000 cases instead.
+    profile: bool,
     /// `--manifest`: the app to serve; the repository's `spin.toml` by default.
     manifest: Option<std::path::PathBuf>,
 }
@@ -51,10 +55,12 @@ fn options() -> Options {
         store_mode: StoreMode::Spin,
         only: Vec::new(),
         data: false,
+        profile: false,
         manifest: None,
     };
     let args: Vec<String> = std::env::args().collect();
     options.data = args.iter().any(|a| a == "--data");
+    options.profile = args.iter().any(|a| a == "--profile");
     for pair in args.windows(2) {
         let value = || pair[1].parse().expect("a number");
         match pair[0].as_str() {
@@ -276,6 +282,9 @@ fn main() {
     if options.data {
         return compare_sizes(&options);
     }
+    if options.profile {
+        return force_profile(&options);
+    }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = tempfile::tempdir().unwrap();
     let manifest = options
@@ -483,5 +492,113 @@ fn compare_sizes(options: &Options) {
     }
     // Reads side by side, then creates side by side.
     targets[1..].sort_by_key(|t| (t.method != hyper::Method::GET, t.name));
+    measure(&runtime, &targets, options, duration);
+}
+
+/// The force `--profile` measures: two years, 40,000 and 50,000 recorded offences, one no-crime decision
+/// in ten (8,988) and 1,012 cases awaiting a decision: 100,000 cases; three in four recorded offences risk
+/// assessed, a PIN request in fifty (`force_data`).
+const PROFILE_FORCE: force_data::Spec = force_data::Spec {
+    first_month: stalking_response::profile::YearMonth {
+        year: 2024,
+        month: 11,
+    },
+    recorded: [40_000, 50_000],
+    no_crime_every: 10,
+    awaiting: 1_012,
+    assess: true,
+};
+
+/// A state directory with the profile's force seeded (built once under `target/bench-data/`, then copied).
+fn profile_state(into: &Path) -> std::path::PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cache = repo.join("target/bench-data").join(format!(
+        "force-profile-{}-{}-v{}",
+        PROFILE_FORCE.recorded[0],
+        PROFILE_FORCE.recorded[1],
+        stalking_response::migrations::MIGRATIONS.len()
+    ));
+    let database = cache.join("sqlite_db.db");
+    if !database.exists() {
+        std::fs::create_dir_all(&cache).unwrap();
+        let partial = cache.join("seeding.db");
+        let _ = std::fs::remove_file(&partial);
+        let started = Instant::now();
+        let db = rusqlite::Connection::open(&partial).unwrap();
+        db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            .unwrap();
+        stalking_response::migrations::migrate(&db).unwrap();
+        let made = force_data::generate(&db, PROFILE_FORCE, assessments::dash_body);
+        db.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        drop(db);
+        std::fs::rename(&partial, &database).unwrap();
+        println!(
+            "seeded {} cases ({:?} recorded, {:?} no crime, {} PIN requests) in {:.0} s",
+            made.cases,
+            made.recorded,
+            made.no_crime,
+            made.pins,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    std::fs::create_dir_all(into).unwrap();
+    std::fs::copy(&database, into.join("sqlite_db.db")).unwrap();
+    into.to_path_buf()
+}
+
+/// `--profile`: `GET /api/v1/profile` (a year, with and without the year before) and a chart, as an
+/// analyst, over 100,000 cases, beside hello-world.
+fn force_profile(options: &Options) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let duration = Duration::from_secs(options.seconds);
+    let hello = hello(&state.path().join("hello"), options.store_mode);
+    let dir = profile_state(&state.path().join("force"));
+    let app = serve(&repo.join("spin.toml"), &dir, options.store_mode);
+    let mut issue = Target::get("issue", app.addr(), "/api/v1/tokens");
+    issue.method = hyper::Method::POST;
+    issue.headers = vec![
+        ("authorization", format!("Bearer {ADMIN}")),
+        ("content-type", "application/json".into()),
+    ];
+    issue.body = Bytes::from_static(br#"{"subject":"bench-analyst","role":"analyst"}"#);
+    let (status, body) = runtime.block_on(once(&issue));
+    assert_eq!(status, 201, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let analyst = format!("Bearer {}", token["token"].as_str().unwrap());
+    let get = |name: &'static str, path: &str| Target {
+        headers: vec![("authorization", analyst.clone())],
+        ..Target::get(name, app.addr(), path)
+    };
+    let year = "from=2025-11&to=2026-10";
+    let targets = vec![
+        Target::get("hello (baseline)", hello.addr(), "/"),
+        get(
+            "GET /api/v1/profile (a year, and the year before)",
+            &format!("/api/v1/profile?{year}&compare=previous-year"),
+        ),
+        get(
+            "GET /api/v1/profile (a year)",
+            &format!("/api/v1/profile?{year}"),
+        ),
+        get(
+            "GET /api/v1/profile/charts/monthly (SVG, with the year before)",
+            &format!("/api/v1/profile/charts/monthly?{year}&compare=previous-year"),
+        ),
+    ];
+    let (status, body) = runtime.block_on(once(&targets[1]));
+    assert_eq!(status, 200, "{body}");
+    let profile: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let cases: i64 = rusqlite::Connection::open(dir.join("sqlite_db.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    println!(
+        "profile over {cases} cases: {} recorded offences against {} the year before ({}%)",
+        profile["figures"]["recorded_offences"],
+        profile["previous_year"]["recorded_offences"],
+        profile["year_on_year"]["percent"],
+    );
     measure(&runtime, &targets, options, duration);
 }

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_orders",
         sql: include_str!("../migrations/0013_orders.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_force_view",
+        sql: include_str!("../migrations/0014_force_view.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

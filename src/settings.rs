@@ -25,6 +25,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("crime_reference_format", "{force}/{year}/{seq:6}"),
     ("incident_reference_format", "{force}/INC/{year}/{seq:6}"),
     ("search_return_days", "7"),
+    ("force_population", ""),
     // Sign-in with the force's OpenID Connect provider (`access::oidc::client`). `oidc_issuer_origin`'s
     // default names no real host: `allowed_outbound_hosts` takes it through a template, and an entry
     // must parse.
@@ -74,6 +75,9 @@ pub struct Settings {
     pub incident_reference_format: String,
     /// Days after a warrant's execution (or expiry) by which it must be endorsed and returned.
     pub search_return_days: i64,
+    /// The population the force serves, for the problem profile's rate per 1,000 (`None`: unknown,
+    /// and the rate is not given).
+    pub force_population: Option<u64>,
     /// The risk policy; `None` where it is not read (`from_variables_without_risk_policy`).
     pub risk: Option<Policy>,
     /// The force's OpenID Connect provider; an error naming the variable when it is not configured or
@@ -199,6 +203,18 @@ impl Settings {
                 "a bootstrap token must be at least 32 characters (or empty for none)",
             ));
         }
+        let force_population = match text("force_population").trim() {
+            "" => None,
+            digits => match digits.replace(',', "").parse::<u64>() {
+                Ok(n) if (1..=100_000_000).contains(&n) => Some(n),
+                _ => {
+                    return Err(invalid(
+                        "force_population",
+                        "give the number of people the force serves (1 to 100,000,000), or nothing when unknown",
+                    ));
+                }
+            },
+        };
         let risk = risk.map(|read| read(variable)).transpose()?;
         Ok(Settings {
             environment,
@@ -220,6 +236,7 @@ impl Settings {
             crime_reference_format: reference_format("crime_reference_format")?,
             incident_reference_format: reference_format("incident_reference_format")?,
             search_return_days: number("search_return_days", 1..=365)?,
+            force_population,
             risk,
             oidc: OidcConfig::from_variables(variable),
         })
@@ -285,6 +302,15 @@ mod tests {
         assert_eq!(settings.checkpoints.every, 100);
         assert!(settings.checkpoints.key.is_none() && settings.bootstrap_admin_token.is_none());
         assert_eq!(settings.search_return_days, 7);
+        assert_eq!(settings.force_population, None);
+    }
+
+    #[test]
+    fn the_force_population_is_a_count_or_unknown() {
+        let population = |v: &str| with(&[("force_population", v)]).map(|s| s.force_population);
+        assert_eq!(population("").unwrap(), None);
+        assert_eq!(population("859,800").unwrap(), Some(859_800));
+        assert_eq!(population(" 214688 ").unwrap(), Some(214_688));
     }
 
     #[test]
@@ -303,6 +329,9 @@ mod tests {
             ("force_code", "C B"),
             ("crime_reference_format", "{force}/{year}"),
             ("search_return_days", ""),
+            ("force_population", "0"),
+            ("force_population", "lots"),
+            ("force_population", "-5"),
             ("bootstrap_admin_token", "short"),
             ("risk_bands", "dash: medium=14, high=10"),
             ("risk_referral_due_hours", "mash=soon"),

@@ -188,6 +188,7 @@ mod tests {
                 "search",
                 "statistics",
                 "access-log",
+                "action-plan",
             ]
         );
         assert_eq!(

@@ -6,6 +6,7 @@ import { session, whenSessionEnds } from './js/api.js';
 import { flush, pending, sessionEnded } from './js/outbox.js';
 import { h } from './js/dom.js';
 import * as cases from './js/views/cases.js';
+import * as force from './js/views/force.js';
 import * as report from './js/views/report.js';
 import * as risk from './js/views/risk.js';
 import * as search from './js/views/search.js';
@@ -30,6 +31,9 @@ const routes = [
   [/^#\/assessments\/(\w+)$/, risk.result, 'Risk assessment result'],
   [/^#\/cases\/(\w+)\/search$/, search.recordSearch, 'Record a search'],
   [/^#\/searches\/(\w+)(?:\?v=\d+)?$/, search.searchResult, 'Search record'],
+  [/^#\/force(?:\?(.*))?$/, force.forceView, 'Force view'],
+  [/^#\/plan$/, force.actionPlan, 'Action plan'],
+  [/^#\/plan\/([\w-]+)\/(\d+)$/, force.updateAction, 'Update an action'],
 ];
 
 async function render() {
@@ -39,7 +43,14 @@ async function render() {
     location.hash = '#/sign-in';
     return;
   }
+  // Analysts work with aggregates only: their first page is the force's view.
+  if (hash === '#/cases' && session.get()?.role === 'analyst') {
+    location.hash = '#/force';
+    return;
+  }
   document.getElementById('navigation').hidden = !signedIn;
+  // The force's view is in the menu only for the roles that may see it.
+  document.getElementById('force-navigation').hidden = !force.FORCE_ROLES.includes(session.get()?.role);
   showCurrentPage(hash);
   const app = document.getElementById('app');
   const match = routes.map(([pattern, view, title]) => [hash.match(pattern), view, title]).find(([m]) => m);

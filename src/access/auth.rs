@@ -90,6 +90,12 @@ pub enum Action {
     SearchReport,
     /// Export the access log for a period, to verify it independently.
     AuditExport,
+    /// The problem profile and its charts (no personal data).
+    ProfileRead,
+    /// Read and export the action plan.
+    PlanRead,
+    /// Add a dated update (status and note) to an action of the plan.
+    PlanUpdate,
 }
 
 use Role::*;
@@ -149,6 +155,11 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
         &[Supervisor, Superintendent, Analyst, Auditor],
     ),
     (Action::AuditExport, &[Auditor]),
+    // The force's view (issue #16): aggregates for analysts and senior officers; the plan is
+    // updated by those who run it.
+    (Action::ProfileRead, &[Analyst, Supervisor, Superintendent]),
+    (Action::PlanRead, &[Analyst, Supervisor, Superintendent]),
+    (Action::PlanUpdate, &[Supervisor, Superintendent]),
 ];
 
 impl Action {
@@ -160,7 +171,8 @@ impl Action {
             TokenIssue | TokenList | TokenRevoke => RecordType::Token,
             TokenDecide => RecordType::TokenRequest,
             CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
-            CaseStats | SearchReport => RecordType::Statistics,
+            CaseStats | SearchReport | ProfileRead => RecordType::Statistics,
+            PlanRead | PlanUpdate => RecordType::ActionPlan,
             PersonRead | LinkReview => RecordType::Person,
             OrderCreate | OrderRead | OrderUpdate => RecordType::Order,
             PinRequest | PinDecide | PinRegister => RecordType::Pin,

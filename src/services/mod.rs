@@ -7,6 +7,8 @@ pub mod access;
 pub mod cases;
 pub mod orders;
 pub mod people;
+pub mod plan;
+pub mod profile;
 pub mod risk;
 pub mod searches;
 

@@ -12,6 +12,8 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
     let officer_a = app.token("officer", "A1");
     let officer_a2 = app.token("officer", "A2");
     let officer_b = app.token("officer", "B1");
+    let analyst = app.token("analyst", "AN1");
+    let supervisor = app.token("supervisor", "S1");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         std::path::Path::new(&chromium).exists(),
@@ -30,6 +32,8 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
         .env("OFFICER_A2_TOKEN", &officer_a2)
         .env("OFFICER_B_TOKEN", &officer_b)
         .env("ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("ANALYST_TOKEN", &analyst)
+        .env("SUPERVISOR_TOKEN", &supervisor)
         .env("SCREENSHOTS", &screenshots)
         .env("CHROMIUM", &chromium)
         .output()

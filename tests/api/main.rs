@@ -22,6 +22,8 @@ mod authentication;
 mod backup;
 mod browser;
 mod deploy;
+#[path = "../../benches/force_data.rs"]
+mod force_data;
 mod guarantees;
 mod health;
 mod intake;
@@ -29,6 +31,7 @@ mod oidc;
 mod openapi;
 mod orders;
 mod people;
+mod profile;
 mod replicas;
 mod request_log;
 mod risk;

@@ -26,6 +26,8 @@ const tokenA = process.env.OFFICER_A_TOKEN;
 const tokenB = process.env.OFFICER_B_TOKEN;
 const tokenA2 = process.env.OFFICER_A2_TOKEN;
 const adminToken = process.env.ADMIN_TOKEN;
+const analystToken = process.env.ANALYST_TOKEN;
+const supervisorToken = process.env.SUPERVISOR_TOKEN;
 const shots = process.env.SCREENSHOTS;
 fs.mkdirSync(shots, { recursive: true });
 const axeSource = fs.readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
@@ -532,6 +534,61 @@ async function revoke(subject) {
   await page.waitForSelector('h2:has-text("Orders")');
   assert.match(await page.textContent('main'), /1 breach/);
   assert.match(await page.textContent('main'), /Occasions\s*2/);
+  await context.close();
+}
+
+// 6. The force's view (issue #16): an analyst's first page is the problem profile, with each chart as an
+//    image the app draws and its data as a table beside it; the action plan; a supervisor updates an
+//    action; an officer has no such menu item.
+{
+  const { context, page } = await newPage();
+  await page.goto(url);
+  await page.waitForSelector('h1:has-text("Sign in")');
+  await page.fill('#token', analystToken);
+  await page.click('button:has-text("Sign in")');
+  await page.waitForSelector('h1:has-text("Force view")');
+  await page.waitForSelector('text=Recorded offences by month');
+  // The charts are images the app draws: wait until each has loaded (or failed: then the check fails).
+  await page.waitForFunction(() => [...document.querySelectorAll('img.force-chart__image')]
+    .every((i) => i.complete), null, { timeout: 30000 });
+  const images = await page.$$eval('img.force-chart__image', (all) => all.map((i) => [i.complete && i.naturalWidth > 0, i.alt]));
+  assert.equal(images.length, 4);
+  for (const [loaded, alt] of images) assert.ok(loaded, `the chart is drawn: ${alt}`);
+  assert.equal(await page.locator('main table caption').count(), 4, 'a data table beside each chart');
+  assert.equal(await page.locator('a:has-text("Download the data (CSV)")').count(), 4);
+  assert.ok(await page.isVisible('#force-navigation') || await page.locator('#force-navigation').evaluate((n) => !n.hidden));
+  await check(page, '60-force-view');
+  await page.click('a:has-text("The action plan")');
+  await page.waitForSelector('h1:has-text("Harassment and stalking action plan")');
+  assert.equal(await page.locator('main h2').count(), 6, 'six workstreams');
+  assert.equal(await page.locator('a:has-text("Add an update")').count(), 0, 'an analyst reads the plan');
+  await check(page, '61-action-plan');
+  await context.close();
+}
+{
+  const { context, page } = await newPage(320);
+  await signIn(page, supervisorToken);
+  await navigate(page, 'Force view');
+  await page.waitForSelector('text=Recorded offences by month');
+  await page.goto(`${url}/#/plan`);
+  await page.waitForSelector('h1:has-text("Harassment and stalking action plan")');
+  await page.click('a:has-text("Add an update") >> nth=0');
+  await page.waitForSelector('h1:has-text("Update an action")');
+  await page.click('button:has-text("Save the update")');
+  await page.waitForSelector('.govuk-error-summary');
+  await check(page, '62-plan-update-error');
+  await pick(page, 'status', 'green');
+  await page.fill('#note', 'Every harassment crime now says why stalking was ruled out.');
+  await page.click('button:has-text("Save the update")');
+  await page.waitForSelector('h1:has-text("Harassment and stalking action plan")');
+  await page.waitForSelector('text=Every harassment crime now says why stalking was ruled out.');
+  await check(page, '63-plan-updated');
+  await context.close();
+}
+{
+  const { context, page } = await newPage();
+  await signIn(page);
+  assert.ok(await page.locator('#force-navigation').evaluate((n) => n.hidden), 'no force view for an officer');
   await context.close();
 }
 

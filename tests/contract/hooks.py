@@ -9,6 +9,7 @@ An Idempotency-Key is single-use: the same key with another body is refused (422
 (`0`, `A`, the example), so a well-formed key gets a unique suffix; malformed keys are sent as generated.
 """
 
+import json
 import os
 import re
 import uuid
@@ -51,8 +52,33 @@ def unique_idempotency_key(case):
         case.headers["Idempotency-Key"] = f"{key[:200]}-{uuid.uuid4().hex}"
 
 
+def plan_version(action):
+    """An action's version, from the plan (it has no read of its own)."""
+    request = urllib.request.Request(os.environ["CONTRACT_BASE_URL"] + "/api/v1/plan")
+    request.add_header("Authorization", os.environ["CONTRACT_AUTHORIZATION"])
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            plan = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    for workstream in plan.get("workstreams", []):
+        for item in workstream.get("actions", []):
+            if item.get("id") == action:
+                return f'"v{item["version"]}"'
+    return None
+
+
 def current_if_match(case):
-    read = READ.get(case.operation.definition.raw.get("operationId"))
+    operation = case.operation.definition.raw.get("operationId")
+    if operation == "updatePlanAction" and case.headers:
+        generated = case.headers.get("If-Match")
+        action = (case.path_parameters or {}).get("id")
+        if isinstance(generated, str) and ETAG.match(generated) and isinstance(action, str):
+            etag = plan_version(action)
+            if etag:
+                case.headers["If-Match"] = etag
+        return
+    read = READ.get(operation)
     if read is None or not case.headers:
         return
     generated = case.headers.get("If-Match")

@@ -76,6 +76,8 @@ crate::vocabulary! {
         /// Aggregates with no personal data (case counts, the search compliance report's totals).
         Statistics,
         AccessLog,
+        /// The force's action plan (issue #16): its actions and their updates.
+        ActionPlan,
     }
 }
 

@@ -1,0 +1,493 @@
+//! The force's view (issue #16): the problem profile reconciles with a generated force's records (the
+//! board paper's 1,190 and 2,061 offences, +73.2%), its charts and the action plan over HTTP, with
+//! their roles, strict parameters and the access log.
+
+use crate::force_data::{self, Spec};
+use crate::support::{self, TestApp};
+use stalking_response::access::audit::{Actor, Operation, RecordType};
+use stalking_response::access::auth::{AccessReason, Principal, Role};
+use stalking_response::access::authentication::MemoryKeyValue;
+use stalking_response::profile::{Compare, Period, Request, YearMonth};
+use stalking_response::services::{Entries, Env, profile as service};
+use stalking_response::settings::Settings;
+
+fn month(text: &str) -> YearMonth {
+    YearMonth::parse(text).unwrap()
+}
+
+/// Hours from report to decision of the cases decided in `period`, worked out here from the rows.
+fn decision_hours(db: &rusqlite::Connection, period: Period) -> Vec<f64> {
+    let (start, end) = period.bounds();
+    let parse = |t: String| {
+        time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let mut hours: Vec<f64> = db
+        .prepare("SELECT reported_at, decided_at FROM cases WHERE status != 'awaiting-decision' AND decided_at >= ?1 AND decided_at < ?2")
+        .unwrap()
+        .query_map([&start, &end], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|r| {
+            let (reported, decided) = r.unwrap();
+            (parse(decided) - parse(reported)).as_seconds_f64() / 3600.0
+        })
+        .collect();
+    hours.sort_by(f64::total_cmp);
+    hours
+}
+
+fn count(db: &rusqlite::Connection, sql: &str, period: Period) -> i64 {
+    let (start, end) = period.bounds();
+    db.query_row(sql, [&start, &end], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_profile_reconciles_with_the_board_papers_rise_of_73_point_2_percent() {
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    stalking_response::migrations::migrate(&db).unwrap();
+    let spec = Spec {
+        first_month: month("2015-07"),
+        recorded: [1190, 2061],
+        no_crime_every: 10,
+        awaiting: 7,
+        assess: true,
+    };
+    let made = force_data::generate(&db, spec, support::dash_body);
+    assert_eq!(made.recorded, [1190, 2061]);
+
+    let settings =
+        Settings::from_variables(|name| (name == "force_population").then(|| "214688".into()))
+            .unwrap();
+    let kv = MemoryKeyValue::default();
+    let new_id = || "unused".to_string();
+    let env = Env {
+        db: &db,
+        kv: &kv,
+        settings: &settings,
+        now: time::macros::datetime!(2026-11-29 12:00 UTC),
+        new_id: &new_id,
+    };
+    let analyst = Principal {
+        subject: "analyst-1".into(),
+        role: Role::Analyst,
+        force: "DEV".into(),
+        token_id: "t".into(),
+    };
+    let mut journal = Entries {
+        at: "2026-11-29T12:00:00.000000Z".into(),
+        actor: Actor::of(&analyst),
+        reason: AccessReason::collection(),
+        entries: Vec::new(),
+    };
+    // The 12 months to June 2017 against the 12 months to June 2016, as the board paper has them.
+    let request = Request::parse(Some("2016-07"), Some("2017-06"), Some("previous-year")).unwrap();
+    assert_eq!(request.compare, Compare::PreviousYear);
+    let profile = service::profile(&env, request, &mut journal).unwrap();
+
+    let change = profile.year_on_year.as_ref().unwrap();
+    assert_eq!(
+        (change.recorded_offences_before, change.recorded_offences),
+        (1190, 2061)
+    );
+    assert_eq!(change.percent, Some(73.2));
+    assert_eq!(
+        profile.figures.rate_per_1000,
+        Some(9.6),
+        "2,061 per 214,688 people"
+    );
+    let before = profile.previous_year.as_ref().unwrap();
+    for figures in [&profile.figures, before] {
+        assert!(figures.reconciles(), "{:?}", figures.sums());
+        let period = figures.period;
+        // Each breakdown against the rows, counted independently.
+        let recorded = |class: &str| {
+            count(
+                &db,
+                &format!(
+                    "SELECT COUNT(*) FROM cases WHERE status = 'recorded' AND decided_at >= ?1 AND decided_at < ?2 AND principal_classification = '{class}'"
+                ),
+                period,
+            )
+        };
+        let by = |name: &str| {
+            figures
+                .by_classification
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap()
+                .count
+        };
+        for class in [
+            "harassment-s2",
+            "stalking-s2a",
+            "harassment-s4",
+            "stalking-s4a",
+        ] {
+            assert_eq!(by(class), recorded(class), "{class}");
+            assert!(by(class) > 0);
+        }
+        assert_eq!(by("other"), recorded("malicious-communications"));
+        let domestic = count(
+            &db,
+            "SELECT COUNT(*) FROM cases WHERE status = 'recorded' AND decided_at >= ?1 AND decided_at < ?2 AND domestic_abuse = 1",
+            period,
+        );
+        assert_eq!(figures.domestic_abuse.domestic, domestic);
+        let assessed = count(
+            &db,
+            "SELECT COUNT(DISTINCT c.id) FROM cases c JOIN risk_assessments a ON a.case_id = c.id WHERE c.status = 'recorded' AND c.decided_at >= ?1 AND c.decided_at < ?2",
+            period,
+        );
+        let level = |name: &str| {
+            figures
+                .risk_levels
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap()
+                .count
+        };
+        assert_eq!(figures.recorded_offences - level("not-assessed"), assessed);
+        assert!(level("high") > 0 && level("medium") > 0 && level("standard") > 0);
+        // Time to decision: the median and the share within 24 hours, from the rows.
+        let hours = decision_hours(&db, period);
+        assert_eq!(figures.decisions.total, hours.len() as i64);
+        let within = hours.iter().filter(|h| **h <= 24.0).count() as i64;
+        assert_eq!(figures.decisions.within_24_hours, within);
+        let n = hours.len();
+        let median = if n % 2 == 1 {
+            hours[n / 2]
+        } else {
+            (hours[n / 2 - 1] + hours[n / 2]) / 2.0
+        };
+        assert_eq!(
+            figures.decisions.median_hours,
+            Some((median * 10.0).round() / 10.0)
+        );
+        assert!(figures.decisions.no_crime > 0);
+        // Repeat victims and serial perpetrators exist, and are counted once each.
+        assert!(figures.victims.repeat > 0 && figures.victims.repeat < figures.victims.total);
+        assert!(figures.perpetrators.repeat > 0);
+        let pins = count(
+            &db,
+            "SELECT COUNT(*) FROM pins WHERE requested_at >= ?1 AND requested_at < ?2",
+            period,
+        );
+        assert_eq!(figures.pins.requested, pins);
+        assert!(pins > 0 && figures.pins.refused > 0);
+    }
+    // Logged as statistics, once: no case, no person.
+    assert_eq!(journal.entries.len(), 1);
+    assert_eq!(
+        journal.entries[0].record_type,
+        RecordType::Statistics.as_str()
+    );
+    assert_eq!(journal.entries[0].record_id, "problem-profile");
+    assert_eq!(journal.entries[0].operation, Operation::Consultation);
+}
+
+fn this_month() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
+}
+
+/// Statistics entries in the access log (chained or still queued).
+fn statistics_logged(app: &TestApp, id: &str) -> i64 {
+    let db = app.database();
+    let chained: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM access_log WHERE record_type = 'statistics' AND record_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let queued: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM access_log_queue WHERE record_type = 'statistics' AND record_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    chained + queued
+}
+
+#[test]
+fn analysts_read_the_profile_and_its_charts_with_strict_parameters() {
+    let app = TestApp::start_with(&[("force_population", "1000")]);
+    let officer = app.token("officer", "1234");
+    let analyst = app.token("analyst", "an-1");
+    let case = app.new_case(&officer, true, 2);
+    let etag = app.etag(&officer, &case);
+    let decided = app.call_with(
+        "POST",
+        &format!("/api/v1/cases/{case}/crime-decision"),
+        &officer,
+        Some(serde_json::json!({ "outcome": "recorded", "principal": "stalking-s2a" })),
+        &[("if-match", &etag)],
+    );
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    let searched = app.call(
+        "POST",
+        "/api/v1/searches",
+        &officer,
+        Some(support::searches::s2b(&case)),
+    );
+    assert_eq!(searched.status, 201, "{}", searched.body);
+
+    // From the search's month (six days ago) to this month.
+    let from = &support::searches::date_ago(6)[..7];
+    let month = this_month();
+    let query = format!("from={from}&to={month}&compare=previous-year");
+    let reply = app.call("GET", &format!("/api/v1/profile?{query}"), &analyst, None);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let profile = reply.json();
+    let figures = &profile["figures"];
+    assert_eq!(figures["recorded_offences"], 1);
+    assert_eq!(figures["rate_per_1000"], 1.0);
+    assert_eq!(profile["population"], 1000);
+    assert_eq!(
+        profile["year_on_year"]["percent"],
+        serde_json::Value::Null,
+        "nothing a year before"
+    );
+    let classes = figures["by_classification"].as_array().unwrap();
+    assert!(
+        classes
+            .iter()
+            .any(|c| c["name"] == "stalking-s2a" && c["count"] == 1)
+    );
+    let warrants = &figures["s2b_warrants"];
+    assert_eq!(
+        (
+            warrants["applied"].as_i64(),
+            warrants["granted"].as_i64(),
+            warrants["executed"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(figures["decisions"]["within_24_hours"], 1);
+    assert!(
+        !reply.body.contains("Alex Example") && !reply.body.contains("Sam Sample"),
+        "no personal data: {}",
+        reply.body
+    );
+    assert_eq!(statistics_logged(&app, "problem-profile"), 1);
+
+    for chart in ["monthly", "classification", "risk", "decision-time"] {
+        let svg = app.call(
+            "GET",
+            &format!("/api/v1/profile/charts/{chart}?{query}"),
+            &analyst,
+            None,
+        );
+        assert_eq!(svg.status, 200, "{chart}: {}", svg.body);
+        assert!(svg.header("content-type").starts_with("image/svg+xml"));
+        assert!(
+            svg.body.contains(r#"role="img""#) && svg.body.contains("<title id="),
+            "{chart}"
+        );
+        let csv = app.call(
+            "GET",
+            &format!("/api/v1/profile/charts/{chart}?{query}&format=csv"),
+            &analyst,
+            None,
+        );
+        assert_eq!(csv.status, 200, "{chart}: {}", csv.body);
+        assert!(csv.header("content-type").starts_with("text/csv"));
+        assert!(csv.header("content-disposition").starts_with("attachment"));
+        assert!(csv.body.starts_with("category,"));
+    }
+    assert_eq!(
+        statistics_logged(&app, "problem-profile"),
+        9,
+        "each chart is a read of the profile"
+    );
+
+    for (bad, named) in [
+        ("to=2026-01".to_string(), "`from`"),
+        (format!("from={month}"), "`to`"),
+        ("from=2026-13&to=2026-12".into(), "`from`"),
+        ("from=2026-05&to=2026-04".into(), "`to`"),
+        ("from=2020-01&to=2026-12".into(), "`to`"),
+        (
+            format!("from={month}&to={month}&compare=last-year"),
+            "`compare`",
+        ),
+        (format!("from={month}&to={month}&region=north"), "region"),
+    ] {
+        let reply = app.call("GET", &format!("/api/v1/profile?{bad}"), &analyst, None);
+        assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
+        assert_eq!(reply.header("content-type"), "application/problem+json");
+        let detail = reply.json()["detail"].as_str().unwrap().to_string();
+        assert!(detail.contains(named), "{bad}: {detail}");
+    }
+    let format = app.call(
+        "GET",
+        &format!("/api/v1/profile/charts/risk?{query}&format=png"),
+        &analyst,
+        None,
+    );
+    assert_eq!(format.status, 400);
+    assert!(format.body.contains("`format`"));
+    let pie = app.call(
+        "GET",
+        &format!("/api/v1/profile/charts/pie?{query}"),
+        &analyst,
+        None,
+    );
+    assert_eq!(pie.status, 404);
+}
+
+#[test]
+fn the_action_plan_is_read_exported_and_updated_with_a_dated_trail() {
+    let app = TestApp::start();
+    let supervisor = app.token("supervisor", "sup-1");
+    let analyst = app.token("analyst", "an-1");
+    let plan = app.call("GET", "/api/v1/plan", &analyst, None);
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    let plan = plan.json();
+    assert_eq!(plan["workstreams"].as_array().unwrap().len(), 6);
+    let first = &plan["workstreams"][0]["actions"][0];
+    assert_eq!(first["id"], "recording-1");
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["evidence"]["key"], "stalking-share");
+    assert!(
+        first["evidence"]["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("/api/v1/profile?from=")
+    );
+
+    let path = "/api/v1/plan/actions/recording-1/updates";
+    let body = serde_json::json!({ "status": "green", "note": "Every harassment crime now carries the reason stalking was ruled out." });
+    let added = app.call_with(
+        "POST",
+        path,
+        &supervisor,
+        Some(body.clone()),
+        &[("if-match", "\"v1\"")],
+    );
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert_eq!(added.header("etag"), "\"v2\"");
+    assert_eq!(added.json()["by"], "sup-1");
+    // The same update against the old version: someone else got there first.
+    let stale = app.call_with(
+        "POST",
+        path,
+        &supervisor,
+        Some(body.clone()),
+        &[("if-match", "\"v1\"")],
+    );
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert_eq!(stale.header("etag"), "\"v2\"");
+    let missing = app.call("POST", path, &supervisor, Some(body.clone()));
+    assert_eq!(missing.status, 428, "{}", missing.body);
+    let blank = app.call_with(
+        "POST",
+        path,
+        &supervisor,
+        Some(serde_json::json!({ "status": "red", "note": " " })),
+        &[("if-match", "\"v2\"")],
+    );
+    assert_eq!(blank.status, 422, "{}", blank.body);
+    assert_eq!(blank.pointers(), ["/note"]);
+    let unknown = app.call_with(
+        "POST",
+        path,
+        &supervisor,
+        Some(serde_json::json!({ "status": "purple", "note": "x" })),
+        &[("if-match", "\"v2\"")],
+    );
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    let nowhere = app.call_with(
+        "POST",
+        "/api/v1/plan/actions/nothing-1/updates",
+        &supervisor,
+        Some(body.clone()),
+        &[("if-match", "\"v1\"")],
+    );
+    assert_eq!(nowhere.status, 404, "{}", nowhere.body);
+
+    let plan = app.call("GET", "/api/v1/plan", &analyst, None).json();
+    let first = &plan["workstreams"][0]["actions"][0];
+    assert_eq!(
+        (first["status"].as_str(), first["version"].as_i64()),
+        (Some("green"), Some(2))
+    );
+    assert_eq!(first["updates"][0]["note"], body["note"]);
+
+    let csv = app.call("GET", "/api/v1/plan?format=csv", &analyst, None);
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.body.starts_with("workstream,action,"));
+    assert!(csv.body.contains("recording-1,") && csv.body.contains(",green,"));
+    let html = app.call("GET", "/api/v1/plan?format=html", &analyst, None);
+    assert_eq!(html.status, 200);
+    assert!(html.header("content-type").starts_with("text/html"));
+    assert!(
+        html.header("content-security-policy")
+            .contains("default-src 'none'")
+    );
+    assert!(html.body.contains("<h2>Finance</h2>") && html.body.contains("GREEN"));
+    let bad = app.call("GET", "/api/v1/plan?format=pdf", &analyst, None);
+    assert_eq!(bad.status, 400);
+
+    // The update is logged as an alteration of the action.
+    let db = app.database();
+    let altered: i64 = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM access_log WHERE record_type = 'action-plan' AND record_id = 'recording-1' AND operation = 'alteration' AND outcome = 'allowed')
+                  + (SELECT COUNT(*) FROM access_log_queue WHERE record_type = 'action-plan' AND record_id = 'recording-1' AND operation = 'alteration' AND outcome = 'allowed')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(altered, 1);
+}
+
+#[test]
+fn every_role_gets_exactly_the_force_view_endpoints_the_table_gives_it() {
+    let app = TestApp::start();
+    let tokens = app.role_tokens();
+    let month = this_month();
+    let rows: Vec<support::MatrixRow> = vec![
+        (
+            "GET",
+            format!("/api/v1/profile?from={month}&to={month}"),
+            None,
+            &["supervisor", "superintendent", "analyst"],
+        ),
+        (
+            "GET",
+            format!("/api/v1/profile/charts/monthly?from={month}&to={month}"),
+            None,
+            &["supervisor", "superintendent", "analyst"],
+        ),
+        (
+            "GET",
+            "/api/v1/plan".into(),
+            None,
+            &["supervisor", "superintendent", "analyst"],
+        ),
+    ];
+    app.assert_matrix(&tokens, &rows);
+    // Updates, each against the version the last one left.
+    for (role, token) in &tokens {
+        let plan = app.call("GET", "/api/v1/plan", &tokens[1].1, None).json();
+        let version = plan["workstreams"][5]["actions"][0]["version"]
+            .as_i64()
+            .unwrap();
+        let reply = app.call_with(
+            "POST",
+            "/api/v1/plan/actions/finance-1/updates",
+            token,
+            Some(serde_json::json!({ "status": "amber", "note": "Costing under way." })),
+            &[("if-match", &format!("\"v{version}\""))],
+        );
+        let allowed = ["supervisor", "superintendent"].contains(role);
+        assert_eq!(
+            reply.status,
+            if allowed { 201 } else { 403 },
+            "{role}: {}",
+            reply.body
+        );
+    }
+}
