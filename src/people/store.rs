@@ -111,13 +111,22 @@ pub fn link(
 }
 
 /// The next position for a person of `category` in a case (witnesses and others are numbered in the
-/// order they are added).
-pub fn next_position(db: &impl Sql, case_id: &CaseId, category: Category) -> Result<i64, SqlError> {
-    db.query(
-        "SELECT COALESCE(MAX(position) + 1, 0) AS next FROM appearances WHERE case_id = ?1 AND category = ?2",
+/// order they are added); `None` when there is no such case. One statement.
+pub fn next_position(
+    db: &impl Sql,
+    case_id: &CaseId,
+    category: Category,
+) -> Result<Option<i64>, SqlError> {
+    let rows = db.query(
+        "SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?1) AS found,
+                (SELECT COALESCE(MAX(position) + 1, 0) FROM appearances
+                 WHERE case_id = ?1 AND category = ?2) AS next",
         &[case_id.into(), category.as_str().into()],
-    )?
-    .required_integer("next")
+    )?;
+    let row = rows
+        .first_row()
+        .ok_or_else(|| SqlError("no row for the next position".into()))?;
+    Ok(row.flag("found")?.then_some(row.integer("next")?))
 }
 
 /// The people of the cases in `ids` (a JSON array), with each person's counts: one statement.

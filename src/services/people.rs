@@ -59,11 +59,9 @@ pub fn add_person(
     journal: &mut impl Journal,
 ) -> Result<crate::cases::case::Case, Problem> {
     check(rules::validate_person(new, env.now.date()))?;
-    if crate::cases::store::get(env.db, case_id)?.is_none() {
-        return Err(super::cases::no_case());
-    }
     let category = new.category.category();
-    let position = people::next_position(env.db, case_id, category)?;
+    let position =
+        people::next_position(env.db, case_id, category)?.ok_or_else(super::cases::no_case)?;
     let party = people::Party {
         category,
         position,
