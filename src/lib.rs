@@ -1,11 +1,13 @@
 //! stalking-response: the domain library. Plain Rust with no runtime types: the Spin components adapt
 //! `spin_sdk` to the traits here, and native tests use SQLite through `rusqlite`.
 //!
-//! One folder per aggregate — `access`, `cases`, `orders`, `people`, `pins`, `risk`, `searches` —, each with its pure
+//! One folder per aggregate — `access`, `cases`, `care`, `orders`, `people`, `pins`, `risk`, `searches` —, each with its pure
 //! rules apart from its storage; shared infrastructure (the SQL port, migrations, problem details,
 //! idempotency, health, settings, values) at the top.
 
 pub mod access;
+pub mod actions;
+pub mod care;
 pub mod cases;
 pub mod decode;
 pub mod digests;

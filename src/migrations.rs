@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_force_view",
         sql: include_str!("../migrations/0014_force_view.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_victim_care",
+        sql: include_str!("../migrations/0015_victim_care.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.
@@ -207,6 +212,9 @@ pub fn split_statements(script: &str) -> Vec<&str> {
                 && statement_is_trigger(&script[start_of(ws, script)..ws])
             {
                 *depth += 1;
+            } else if word.eq_ignore_ascii_case("CASE") && *depth > 0 {
+                // A CASE expression in a trigger body ends with END too.
+                *depth += 1;
             } else if word.eq_ignore_ascii_case("END") && *depth > 0 {
                 *depth -= 1;
             }
@@ -301,6 +309,10 @@ mod tests {
             ["BEGIN", "SELECT 1", "COMMIT"]
         );
         assert!(split_statements("-- only a comment\n  ").is_empty());
+        let with_case = "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (CASE NEW.x WHEN 1 THEN CASE NEW.y WHEN 2 THEN 'a' END ELSE 'b' END); END; SELECT 1;";
+        let statements = split_statements(with_case);
+        assert_eq!(statements.len(), 2, "{statements:?}");
+        assert!(statements[0].ends_with("END"));
     }
 
     #[test]

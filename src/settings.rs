@@ -26,6 +26,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("incident_reference_format", "{force}/INC/{year}/{seq:6}"),
     ("search_return_days", "7"),
     ("force_population", ""),
+    ("victim_update_days_enhanced", "1"),
+    ("victim_update_days_standard", "5"),
     // Sign-in with the force's OpenID Connect provider (`access::oidc::client`). `oidc_issuer_origin`'s
     // default names no real host: `allowed_outbound_hosts` takes it through a template, and an entry
     // must parse.
@@ -78,6 +80,8 @@ pub struct Settings {
     /// The population the force serves, for the problem profile's rate per 1,000 (`None`: unknown,
     /// and the rate is not given).
     pub force_population: Option<u64>,
+    /// Working days to tell the victim of a key decision (the Victims' Code).
+    pub victim_updates: crate::care::UpdatePolicy,
     /// The risk policy; `None` where it is not read (`from_variables_without_risk_policy`).
     pub risk: Option<Policy>,
     /// The force's OpenID Connect provider; an error naming the variable when it is not configured or
@@ -237,6 +241,10 @@ impl Settings {
             incident_reference_format: reference_format("incident_reference_format")?,
             search_return_days: number("search_return_days", 1..=365)?,
             force_population,
+            victim_updates: crate::care::UpdatePolicy {
+                enhanced_days: number("victim_update_days_enhanced", 1..=20)?,
+                standard_days: number("victim_update_days_standard", 1..=20)?,
+            },
             risk,
             oidc: OidcConfig::from_variables(variable),
         })

@@ -26,6 +26,13 @@ impl From<&str> for Value {
     }
 }
 
+/// Text, or NULL.
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Value {
+        v.map_or(Value::Null, Value::from)
+    }
+}
+
 impl From<&crate::values::Timestamp> for Value {
     fn from(v: &crate::values::Timestamp) -> Value {
         Value::Text(v.to_string())

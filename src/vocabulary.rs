@@ -189,6 +189,9 @@ mod tests {
                 "statistics",
                 "access-log",
                 "action-plan",
+                "victim-care",
+                "victim-contact",
+                "victim-update",
             ]
         );
         assert_eq!(

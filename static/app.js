@@ -5,6 +5,7 @@ import { createAll, Button, Checkboxes, Radios, ServiceNavigation, SkipLink } fr
 import { session, whenSessionEnds } from './js/api.js';
 import { flush, pending, sessionEnded } from './js/outbox.js';
 import { h } from './js/dom.js';
+import * as care from './js/views/care.js';
 import * as cases from './js/views/cases.js';
 import * as force from './js/views/force.js';
 import * as report from './js/views/report.js';
@@ -25,12 +26,16 @@ const routes = [
   [/^#\/cases\/(\w+)$/, cases.caseView, 'Case'],
   [/^#\/cases\/(\w+)\/occurrence$/, report.addOccurrence, 'Add an occurrence'],
   [/^#\/cases\/(\w+)\/decision$/, report.decision, 'Crime decision'],
+  [/^#\/cases\/(\w+)\/victim-contact$/, care.victimContact, 'Record a contact with the victim'],
+  [/^#\/cases\/(\w+)\/victim-preferences$/, care.victimPreferences, 'Victim contact preferences'],
+  [/^#\/cases\/(\w+)\/key-decision$/, care.keyDecision, 'Record a key decision'],
   [/^#\/orders\/(\w+)\/breach$/, report.recordBreach, 'Record a breach'],
   [/^#\/orders\/(\w+)\/notified$/, report.notificationReceived, 'Notification received'],
   [/^#\/cases\/(\w+)\/assess\/([\w-]+)\/([\w.-]+)(?:\/(\d+))?$/, risk.assess, 'Risk assessment'],
   [/^#\/assessments\/(\w+)$/, risk.result, 'Risk assessment result'],
   [/^#\/cases\/(\w+)\/search$/, search.recordSearch, 'Record a search'],
   [/^#\/searches\/(\w+)(?:\?v=\d+)?$/, search.searchResult, 'Search record'],
+  [/^#\/overdue$/, care.overdue, 'Overdue in the force'],
   [/^#\/force(?:\?(.*))?$/, force.forceView, 'Force view'],
   [/^#\/plan$/, force.actionPlan, 'Action plan'],
   [/^#\/plan\/([\w-]+)\/(\d+)$/, force.updateAction, 'Update an action'],
@@ -51,6 +56,7 @@ async function render() {
   document.getElementById('navigation').hidden = !signedIn;
   // The force's view is in the menu only for the roles that may see it.
   document.getElementById('force-navigation').hidden = !force.FORCE_ROLES.includes(session.get()?.role);
+  document.getElementById('overdue-navigation').hidden = !care.OVERDUE_ROLES.includes(session.get()?.role);
   showCurrentPage(hash);
   const app = document.getElementById('app');
   const match = routes.map(([pattern, view, title]) => [hash.match(pattern), view, title]).find(([m]) => m);

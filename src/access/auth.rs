@@ -96,6 +96,14 @@ pub enum Action {
     PlanRead,
     /// Add a dated update (status and note) to an action of the plan.
     PlanUpdate,
+    /// Read a case's victim care: preferences, safe contact details, contacts, updates owed.
+    VictimCareRead,
+    /// Record the victim's preferences, a contact with them, or a key decision they must be told of.
+    VictimCareUpdate,
+    /// What is due on a case, or on an officer's cases.
+    ActionsRead,
+    /// Everything overdue across the force.
+    ActionsOverdue,
 }
 
 use Role::*;
@@ -160,6 +168,17 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::ProfileRead, &[Analyst, Supervisor, Superintendent]),
     (Action::PlanRead, &[Analyst, Supervisor, Superintendent]),
     (Action::PlanUpdate, &[Supervisor, Superintendent]),
+    // Victim care (issue #15): the victim's safe contact details are read by those who work the
+    // case, never by analysts, auditors or partners.
+    (
+        Action::VictimCareRead,
+        &[Officer, Supervisor, Superintendent],
+    ),
+    (Action::VictimCareUpdate, &[Officer, Supervisor]),
+    // An officer sees their own actions (`?officer=` is themselves); supervisors anyone's, and the
+    // force's overdue list.
+    (Action::ActionsRead, &[Officer, Supervisor, Superintendent]),
+    (Action::ActionsOverdue, &[Supervisor, Superintendent]),
 ];
 
 impl Action {
@@ -173,6 +192,8 @@ impl Action {
             CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
             CaseStats | SearchReport | ProfileRead => RecordType::Statistics,
             PlanRead | PlanUpdate => RecordType::ActionPlan,
+            VictimCareRead | VictimCareUpdate => RecordType::VictimCare,
+            ActionsRead | ActionsOverdue => RecordType::Case,
             PersonRead | LinkReview => RecordType::Person,
             OrderCreate | OrderRead | OrderUpdate => RecordType::Order,
             PinRequest | PinDecide | PinRegister => RecordType::Pin,

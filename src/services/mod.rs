@@ -4,6 +4,7 @@
 //! shapes the reply; native tests call them directly.
 
 pub mod access;
+pub mod care;
 pub mod cases;
 pub mod orders;
 pub mod people;

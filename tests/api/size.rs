@@ -24,20 +24,28 @@ const LIMIT: u64 = 500_000;
 /// `force` (issue #16: the problem profile, its charts and the action plan) is new and over too: it
 /// authenticates like every component that serves `/api/v1` (the OpenID Connect verifier and outbound
 /// HTTP, about 150 kB, and the route runner), at 776,732 bytes when it was added.
+/// Raised for victim care and actions (issue #15): every component parses the two new
+/// `victim_update_days_*` settings and carries the new actions and record types in the shared tables,
+/// and the migrations they all run grew (access, oidc, searches passed theirs by 0.7–6 kB). `care` is
+/// new and over: it authenticates like the others and gathers what is due from intake, risk, orders
+/// and victim care (reading a case and its risk picture as `cases` and `risk` do), 994,974 bytes when
+/// it was added.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
+    ("care", CARE),
     ("force", FORCE),
     ("cases", CASES),
     ("oidc", OIDC),
     ("risk", RISK),
     ("searches", SEARCHES),
 ];
-const ACCESS: u64 = 880_000;
-const CASES: u64 = 1_150_000;
+const ACCESS: u64 = 890_000;
+const CARE: u64 = 1_010_000;
+const CASES: u64 = 1_160_000;
 const FORCE: u64 = 790_000;
-const OIDC: u64 = 580_000;
-const RISK: u64 = 1_060_000;
-const SEARCHES: u64 = 970_000;
+const OIDC: u64 = 590_000;
+const RISK: u64 = 1_070_000;
+const SEARCHES: u64 = 990_000;
 
 #[test]
 fn every_component_stays_within_its_size() {

@@ -534,6 +534,46 @@ async function revoke(subject) {
   await page.waitForSelector('h2:has-text("Orders")');
   assert.match(await page.textContent('main'), /1 breach/);
   assert.match(await page.textContent('main'), /Occasions\s*2/);
+
+  // 7. Victim care on the same case (issue #15): the orders made updates due; the officer records how
+  //    the victim wants to be contacted, a contact that gives the updates and offers the personal
+  //    statement, and an arrest the victim must be told of.
+  await page.waitForSelector('h2:has-text("Victim care")');
+  assert.match(await page.textContent('main'), /Preferences not recorded/);
+  assert.match(await page.textContent('main'), /a Stalking Protection Order was made/);
+  await check(page, '70-case-victim-care');
+  await page.click('a:has-text("Record the contact preferences")');
+  await page.waitForSelector('h1:has-text("How the victim wants to be contacted")');
+  await pick(page, 'methods', 'phone');
+  await next(page, 'Save the preferences');
+  await page.waitForSelector('.govuk-error-summary');
+  assert.match(await page.textContent('.govuk-error-summary'), /safe phone number/);
+  await check(page, '71-preferences-error');
+  await page.fill('[id="safe_phone"]', '07700 900123');
+  await page.fill('[id="safe_times"]', 'Weekdays after 6pm');
+  await next(page, 'Save the preferences');
+  await page.waitForSelector('h2:has-text("Victim care")');
+  assert.match(await page.textContent('main'), /Phone call · Weekdays after 6pm/);
+  await page.click('a:has-text("Record a contact with the victim")');
+  await page.waitForSelector('h1:has-text("Record a contact with the victim")');
+  await page.fill('[id="summary"]', 'Told her the order was made and bail conditions set; offered a personal statement.');
+  for (const box of await page.locator('input[name="updates_given"]').all()) await box.check();
+  await pick(page, 'personal_statement', 'offered');
+  await pick(page, 'safety_plan_agreed', 'yes');
+  await check(page, '72-victim-contact');
+  await next(page, 'Record the contact');
+  await page.waitForSelector('h2:has-text("Victim care")');
+  assert.match(await page.textContent('main'), /Updates owed\s*None/);
+  assert.match(await page.textContent('main'), /Personal statement\s*Offered/);
+  await page.click('a:has-text("Record a key decision to tell the victim about")');
+  await page.waitForSelector('h1:has-text("Record a key decision")');
+  await pick(page, 'decision', 'arrest');
+  await fillDate(page, 'decided_at', daysAgo(0), '00:01');
+  await check(page, '73-key-decision');
+  await next(page, 'Record the decision');
+  await page.waitForSelector('h2:has-text("Victim care")');
+  assert.match(await page.textContent('main'), /Updates owed\s*the suspect was arrested/);
+  assert.match(await page.textContent('main'), /Tell the victim that the suspect was arrested/);
   await context.close();
 }
 
@@ -583,12 +623,18 @@ async function revoke(subject) {
   await page.waitForSelector('h1:has-text("Harassment and stalking action plan")');
   await page.waitForSelector('text=Every harassment crime now says why stalking was ruled out.');
   await check(page, '63-plan-updated');
+  // Everything overdue in the force (issue #15): the arrest recorded above is not yet due, the SPO's
+  // notification was given; the page lists what is, by area, each linked to its case.
+  await navigate(page, 'Overdue');
+  await page.waitForSelector('h1:has-text("Overdue in the force")');
+  await check(page, '64-overdue');
   await context.close();
 }
 {
   const { context, page } = await newPage();
   await signIn(page);
   assert.ok(await page.locator('#force-navigation').evaluate((n) => n.hidden), 'no force view for an officer');
+  assert.ok(await page.locator('#overdue-navigation').evaluate((n) => n.hidden), 'no force-wide overdue list for an officer');
   await context.close();
 }
 

@@ -26,6 +26,7 @@ READ = {
     "amendSearch": "/api/v1/searches/{id}",
     "recordOrderEvent": "/api/v1/orders/{id}",
     "recordBreach": "/api/v1/orders/{id}",
+    "saveVictimPreferences": "/api/v1/cases/{id}/victim-care",
 }
 
 

@@ -78,6 +78,12 @@ crate::vocabulary! {
         AccessLog,
         /// The force's action plan (issue #16): its actions and their updates.
         ActionPlan,
+        /// A case's victim care: the victim's contact preferences and safe contact details.
+        VictimCare,
+        /// A contact with the victim (what was said, by whom, when).
+        VictimContact,
+        /// A Victims' Code update owed to the victim about a key decision.
+        VictimUpdate,
     }
 }
 

@@ -4,6 +4,7 @@
 import { api, problemErrors, session } from '../api.js';
 import { discard, flush, lock, pending, signedIn, takeNotice, wipe } from '../outbox.js';
 import { orderKind } from './report.js';
+import { actionList, careSection } from './care.js';
 import { button, h, heading, input, insetText, link, p, radios, showErrors, summaryList, tag, warning, words } from '../dom.js';
 
 /** A notice of unsent items deleted, announced to screen readers. */
@@ -118,16 +119,14 @@ export async function myCases(root) {
     root.append(p('You have no cases yet.'));
     return;
   }
-  const risks = await Promise.all(result.data.cases.map((c) =>
-    api('GET', `/api/v1/risk/cases/${c.id}`).then((r) => (r.ok ? r.data : null)).catch(() => null)));
+  const due = await Promise.all(result.data.cases.map((c) =>
+    api('GET', `/api/v1/cases/${c.id}/actions`).then((r) => (r.ok ? r.data.actions : null)).catch(() => null)));
   root.append(h('ul', { class: 'govuk-list' }, result.data.cases.map((c, i) => {
-    const actions = (risks[i]?.actions || []).filter((a) => !['consider-spo', 'safety-plan'].includes(a.code));
+    const actions = (due[i] || []).filter((a) => a.code !== 'crime-decision-due' && (a.due_at || a.overdue));
     return h('li', { class: 'govuk-!-margin-bottom-6' },
       h('h2', { class: 'govuk-heading-s govuk-!-margin-bottom-1' }, link(`#/cases/${c.id}`, `${c.incident_reference} – ${c.victim.name}`)),
       p(clock(c)),
-      actions.length
-        ? h('ul', { class: 'govuk-list govuk-list--bullet' }, actions.map((a) => h('li', {}, a.overdue ? tag('Overdue', 'red') : null, a.overdue ? ' ' : null, a.text)))
-        : p('No outstanding risk actions.'));
+      actions.length ? actionList(actions) : p('Nothing else due by a date.'));
   })));
 }
 
@@ -159,8 +158,9 @@ export async function caseView(root, id) {
     return;
   }
   const c = result.data;
-  const riskResult = await api('GET', `/api/v1/risk/cases/${id}`).catch(() => null);
-  const ordersResult = await api('GET', `/api/v1/orders?case=${id}`).catch(() => null);
+  const [riskResult, ordersResult, actionsResult, careResult] = await Promise.all([
+    `/api/v1/risk/cases/${id}`, `/api/v1/orders?case=${id}`, `/api/v1/cases/${id}/actions`, `/api/v1/cases/${id}/victim-care`,
+  ].map((path) => api('GET', path).catch(() => null)));
   const orders = ordersResult?.ok ? ordersResult.data.orders : [];
   const risk = riskResult?.ok ? riskResult.data : null;
   const s = c.suggestion;
@@ -186,11 +186,9 @@ export async function caseView(root, id) {
       ['Crime reference', c.crime_reference || 'Not yet recorded'],
       ['Risk level', risk?.assessment ? `${words(risk.assessment.level)} (score ${risk.assessment.result.score} of ${risk.assessment.result.out_of})` : 'Not assessed'],
     ]));
-  if (risk?.actions?.length) {
-    root.append(h('h2', { class: 'govuk-heading-m' }, 'Outstanding actions'),
-      h('ul', { class: 'govuk-list govuk-list--bullet' }, risk.actions.map((a) =>
-        h('li', {}, a.overdue ? tag('Overdue', 'red') : null, a.overdue ? ' ' : null, a.text))));
-  }
+  const actions = actionsResult?.ok ? actionsResult.data.actions : [];
+  if (actions.length) root.append(h('h2', { class: 'govuk-heading-m' }, 'Outstanding actions'), actionList(actions));
+  if (careResult?.ok) root.append(...careSection(id, careResult.data));
   if (orders.length) {
     root.append(h('h2', { class: 'govuk-heading-m' }, 'Orders'),
       summaryList(orders.map((o) => [
