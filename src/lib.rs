@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod cases;
+pub mod compliance;
 pub mod decode;
 pub mod digests;
 pub mod health;

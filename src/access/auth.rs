@@ -96,6 +96,12 @@ pub enum Action {
     PlanRead,
     /// Add a dated update (status and note) to an action of the plan.
     PlanUpdate,
+    /// A case's protocol compliance checks.
+    ComplianceRead,
+    /// The force's list of cases by compliance check and status.
+    ComplianceList,
+    /// The compliance summary by check for a period (no personal data).
+    ComplianceSummary,
 }
 
 use Role::*;
@@ -160,6 +166,17 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::ProfileRead, &[Analyst, Supervisor, Superintendent]),
     (Action::PlanRead, &[Analyst, Supervisor, Superintendent]),
     (Action::PlanUpdate, &[Supervisor, Superintendent]),
+    // Protocol compliance: a case's checks for whoever may read the case; the force's list of cases
+    // for those who supervise; the summary (no personal data) for analysts too.
+    (
+        Action::ComplianceRead,
+        &[Officer, Supervisor, Superintendent],
+    ),
+    (Action::ComplianceList, &[Supervisor, Superintendent]),
+    (
+        Action::ComplianceSummary,
+        &[Analyst, Supervisor, Superintendent],
+    ),
 ];
 
 impl Action {
@@ -170,8 +187,9 @@ impl Action {
             SessionStart | SessionUse => RecordType::Session,
             TokenIssue | TokenList | TokenRevoke => RecordType::Token,
             TokenDecide => RecordType::TokenRequest,
-            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
-            CaseStats | SearchReport | ProfileRead => RecordType::Statistics,
+            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList | ComplianceRead
+            | ComplianceList => RecordType::Case,
+            CaseStats | SearchReport | ProfileRead | ComplianceSummary => RecordType::Statistics,
             PlanRead | PlanUpdate => RecordType::ActionPlan,
             PersonRead | LinkReview => RecordType::Person,
             OrderCreate | OrderRead | OrderUpdate => RecordType::Order,

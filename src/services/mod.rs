@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod cases;
+pub mod compliance;
 pub mod orders;
 pub mod people;
 pub mod plan;

@@ -21,6 +21,7 @@ mod access;
 mod authentication;
 mod backup;
 mod browser;
+mod compliance;
 mod deploy;
 #[path = "../../benches/force_data.rs"]
 mod force_data;

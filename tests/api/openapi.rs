@@ -439,6 +439,24 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             f.analyst.clone(),
         ),
         "getActionPlan" => ("/api/v1/plan".into(), None, vec![], f.analyst.clone()),
+        "getCaseCompliance" => (
+            format!("/api/v1/cases/{}/compliance", f.case),
+            None,
+            reason.clone(),
+            f.officer.clone(),
+        ),
+        "listCompliance" => (
+            "/api/v1/compliance?check=decision-on-time&status=pending&limit=5".into(),
+            None,
+            reason.clone(),
+            f.supervisor.clone(),
+        ),
+        "getComplianceSummary" => (
+            "/api/v1/compliance/summary?from=2026-01&to=2030-12".into(),
+            None,
+            vec![],
+            f.analyst.clone(),
+        ),
         "updatePlanAction" => (
             "/api/v1/plan/actions/finance-1/updates".into(),
             Some(json!({ "status": "amber", "note": "Costing under way." })),
@@ -690,7 +708,15 @@ fn every_api_route_in_the_manifest_is_documented() {
     for trigger in manifest["trigger"]["http"].as_array().unwrap() {
         let route = trigger["route"].as_str().unwrap_or_default();
         if let Some(api) = route.strip_prefix("/api/v1") {
-            // `/...` covers the documented paths under it.
+            // `/...` covers the documented paths under it; a `:name` segment is `{name}` there.
+            let api = api
+                .split('/')
+                .map(|segment| match segment.strip_prefix(':') {
+                    Some(name) => format!("{{{name}}}"),
+                    None => segment.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("/");
             let base = format!("/api/v1{}", api.trim_end_matches("/..."));
             let documented = doc["paths"]
                 .as_object()

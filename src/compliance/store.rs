@@ -1,0 +1,100 @@
+//! The facts the checks are worked out from: one row per case in `case_compliance`, kept by the
+//! triggers of migration 0016 in the same transaction as every write of the records it summarises.
+//! Nothing here decides a status: the rules are in `super`.
+
+use super::Facts;
+use crate::sql::{Row, Sql, SqlError, Value};
+
+const COLUMNS: &str =
+    "case_id, incident_reference, reported_at, decision_due_at, domestic_abuse, status,
+    principal_classification, included_classifications, decision_reason_given, decided_at,
+    last_occurrence_at, first_risk_at, first_screening_at, last_risk_activity_at, review_due_at,
+    first_review_at, pins_pending, pin_authorised_at, s2b_applied_on, orders, order_with_views_at";
+
+/// A case's facts as stored, with what names the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub case_id: String,
+    pub incident_reference: String,
+    pub facts: Facts,
+}
+
+fn stored(row: Row<'_>) -> Result<Stored, SqlError> {
+    let facts = Facts {
+        reported_at: row.text("reported_at")?,
+        decision_due_at: row.text("decision_due_at")?,
+        domestic_abuse: row.flag("domestic_abuse")?,
+        status: row.optional_parse("status")?,
+        principal: row.optional_parse("principal_classification")?,
+        included: row
+            .optional_json("included_classifications")?
+            .unwrap_or_default(),
+        decision_reason_given: row.flag("decision_reason_given")?,
+        decided_at: row.optional_text("decided_at")?,
+        last_occurrence_at: row.optional_text("last_occurrence_at")?,
+        first_risk_at: row.optional_text("first_risk_at")?,
+        first_screening_at: row.optional_text("first_screening_at")?,
+        last_risk_activity_at: row.optional_text("last_risk_activity_at")?,
+        review_due_at: row.optional_text("review_due_at")?,
+        first_review_at: row.optional_text("first_review_at")?,
+        pins_pending: row.integer("pins_pending")?,
+        pin_authorised_at: row.optional_text("pin_authorised_at")?,
+        s2b_applied_on: row.optional_text("s2b_applied_on")?,
+        orders: row.integer("orders")?,
+        order_with_views_at: row.optional_text("order_with_views_at")?,
+        // Victim care (migration 0015, on main): wire `victim_care.safety_plan_agreed_at` and the case's
+        // `victim_updates` (due_at, given_at) in here — until then both checks say it is not recorded.
+        victim_care: None,
+    };
+    Ok(Stored {
+        case_id: row.text("case_id")?,
+        incident_reference: row.text("incident_reference")?,
+        facts,
+    })
+}
+
+/// One case's facts; `None` when there is no such case.
+pub fn facts(db: &impl Sql, case_id: &str) -> Result<Option<Stored>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM case_compliance WHERE case_id = ?1"),
+        &[case_id.into()],
+    )?;
+    rows.first_row().map(stored).transpose()
+}
+
+/// Where a case stands in report order (its report time), for a list's cursor; `None` for no case.
+pub fn position(db: &impl Sql, case_id: &str) -> Result<Option<(String, String)>, SqlError> {
+    let rows = db.query(
+        "SELECT reported_at FROM case_compliance WHERE case_id = ?1",
+        &[case_id.into()],
+    )?;
+    Ok(rows
+        .first_row()
+        .map(|r| r.text("reported_at"))
+        .transpose()?
+        .map(|at| (at, case_id.to_string())))
+}
+
+/// Up to `limit` cases reported in `[start, end)`, in report order, after `after` (report time and
+/// case id): one statement on `case_compliance_by_report`.
+pub fn scan(
+    db: &impl Sql,
+    (start, end): (&str, &str),
+    after: Option<&(String, String)>,
+    limit: i64,
+) -> Result<Vec<Stored>, SqlError> {
+    let (after_at, after_id) = match after {
+        Some((at, id)) => (Value::from(at.as_str()), Value::from(id.as_str())),
+        None => (Value::Null, Value::Null),
+    };
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM case_compliance
+             WHERE reported_at >= ?1 AND reported_at < ?2
+               AND (?3 IS NULL OR (reported_at, case_id) > (?3, ?4))
+             ORDER BY reported_at, case_id LIMIT ?5"
+        ),
+        &[start.into(), end.into(), after_at, after_id, limit.into()],
+    )?;
+    rows.iter().map(stored).collect()
+}
