@@ -9,6 +9,7 @@ pub mod access;
 pub mod actions;
 pub mod care;
 pub mod cases;
+pub mod compliance;
 pub mod decode;
 pub mod digests;
 pub mod health;

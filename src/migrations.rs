@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_victim_care",
         sql: include_str!("../migrations/0015_victim_care.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_compliance",
+        sql: include_str!("../migrations/0016_compliance.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.
@@ -329,6 +334,7 @@ mod tests {
             .map(|m| format!("{}.sql", m.name))
             .collect();
         assert_eq!(files, listed);
+        // Versions go up one at a time.
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1);
             assert!(m.name.starts_with(&format!("{:04}_", m.version)));

@@ -104,6 +104,12 @@ pub enum Action {
     ActionsRead,
     /// Everything overdue across the force.
     ActionsOverdue,
+    /// A case's protocol compliance checks.
+    ComplianceRead,
+    /// The force's list of cases by compliance check and status.
+    ComplianceList,
+    /// The compliance summary by check for a period (no personal data).
+    ComplianceSummary,
 }
 
 use Role::*;
@@ -179,6 +185,17 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     // force's overdue list.
     (Action::ActionsRead, &[Officer, Supervisor, Superintendent]),
     (Action::ActionsOverdue, &[Supervisor, Superintendent]),
+    // Protocol compliance: a case's checks for whoever may read the case; the force's list of cases
+    // for those who supervise; the summary (no personal data) for analysts too.
+    (
+        Action::ComplianceRead,
+        &[Officer, Supervisor, Superintendent],
+    ),
+    (Action::ComplianceList, &[Supervisor, Superintendent]),
+    (
+        Action::ComplianceSummary,
+        &[Analyst, Supervisor, Superintendent],
+    ),
 ];
 
 impl Action {
@@ -189,8 +206,9 @@ impl Action {
             SessionStart | SessionUse => RecordType::Session,
             TokenIssue | TokenList | TokenRevoke => RecordType::Token,
             TokenDecide => RecordType::TokenRequest,
-            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
-            CaseStats | SearchReport | ProfileRead => RecordType::Statistics,
+            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList | ComplianceRead
+            | ComplianceList => RecordType::Case,
+            CaseStats | SearchReport | ProfileRead | ComplianceSummary => RecordType::Statistics,
             PlanRead | PlanUpdate => RecordType::ActionPlan,
             VictimCareRead | VictimCareUpdate => RecordType::VictimCare,
             ActionsRead | ActionsOverdue => RecordType::Case,

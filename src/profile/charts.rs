@@ -122,14 +122,77 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Series colours: GOV.UK blue and dark grey, with a pattern-free difference in tone (each bar carries
-/// its figure as text, so colour is never the only cue).
-const COLOURS: [&str; 2] = ["#1d70b8", "#505a5f"];
+/// Series colours: GOV.UK blue and dark grey, then green and orange for charts of four series, with a
+/// pattern-free difference in tone (each bar carries its figure as text, so colour is never the only
+/// cue).
+const COLOURS: [&str; 4] = ["#1d70b8", "#505a5f", "#00703c", "#f47738"];
+
+/// Protocol compliance by check over a period (issue #16 points 1 and 3): per check, the cases met,
+/// not met, pending and not applicable.
+pub fn compliance(summary: &crate::compliance::Summary) -> Chart {
+    let pick = |f: fn(&crate::compliance::CheckCounts) -> i64| -> Vec<i64> {
+        summary.checks.iter().map(f).collect()
+    };
+    let rates = summary
+        .checks
+        .iter()
+        .filter_map(|c| {
+            c.rate
+                .map(|r| format!("{} {}%", c.check.as_str(), (r * 1000.0).round() / 10.0))
+        })
+        .collect::<Vec<_>>();
+    Chart {
+        name: "compliance",
+        title: "Protocol compliance by check".into(),
+        description: format!(
+            "The {} cases reported from {} to {}, by check of the national stalking protocol: met, not met, pending and not applicable, as of {}. Met as a share of met and not met: {}.",
+            summary.cases,
+            summary.period.from,
+            summary.period.to,
+            &summary.as_of[..10.min(summary.as_of.len())],
+            if rates.is_empty() {
+                "none".into()
+            } else {
+                rates.join(", ")
+            }
+        ),
+        categories: summary
+            .checks
+            .iter()
+            .map(|c| c.check.as_str().to_string())
+            .collect(),
+        series: vec![
+            Series {
+                name: "Met".into(),
+                values: pick(|c| c.met),
+            },
+            Series {
+                name: "Not met".into(),
+                values: pick(|c| c.not_met),
+            },
+            Series {
+                name: "Pending".into(),
+                values: pick(|c| c.pending),
+            },
+            Series {
+                name: "Not applicable".into(),
+                values: pick(|c| c.not_applicable),
+            },
+        ],
+    }
+}
 
 /// The chart as a standalone SVG document.
 pub fn svg(chart: &Chart) -> String {
-    let width = 640.0;
-    let label_width = 130.0;
+    // Room for the longest category label (about 7 px a character at 13 px Arial).
+    let longest = chart
+        .categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    let label_width = (7.0 * longest as f64 + 16.0).max(130.0);
+    let width = label_width + 510.0;
     let bar = 16.0;
     let gap = 10.0;
     let top = 40.0;
@@ -184,7 +247,7 @@ pub fn svg(chart: &Chart) -> String {
     }
     let ly = height - legend;
     for (j, s) in chart.series.iter().enumerate() {
-        let x = label_width + 220.0 * j as f64;
+        let x = label_width + (480.0 / chart.series.len().max(1) as f64).min(220.0) * j as f64;
         out.push_str(&format!(
             r##"<rect x="{x}" y="{ly:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#0b0c0c">{}</text>
 "##,

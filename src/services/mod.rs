@@ -6,6 +6,7 @@
 pub mod access;
 pub mod care;
 pub mod cases;
+pub mod compliance;
 pub mod orders;
 pub mod people;
 pub mod plan;

@@ -22,6 +22,7 @@ mod authentication;
 mod backup;
 mod browser;
 mod care;
+mod compliance;
 mod deploy;
 #[path = "../../benches/force_data.rs"]
 mod force_data;

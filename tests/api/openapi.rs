@@ -439,6 +439,24 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             f.analyst.clone(),
         ),
         "getActionPlan" => ("/api/v1/plan".into(), None, vec![], f.analyst.clone()),
+        "getCaseCompliance" => (
+            format!("/api/v1/cases/{}/compliance", f.case),
+            None,
+            reason.clone(),
+            f.officer.clone(),
+        ),
+        "listCompliance" => (
+            "/api/v1/compliance?check=decision-on-time&status=pending&limit=5".into(),
+            None,
+            reason.clone(),
+            f.supervisor.clone(),
+        ),
+        "getComplianceSummary" => (
+            "/api/v1/compliance/summary?from=2026-01&to=2030-12".into(),
+            None,
+            vec![],
+            f.analyst.clone(),
+        ),
         "updatePlanAction" => (
             "/api/v1/plan/actions/finance-1/updates".into(),
             Some(json!({ "status": "amber", "note": "Costing under way." })),

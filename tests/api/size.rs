@@ -30,6 +30,11 @@ const LIMIT: u64 = 500_000;
 /// new and over: it authenticates like the others and gathers what is due from intake, risk, orders
 /// and victim care (reading a case and its risk picture as `cases` and `risk` do), 994,974 bytes when
 /// it was added.
+/// Raised for protocol compliance (issue #16 point 1): migration 0016's SQL (10.3 kB: the per-case
+/// summary table, its triggers and the backfill of earlier cases) is embedded in every component that
+/// migrates, and the three new actions in the shared tables (access 884,952, cases 1,153,452, oidc
+/// 585,584, risk 1,063,032, searches 980,020 bytes when measured); `force` serves the checks, the list,
+/// the summary and its chart (+56 kB: 846,075).
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
     ("care", CARE),
@@ -39,13 +44,13 @@ const STILL_OVER: &[(&str, u64)] = &[
     ("risk", RISK),
     ("searches", SEARCHES),
 ];
-const ACCESS: u64 = 890_000;
 const CARE: u64 = 1_010_000;
-const CASES: u64 = 1_160_000;
-const FORCE: u64 = 790_000;
-const OIDC: u64 = 590_000;
-const RISK: u64 = 1_070_000;
-const SEARCHES: u64 = 990_000;
+const ACCESS: u64 = 900_000;
+const CASES: u64 = 1_170_000;
+const FORCE: u64 = 860_000;
+const OIDC: u64 = 600_000;
+const RISK: u64 = 1_080_000;
+const SEARCHES: u64 = 1_000_000;
 
 #[test]
 fn every_component_stays_within_its_size() {

@@ -1,22 +1,28 @@
 //! The force's view (issue #16): the problem profile and its charts, aggregates with no personal data
-//! for analysts and senior officers; and the action plan, read by them and updated by supervisors and
-//! superintendents.
+//! for analysts and senior officers; the action plan, read by them and updated by supervisors and
+//! superintendents; and protocol compliance — a case's checks, the force's list of cases by check and
+//! the summary by check for the quarterly police–CPS review.
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use spin_adapter::context::{Ctx, Outcome};
-use spin_adapter::input::{etag, invalid_query};
+use spin_adapter::input::{Limit, Page, etag, invalid_query};
 use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
+use stalking_response::compliance::{Filter, summary_period};
+use stalking_response::ids::CaseId;
 use stalking_response::plan::{self, NewActionUpdate};
 use stalking_response::profile::{Request, charts};
-use stalking_response::services::{plan as plans, profile as service};
+use stalking_response::services::{cases::no_case, compliance, plan as plans, profile as service};
 
 spin_adapter::routes! {
     GET "/api/v1/profile" => ProfileRead, NotPersonal, profile;
     GET "/api/v1/profile/charts/{chart}" => ProfileRead, NotPersonal, chart;
     GET "/api/v1/plan" => PlanRead, NotPersonal, read_plan;
     POST "/api/v1/plan/actions/{id}/updates" => PlanUpdate, Collection, update_action;
+    GET "/api/v1/cases/{id}/compliance" => ComplianceRead, Asked, case_compliance;
+    GET "/api/v1/compliance" => ComplianceList, Asked, list_compliance;
+    GET "/api/v1/compliance/summary" => ComplianceSummary, NotPersonal, compliance_summary;
 }
 
 /// `GET /profile`: the period and the comparison; anything else is refused.
@@ -92,15 +98,17 @@ fn chart(ctx: &Ctx, call: &mut Call) -> Outcome {
             "text/csv; charset=utf-8",
             &format!("{stem}.csv"),
         ),
-        _ => {
-            let mut response = Response::new(200, charts::svg(&chart));
-            response.set_header("content-type", "image/svg+xml; charset=utf-8");
-            response.set_header("cache-control", "no-store");
-            // Drawn for <img>: nothing in it runs, and it may not load anything.
-            response.set_header("content-security-policy", "default-src 'none'; sandbox");
-            response
-        }
+        _ => svg_response(&chart),
     })
+}
+
+fn svg_response(chart: &charts::Chart) -> Response {
+    let mut response = Response::new(200, charts::svg(chart));
+    response.set_header("content-type", "image/svg+xml; charset=utf-8");
+    response.set_header("cache-control", "no-store");
+    // Drawn for <img>: nothing in it runs, and it may not load anything.
+    response.set_header("content-security-policy", "default-src 'none'; sandbox");
+    response
 }
 
 /// `GET /plan`: `format` json (default), csv or html (a printable page).
@@ -156,4 +164,86 @@ fn update_action(ctx: &Ctx, call: &mut Call) -> Outcome {
     )?;
     let next = added.seq + 1;
     Ok(json_with(201, &added, &[("etag", etag(next))]))
+}
+
+fn case_compliance(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let id: CaseId = call.id_as(no_case)?;
+    let checks = compliance::case(&ctx.env(), &id, &mut call.journal)?;
+    Ok(json(200, &checks))
+}
+
+/// `GET /compliance`: the check, the status, the months reported in, and the page; nothing else.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    check: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(default)]
+    limit: Limit,
+    after: Option<String>,
+}
+
+fn list_compliance(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: ListQuery = call.query()?;
+    let filter = Filter::parse(
+        query.check.as_deref(),
+        query.status.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
+    let page = Page {
+        limit: query.limit,
+        after: query.after,
+    };
+    let listed = compliance::list(&ctx.env(), &filter, &page, &mut call.journal)?;
+    Ok(json(
+        200,
+        &Listing {
+            cases: listed.items,
+            next: listed.next,
+        },
+    ))
+}
+
+/// A page of the force list.
+#[derive(Serialize)]
+struct Listing {
+    cases: Vec<stalking_response::compliance::CaseCompliance>,
+    next: Option<String>,
+}
+
+/// `GET /compliance/summary`: the period, and the format (json, or the chart as svg or csv).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+fn compliance_summary(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let query: SummaryQuery = call.query()?;
+    let period = summary_period(query.from.as_deref(), query.to.as_deref())?;
+    let format = match query.format.as_deref() {
+        None | Some("json") => "json",
+        Some("svg") => "svg",
+        Some("csv") => "csv",
+        Some(_) => return Err(invalid_query("`format` is json, svg or csv.")),
+    };
+    let summary = compliance::summary(&ctx.env(), period, &mut call.journal)?;
+    if format == "json" {
+        return Ok(json(200, &summary));
+    }
+    let chart = charts::compliance(&summary);
+    let stem = format!("compliance-{}-{}", period.from, period.to);
+    Ok(match format {
+        "csv" => download(
+            charts::csv(&chart),
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
+        ),
+        _ => svg_response(&chart),
+    })
 }
