@@ -26,6 +26,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("incident_reference_format", "{force}/INC/{year}/{seq:6}"),
     ("search_return_days", "7"),
     ("force_population", ""),
+    ("retention_review_years", crate::retention::DEFAULT_POLICY),
     // Sign-in with the force's OpenID Connect provider (`access::oidc::client`). `oidc_issuer_origin`'s
     // default names no real host: `allowed_outbound_hosts` takes it through a template, and an entry
     // must parse.
@@ -78,6 +79,8 @@ pub struct Settings {
     /// The population the force serves, for the problem profile's rate per 1,000 (`None`: unknown,
     /// and the rate is not given).
     pub force_population: Option<u64>,
+    /// The MoPI review periods per group (`retention_review_years`).
+    pub retention: crate::retention::Policy,
     /// The risk policy; `None` where it is not read (`from_variables_without_risk_policy`).
     pub risk: Option<Policy>,
     /// The force's OpenID Connect provider; an error naming the variable when it is not configured or
@@ -215,6 +218,8 @@ impl Settings {
                 }
             },
         };
+        let retention = crate::retention::Policy::parse(&text("retention_review_years"))
+            .map_err(|problem| invalid("retention_review_years", &problem))?;
         let risk = risk.map(|read| read(variable)).transpose()?;
         Ok(Settings {
             environment,
@@ -237,6 +242,7 @@ impl Settings {
             incident_reference_format: reference_format("incident_reference_format")?,
             search_return_days: number("search_return_days", 1..=365)?,
             force_population,
+            retention,
             risk,
             oidc: OidcConfig::from_variables(variable),
         })
@@ -303,6 +309,24 @@ mod tests {
         assert!(settings.checkpoints.key.is_none() && settings.bootstrap_admin_token.is_none());
         assert_eq!(settings.search_return_days, 7);
         assert_eq!(settings.force_population, None);
+    }
+
+    #[test]
+    fn the_retention_policy_is_read_and_a_mistake_named() {
+        let policy = with(&[(
+            "retention_review_years",
+            "group1=12, group2=10, group3=7, group4=5",
+        )])
+        .unwrap()
+        .retention;
+        assert_eq!(policy.years(crate::retention::ReviewGroup::Group3), 7);
+        assert_eq!(
+            with(&[]).unwrap().retention,
+            crate::retention::Policy::default()
+        );
+        let error = with(&[("retention_review_years", "group1=10")]).unwrap_err();
+        assert_eq!(error.variable, "retention_review_years");
+        assert!(error.problem.contains("group2"), "{}", error.problem);
     }
 
     #[test]

@@ -96,6 +96,11 @@ pub enum Action {
     PlanRead,
     /// Add a dated update (status and note) to an action of the plan.
     PlanUpdate,
+    /// Retention under MoPI: the reviews due, a case's or a person's group and next review, and the
+    /// review decisions recorded.
+    RetentionRead,
+    /// Record a review decision: retain (with the reason) or dispose (erasing the personal data).
+    RetentionDecide,
 }
 
 use Role::*;
@@ -160,6 +165,15 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     (Action::ProfileRead, &[Analyst, Supervisor, Superintendent]),
     (Action::PlanRead, &[Analyst, Supervisor, Superintendent]),
     (Action::PlanUpdate, &[Supervisor, Superintendent]),
+    // Retention (MoPI): reviews are decided by supervisors and superintendents, who are accountable
+    // for keeping or disposing of a record (officers would review their own cases; analysts see only
+    // aggregates; disposal cannot be undone). Auditors read the decisions and what is due, to audit
+    // compliance with the review schedule, and decide nothing.
+    (
+        Action::RetentionRead,
+        &[Supervisor, Superintendent, Auditor],
+    ),
+    (Action::RetentionDecide, &[Supervisor, Superintendent]),
 ];
 
 impl Action {
@@ -170,7 +184,8 @@ impl Action {
             SessionStart | SessionUse => RecordType::Session,
             TokenIssue | TokenList | TokenRevoke => RecordType::Token,
             TokenDecide => RecordType::TokenRequest,
-            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList => RecordType::Case,
+            CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList | RetentionRead
+            | RetentionDecide => RecordType::Case,
             CaseStats | SearchReport | ProfileRead => RecordType::Statistics,
             PlanRead | PlanUpdate => RecordType::ActionPlan,
             PersonRead | LinkReview => RecordType::Person,
