@@ -324,9 +324,13 @@ mod tests {
             .map(|m| format!("{}.sql", m.name))
             .collect();
         assert_eq!(files, listed);
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1);
+        // Versions only go up, each file named by its own; a gap is allowed while numbers handed out
+        // to branches written at the same time (0015, 0016) are not merged yet.
+        let mut previous = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > previous, "{} after {previous}", m.version);
             assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+            previous = m.version;
         }
     }
 }

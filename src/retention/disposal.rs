@@ -1,6 +1,6 @@
 //! Disposal: what a case disposed of loses, in one place. Every table that holds personal data about a
-//! case's people is listed in [`ERASURES`]; **a new table with personal data must be added here** (a
-//! storage test fails for a case's text left behind in any table it writes).
+//! case's people is listed in [`ERASURES`]; **a new table with personal data must be added here** (the end-to-end
+//! test in `tests/api/retention.rs` looks for a disposed case's text in every column of every table).
 //!
 //! What stays, as a tombstone: every row and id (the case, its suspects and occurrences by position and
 //! number, its PINs, assessments, reviews, referrals, orders and their histories, searches and their

@@ -26,6 +26,7 @@ READ = {
     "amendSearch": "/api/v1/searches/{id}",
     "recordOrderEvent": "/api/v1/orders/{id}",
     "recordBreach": "/api/v1/orders/{id}",
+    "decideRetention": "/api/v1/retention/cases/{id}",
 }
 
 
