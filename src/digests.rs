@@ -369,8 +369,8 @@ impl Check {
     }
 }
 
-/// The digest recorded by the latest entry that wrote each record (collection or alteration with a
-/// digest), for one page of ids: one statement, along the log's index by record.
+/// The digest recorded by the latest entry that wrote each record (collection, alteration or — for a
+/// case disposed of, whose tombstone it vouches for — erasure, with a digest), for one page of ids: one statement, along the log's index by record.
 fn logged(
     db: &impl Sql,
     record_type: RecordType,
@@ -380,7 +380,7 @@ fn logged(
         "SELECT r.value AS id,
                 (SELECT l.digest FROM access_log l
                  WHERE l.record_type = ?1 AND l.record_id = r.value AND l.digest IS NOT NULL
-                   AND l.operation IN ('collection', 'alteration')
+                   AND l.operation IN ('collection', 'alteration', 'erasure')
                  ORDER BY l.seq DESC LIMIT 1) AS digest
          FROM json_each(?2) r",
         &[record_type.as_str().into(), Value::json(&ids)],
@@ -405,7 +405,7 @@ fn removed(
     let rows = db.query(
         &format!(
             "SELECT DISTINCT record_id FROM access_log
-             WHERE record_type = ?1 AND digest IS NOT NULL AND operation IN ('collection', 'alteration')
+             WHERE record_type = ?1 AND digest IS NOT NULL AND operation IN ('collection', 'alteration', 'erasure')
                AND record_id NOT IN (SELECT id FROM {}) LIMIT {MOST_LISTED}",
             kind.table
         ),

@@ -23,6 +23,7 @@ pub mod pins;
 pub mod plan;
 pub mod problem;
 pub mod profile;
+pub mod retention;
 pub mod risk;
 pub mod schema;
 pub mod searches;

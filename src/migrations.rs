@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_compliance",
         sql: include_str!("../migrations/0016_compliance.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_retention",
+        sql: include_str!("../migrations/0017_retention.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

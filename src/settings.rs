@@ -28,6 +28,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("force_population", ""),
     ("victim_update_days_enhanced", "1"),
     ("victim_update_days_standard", "5"),
+    ("retention_review_years", crate::retention::DEFAULT_POLICY),
     // Sign-in with the force's OpenID Connect provider (`access::oidc::client`). `oidc_issuer_origin`'s
     // default names no real host: `allowed_outbound_hosts` takes it through a template, and an entry
     // must parse.
@@ -82,6 +83,8 @@ pub struct Settings {
     pub force_population: Option<u64>,
     /// Working days to tell the victim of a key decision (the Victims' Code).
     pub victim_updates: crate::care::UpdatePolicy,
+    /// The MoPI review periods per group (`retention_review_years`).
+    pub retention: crate::retention::Policy,
     /// The risk policy; `None` where it is not read (`from_variables_without_risk_policy`).
     pub risk: Option<Policy>,
     /// The force's OpenID Connect provider; an error naming the variable when it is not configured or
@@ -219,6 +222,8 @@ impl Settings {
                 }
             },
         };
+        let retention = crate::retention::Policy::parse(&text("retention_review_years"))
+            .map_err(|problem| invalid("retention_review_years", &problem))?;
         let risk = risk.map(|read| read(variable)).transpose()?;
         Ok(Settings {
             environment,
@@ -245,6 +250,7 @@ impl Settings {
                 enhanced_days: number("victim_update_days_enhanced", 1..=20)?,
                 standard_days: number("victim_update_days_standard", 1..=20)?,
             },
+            retention,
             risk,
             oidc: OidcConfig::from_variables(variable),
         })
@@ -311,6 +317,24 @@ mod tests {
         assert!(settings.checkpoints.key.is_none() && settings.bootstrap_admin_token.is_none());
         assert_eq!(settings.search_return_days, 7);
         assert_eq!(settings.force_population, None);
+    }
+
+    #[test]
+    fn the_retention_policy_is_read_and_a_mistake_named() {
+        let policy = with(&[(
+            "retention_review_years",
+            "group1=12, group2=10, group3=7, group4=5",
+        )])
+        .unwrap()
+        .retention;
+        assert_eq!(policy.years(crate::retention::ReviewGroup::Group3), 7);
+        assert_eq!(
+            with(&[]).unwrap().retention,
+            crate::retention::Policy::default()
+        );
+        let error = with(&[("retention_review_years", "group1=10")]).unwrap_err();
+        assert_eq!(error.variable, "retention_review_years");
+        assert!(error.problem.contains("group2"), "{}", error.problem);
     }
 
     #[test]

@@ -9,6 +9,7 @@ import * as care from './js/views/care.js';
 import * as cases from './js/views/cases.js';
 import * as force from './js/views/force.js';
 import * as report from './js/views/report.js';
+import * as retention from './js/views/retention.js';
 import * as risk from './js/views/risk.js';
 import * as search from './js/views/search.js';
 
@@ -39,6 +40,8 @@ const routes = [
   [/^#\/force(?:\?(.*))?$/, force.forceView, 'Force view'],
   [/^#\/plan$/, force.actionPlan, 'Action plan'],
   [/^#\/plan\/([\w-]+)\/(\d+)$/, force.updateAction, 'Update an action'],
+  [/^#\/retention$/, retention.reviewsDue, 'Retention reviews'],
+  [/^#\/retention\/(\w+)$/, retention.reviewCase, 'Review a case for retention'],
 ];
 
 async function render() {
@@ -57,6 +60,7 @@ async function render() {
   // The force's view is in the menu only for the roles that may see it.
   document.getElementById('force-navigation').hidden = !force.FORCE_ROLES.includes(session.get()?.role);
   document.getElementById('overdue-navigation').hidden = !care.OVERDUE_ROLES.includes(session.get()?.role);
+  document.getElementById('retention-navigation').hidden = !retention.RETENTION_ROLES.includes(session.get()?.role);
   showCurrentPage(hash);
   const app = document.getElementById('app');
   const match = routes.map(([pattern, view, title]) => [hash.match(pattern), view, title]).find(([m]) => m);

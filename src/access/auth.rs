@@ -110,6 +110,11 @@ pub enum Action {
     ComplianceList,
     /// The compliance summary by check for a period (no personal data).
     ComplianceSummary,
+    /// Retention under MoPI: the reviews due, a case's or a person's group and next review, and the
+    /// review decisions recorded.
+    RetentionRead,
+    /// Record a review decision: retain (with the reason) or dispose (erasing the personal data).
+    RetentionDecide,
 }
 
 use Role::*;
@@ -196,6 +201,15 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
         Action::ComplianceSummary,
         &[Analyst, Supervisor, Superintendent],
     ),
+    // Retention (MoPI): reviews are decided by supervisors and superintendents, who are accountable
+    // for keeping or disposing of a record (officers would review their own cases; analysts see only
+    // aggregates; disposal cannot be undone). Auditors read the decisions and what is due, to audit
+    // compliance with the review schedule, and decide nothing.
+    (
+        Action::RetentionRead,
+        &[Supervisor, Superintendent, Auditor],
+    ),
+    (Action::RetentionDecide, &[Supervisor, Superintendent]),
 ];
 
 impl Action {
@@ -207,7 +221,7 @@ impl Action {
             TokenIssue | TokenList | TokenRevoke => RecordType::Token,
             TokenDecide => RecordType::TokenRequest,
             CaseCreate | CaseUpdate | CaseDecide | CaseRead | CaseList | ComplianceRead
-            | ComplianceList => RecordType::Case,
+            | ComplianceList | RetentionRead | RetentionDecide => RecordType::Case,
             CaseStats | SearchReport | ProfileRead | ComplianceSummary => RecordType::Statistics,
             PlanRead | PlanUpdate => RecordType::ActionPlan,
             VictimCareRead | VictimCareUpdate => RecordType::VictimCare,

@@ -154,7 +154,7 @@ fn occurrence_values(
 
 /// Works out a case's digest again from what is stored (its row, its suspects, its occurrences) after
 /// a write, and stores it: four statements. Returns it, for the access-log entry of the write.
-fn restamp(db: &impl Sql, id: &CaseId) -> Result<String, SqlError> {
+pub fn restamp(db: &impl Sql, id: &CaseId) -> Result<String, SqlError> {
     let row = db.query(
         &format!(
             "SELECT {} FROM cases WHERE id = ?1",

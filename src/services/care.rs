@@ -30,16 +30,18 @@ fn update_record(id: &str, case_id: &CaseId) -> RecordRef {
     RecordRef::of_case(RecordType::VictimUpdate, id, case_id.as_str())
 }
 
-/// The case must exist; one statement.
+/// The case must exist and not have been disposed of (410: its victim care was erased); one statement.
 fn existing(env: &Env<impl Sql>, case_id: &CaseId) -> Result<(), Problem> {
     let found = env.db.query(
-        "SELECT 1 AS found FROM cases WHERE id = ?1",
+        "SELECT r.disposed_at AS disposed_at FROM cases c LEFT JOIN retention r ON r.case_id = c.id
+         WHERE c.id = ?1",
         &[case_id.into()],
     )?;
-    found
-        .first_row()
-        .map(|_| ())
-        .ok_or_else(super::cases::no_case)
+    let row = found.first_row().ok_or_else(super::cases::no_case)?;
+    match row.optional_text("disposed_at")? {
+        Some(at) => Err(super::retention::disposed(&at)),
+        None => Ok(()),
+    }
 }
 
 fn read_care(env: &Env<impl Sql>, case_id: &CaseId) -> Result<VictimCare, Problem> {
@@ -197,6 +199,7 @@ pub fn case_actions(
     case_id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<Vec<Action>, Problem> {
+    existing(env, case_id)?;
     let case = cases::get(env.db, case_id)?.ok_or_else(super::cases::no_case)?;
     let found = actions::store::for_case(env.db, &case, env.settings.victim_updates, env.now)?;
     journal.logs(Operation::Consultation, RecordRef::case(&case.id));

@@ -11,6 +11,7 @@ pub mod orders;
 pub mod people;
 pub mod plan;
 pub mod profile;
+pub mod retention;
 pub mod risk;
 pub mod searches;
 

@@ -23,6 +23,27 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
         repo().join("node_modules/playwright-core").exists(),
         "node_modules is missing: scripts/test runs npm ci"
     );
+    // A case due for its retention review: reported, then its last activity moved back seven years.
+    let retention_officer = app.token("officer", "RET1");
+    let due = app.new_case(&retention_officer, false, 1);
+    let due_reference = app
+        .call_with(
+            "GET",
+            &format!("/api/v1/cases/{due}"),
+            &retention_officer,
+            None,
+            &[("x-access-reason", "investigation")],
+        )
+        .json()["incident_reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.database()
+        .execute(
+            "UPDATE retention SET clear_from = '2019-01-01' WHERE case_id = ?1",
+            [&due],
+        )
+        .unwrap();
     let screenshots = repo().join("target/screenshots");
     let run = std::process::Command::new("node")
         .arg(repo().join("tests/browser/run.mjs"))
@@ -34,6 +55,7 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
         .env("ADMIN_TOKEN", ADMIN_TOKEN)
         .env("ANALYST_TOKEN", &analyst)
         .env("SUPERVISOR_TOKEN", &supervisor)
+        .env("DUE_CASE_REFERENCE", &due_reference)
         .env("SCREENSHOTS", &screenshots)
         .env("CHROMIUM", &chromium)
         .output()

@@ -36,6 +36,7 @@ mod people;
 mod profile;
 mod replicas;
 mod request_log;
+mod retention;
 mod risk;
 mod searches;
 mod services;

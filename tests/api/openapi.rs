@@ -101,6 +101,8 @@ struct Fixtures {
     /// An SPO application on `case`, and bail conditions in force on it.
     spo: String,
     bail: String,
+    /// A case only the retention recipes touch (at version 1).
+    retained: String,
 }
 
 fn fixtures(app: &TestApp) -> Fixtures {
@@ -211,7 +213,9 @@ fn fixtures(app: &TestApp) -> Fixtures {
         "kind": "bail-conditions", "suspect": 0, "prohibitions": ["Not to contact her"],
         "made": { "court": "Parkside custody", "made_at": "2026-11-01T10:00:00Z", "ends_at": null }
     }));
+    let retained = app.new_case(&officer, false, 1);
     Fixtures {
+        retained,
         spo,
         bail,
         person,
@@ -586,6 +590,30 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             vec![("if-match", "\"v1\"")],
             f.officer.clone(),
         ),
+        "retentionDue" => (
+            "/api/v1/retention/due?group=group3&limit=5".into(),
+            None,
+            reason,
+            f.supervisor.clone(),
+        ),
+        "readCaseRetention" => (
+            format!("/api/v1/retention/cases/{}", f.retained),
+            None,
+            reason,
+            f.auditor.clone(),
+        ),
+        "decideRetention" => (
+            format!("/api/v1/retention/cases/{}/reviews", f.retained),
+            Some(json!({ "decision": "retain", "reason": "Further reports expected." })),
+            vec![("if-match", "\"v1\"")],
+            f.supervisor.clone(),
+        ),
+        "readPersonRetention" => (
+            format!("/api/v1/retention/people/{}", f.person),
+            None,
+            reason,
+            f.supervisor.clone(),
+        ),
         "exportAccessLog" => (
             "/api/v1/audit/export?from=2026-01-01&to=2030-12-31".into(),
             None,
@@ -892,6 +920,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     generator.subschema_for::<stalking_response::care::Preferences>();
     generator.subschema_for::<stalking_response::care::NewContact>();
     generator.subschema_for::<stalking_response::care::NewKeyDecision>();
+    generator.subschema_for::<stalking_response::retention::NewRetentionReview>();
     let mut schemas = generator.take_definitions(true);
     for operations in doc["paths"].as_object().unwrap().values() {
         for operation in operations.as_object().unwrap().values() {
@@ -1062,6 +1091,9 @@ fn every_request_example_decodes_into_its_type() {
                 "PinRequest" => decodes::<PinRequest>(example),
                 "PinDecision" => decodes::<PinDecision>(example),
                 "NewActionUpdate" => decodes::<stalking_response::plan::NewActionUpdate>(example),
+                "NewRetentionReview" => {
+                    decodes::<stalking_response::retention::NewRetentionReview>(example)
+                }
                 "LinkDecision" => decodes::<LinkDecision>(example),
                 "NewPerson" => decodes::<NewPerson>(example),
                 "NewOrder" => decodes::<NewOrder>(example),
@@ -1080,5 +1112,5 @@ fn every_request_example_decodes_into_its_type() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 20);
+    assert_eq!(checked, 21);
 }

@@ -35,22 +35,36 @@ const LIMIT: u64 = 500_000;
 /// migrates, and the three new actions in the shared tables (access 884,952, cases 1,153,452, oidc
 /// 585,584, risk 1,063,032, searches 980,020 bytes when measured); `force` serves the checks, the list,
 /// the summary and its chart (+56 kB: 846,075).
+/// `retention` (issue #15 point 5: MoPI reviews and disposal) is new and over for the same reason: the
+/// shared authentication, OIDC verifier and route runner, at 747,033 bytes when it was added. Every
+/// component parses `retention_review_years` with the other settings (the policy's parser and its
+/// messages) and carries the new actions; `access` verifies erased records; `cases` checks a case's
+/// disposal when it is read. Measured with it: access 898,501, cases 1,158,995, force 794,496, oidc
+/// 590,124, risk 1,067,516, searches 984,508 (not measured before it on the same build: raised to the
+/// next 10,000 above). Parsing the policy only in `retention` (as `risk-policy` is) would take most of
+/// it back from the others.
+/// With the three merged (victim care, compliance, retention; issue #15 and #16), each component
+/// carries all three migrations' SQL and the shared tables' new actions: measured then at access
+/// 915,607, care 1,022,036, cases 1,176,085, force 873,011, oidc 606,991, retention 767,465, risk
+/// 1,084,597, searches 1,001,613 bytes.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
     ("care", CARE),
     ("force", FORCE),
+    ("retention", RETENTION),
     ("cases", CASES),
     ("oidc", OIDC),
     ("risk", RISK),
     ("searches", SEARCHES),
 ];
-const CARE: u64 = 1_010_000;
-const ACCESS: u64 = 900_000;
-const CASES: u64 = 1_170_000;
-const FORCE: u64 = 860_000;
-const OIDC: u64 = 600_000;
-const RISK: u64 = 1_080_000;
-const SEARCHES: u64 = 1_000_000;
+const CARE: u64 = 1_030_000;
+const ACCESS: u64 = 920_000;
+const CASES: u64 = 1_180_000;
+const FORCE: u64 = 880_000;
+const OIDC: u64 = 610_000;
+const RISK: u64 = 1_090_000;
+const SEARCHES: u64 = 1_010_000;
+const RETENTION: u64 = 770_000;
 
 #[test]
 fn every_component_stays_within_its_size() {

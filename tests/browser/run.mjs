@@ -12,6 +12,8 @@
 //    is not a credential field a browser offers to save.
 // 5. A serial perpetrator's case shows the warning.
 // 6. Orders on a case: a notification received and a breach recorded on the phone.
+// 7. Retention reviews: a supervisor's list of the cases due, a decision refused without its reason,
+//    then retained with it; an officer has no such menu item.
 // Every page: axe-core (WCAG 2.2 AA rules) with no serious or critical violation, no Content Security
 // Policy violation, no horizontal scrolling at phone width, and a screenshot in SCREENSHOTS.
 
@@ -28,6 +30,7 @@ const tokenA2 = process.env.OFFICER_A2_TOKEN;
 const adminToken = process.env.ADMIN_TOKEN;
 const analystToken = process.env.ANALYST_TOKEN;
 const supervisorToken = process.env.SUPERVISOR_TOKEN;
+const dueCase = process.env.DUE_CASE_REFERENCE;
 const shots = process.env.SCREENSHOTS;
 fs.mkdirSync(shots, { recursive: true });
 const axeSource = fs.readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
@@ -635,6 +638,35 @@ async function revoke(subject) {
   await signIn(page);
   assert.ok(await page.locator('#force-navigation').evaluate((n) => n.hidden), 'no force view for an officer');
   assert.ok(await page.locator('#overdue-navigation').evaluate((n) => n.hidden), 'no force-wide overdue list for an officer');
+  await context.close();
+}
+
+// 7. Retention reviews (MoPI).
+{
+  const { context, page } = await newPage();
+  await signIn(page, supervisorToken);
+  await navigate(page, 'Retention reviews');
+  await page.waitForSelector('h1:has-text("Retention reviews due")');
+  await page.waitForSelector(`a:has-text("${dueCase}")`);
+  await check(page, '70-retention-due');
+  await page.click(`a:has-text("${dueCase}")`);
+  await page.waitForSelector('h1:has-text("Review a case for retention")');
+  await pick(page, 'decision', 'retain');
+  await next(page, 'Record the decision');
+  await page.waitForSelector('.govuk-error-summary');
+  assert.match(await page.textContent('.govuk-error-summary'), /reason/i);
+  await check(page, '71-retention-review-error');
+  await page.fill('#reason', 'NRAC: further reports against the same suspect are under investigation.');
+  await next(page, 'Record the decision');
+  await page.waitForSelector('h1:has-text("Retention reviews due")');
+  await page.waitForSelector('text=No case is due for review.');
+  await check(page, '72-retention-retained');
+  await context.close();
+}
+{
+  const { context, page } = await newPage();
+  await signIn(page);
+  assert.ok(await page.locator('#retention-navigation').evaluate((n) => n.hidden), 'no retention reviews for an officer');
   await context.close();
 }
 

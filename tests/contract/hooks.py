@@ -27,6 +27,7 @@ READ = {
     "recordOrderEvent": "/api/v1/orders/{id}",
     "recordBreach": "/api/v1/orders/{id}",
     "saveVictimPreferences": "/api/v1/cases/{id}/victim-care",
+    "decideRetention": "/api/v1/retention/cases/{id}",
 }
 
 
