@@ -55,6 +55,19 @@ impl Problem {
         self
     }
 
+    /// 412: the record changed since the ETag the client sent (`If-Match`); the reply carries the
+    /// current ETag. `record` names it in the detail ("case", "order"…), `then` says what to do next.
+    pub fn version_mismatch(
+        title: &'static str,
+        record: &str,
+        current: i64,
+        then: &str,
+    ) -> Problem {
+        Problem::new(412, "version-mismatch", title)
+            .with_detail(format!("The {record} is now at version {current}: {then}"))
+            .with_header("etag", crate::values::etag(current))
+    }
+
     pub fn not_found() -> Problem {
         Problem::new(404, "not-found", "Not found")
     }

@@ -78,7 +78,14 @@ pub fn save_preferences(
     check(rules::validate_preferences(preferences))?;
     existing(env, case_id)?;
     let now = env.now_text();
-    match care::save_preferences(env.db, case_id, expected, preferences, now.as_str(), &who.subject)? {
+    match care::save_preferences(
+        env.db,
+        case_id,
+        expected,
+        preferences,
+        now.as_str(),
+        &who.subject,
+    )? {
         Ok(_) => {
             let operation = if expected == 0 {
                 Operation::Collection
@@ -88,11 +95,12 @@ pub fn save_preferences(
             journal.logs(operation, care_record(case_id));
             read_care(env, case_id)
         }
-        Err(current) => Err(Problem::new(412, "version-mismatch", "The victim care has changed")
-            .with_detail(format!(
-                "The victim care is now at version {current}: read it again, then retry your change."
-            ))
-            .with_header("etag", crate::values::etag(current))),
+        Err(current) => Err(Problem::version_mismatch(
+            "The victim care has changed",
+            "victim care",
+            current,
+            "read it again, then retry your change.",
+        )),
     }
 }
 

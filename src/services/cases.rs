@@ -26,13 +26,12 @@ pub fn no_case() -> Problem {
 pub fn refused(refusal: UpdateRefused) -> Problem {
     match refusal {
         UpdateRefused::NotFound => no_case(),
-        UpdateRefused::VersionMismatch(current) => {
-            Problem::new(412, "version-mismatch", "The case has changed")
-                .with_detail(format!(
-                    "The case is now at version {current}: read it again, then retry your change."
-                ))
-                .with_header("etag", crate::values::etag(current))
-        }
+        UpdateRefused::VersionMismatch(current) => Problem::version_mismatch(
+            "The case has changed",
+            "case",
+            current,
+            "read it again, then retry your change.",
+        ),
         UpdateRefused::AlreadyDecided => Problem::new(
             409,
             "already-decided",

@@ -26,13 +26,12 @@ pub fn order_record(order: &Order) -> RecordRef {
 fn refused(refusal: UpdateRefused) -> Problem {
     match refusal {
         UpdateRefused::NotFound => no_order(),
-        UpdateRefused::VersionMismatch(current) => {
-            Problem::new(412, "version-mismatch", "The order has changed")
-                .with_detail(format!(
-                    "The order is now at version {current}: read it again, then retry your change."
-                ))
-                .with_header("etag", crate::values::etag(current))
-        }
+        UpdateRefused::VersionMismatch(current) => Problem::version_mismatch(
+            "The order has changed",
+            "order",
+            current,
+            "read it again, then retry your change.",
+        ),
     }
 }
 

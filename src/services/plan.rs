@@ -60,7 +60,15 @@ pub fn update(
         return Err(Problem::validation(errors));
     }
     let at = env.now_text();
-    match store::add(env.db, action_id, expected, at.as_str(), &who.subject, update.status, &update.note)? {
+    match store::add(
+        env.db,
+        action_id,
+        expected,
+        at.as_str(),
+        &who.subject,
+        update.status,
+        &update.note,
+    )? {
         Ok(added) => {
             journal.logs(
                 Operation::Alteration,
@@ -68,10 +76,11 @@ pub fn update(
             );
             Ok(added)
         }
-        Err(current) => Err(Problem::new(412, "version-mismatch", "The action has changed")
-            .with_detail(format!(
-                "The action is now at version {current}: read the plan again, then retry your update."
-            ))
-            .with_header("etag", crate::values::etag(current))),
+        Err(current) => Err(Problem::version_mismatch(
+            "The action has changed",
+            "action",
+            current,
+            "read the plan again, then retry your update.",
+        )),
     }
 }

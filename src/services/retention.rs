@@ -127,11 +127,12 @@ pub fn decide(
         current.review_group,
     )?
     .map_err(|now_at| {
-        Problem::new(412, "version-mismatch", "The case has changed")
-            .with_detail(format!(
-                "The case is now at version {now_at}: read it again, then retry your decision."
-            ))
-            .with_header("etag", crate::values::etag(now_at))
+        Problem::version_mismatch(
+            "The case has changed",
+            "case",
+            now_at,
+            "read it again, then retry your decision.",
+        )
     })?;
     match checked {
         Checked::Retain(_) => {

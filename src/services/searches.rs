@@ -203,13 +203,12 @@ pub fn amend(
     let (_, digest) = match amended {
         Ok(done) => done,
         Err(UpdateRefused::VersionMismatch(current)) => {
-            return Err(
-                Problem::new(412, "version-mismatch", "The record has changed")
-                    .with_detail(format!(
-                        "The record is now at version {current}: read it again, then amend it."
-                    ))
-                    .with_header("etag", crate::values::etag(current)),
-            );
+            return Err(Problem::version_mismatch(
+                "The record has changed",
+                "record",
+                current,
+                "read it again, then amend it.",
+            ));
         }
         Err(_) => return Err(no_search()),
     };
