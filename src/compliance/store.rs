@@ -3,7 +3,7 @@
 //! Nothing here decides a status: the rules are in `super`.
 
 use super::Facts;
-use crate::sql::{Row, Sql, SqlError, Value};
+use crate::sql::{Row, Sql, SqlError};
 
 const COLUMNS: &str =
     "case_id, incident_reference, reported_at, decision_due_at, domestic_abuse, status,
@@ -83,18 +83,30 @@ pub fn scan(
     after: Option<&(String, String)>,
     limit: i64,
 ) -> Result<Vec<Stored>, SqlError> {
-    let (after_at, after_id) = match after {
-        Some((at, id)) => (Value::from(at.as_str()), Value::from(id.as_str())),
-        None => (Value::Null, Value::Null),
+    // Two statements, not one with `?3 IS NULL OR …`: SQLite seeks the index on the row value only
+    // when the condition is plain, so each chunk starts where the last ended instead of at `start`.
+    let rows = match after {
+        Some((at, id)) => db.query(
+            &format!(
+                "SELECT {COLUMNS} FROM case_compliance
+                 WHERE (reported_at, case_id) > (?1, ?2) AND reported_at < ?3
+                 ORDER BY reported_at, case_id LIMIT ?4"
+            ),
+            &[
+                at.as_str().into(),
+                id.as_str().into(),
+                end.into(),
+                limit.into(),
+            ],
+        )?,
+        None => db.query(
+            &format!(
+                "SELECT {COLUMNS} FROM case_compliance
+                 WHERE reported_at >= ?1 AND reported_at < ?2
+                 ORDER BY reported_at, case_id LIMIT ?3"
+            ),
+            &[start.into(), end.into(), limit.into()],
+        )?,
     };
-    let rows = db.query(
-        &format!(
-            "SELECT {COLUMNS} FROM case_compliance
-             WHERE reported_at >= ?1 AND reported_at < ?2
-               AND (?3 IS NULL OR (reported_at, case_id) > (?3, ?4))
-             ORDER BY reported_at, case_id LIMIT ?5"
-        ),
-        &[start.into(), end.into(), after_at, after_id, limit.into()],
-    )?;
     rows.iter().map(stored).collect()
 }

@@ -33,7 +33,11 @@ fn liveness_touches_no_store_and_readiness_reports_stores_and_schema_and_migrate
     let applied: i64 = db
         .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(applied, latest);
+    // One row per migration file (versions skip a number while 0015 is on another branch).
+    assert_eq!(
+        applied,
+        stalking_response::migrations::MIGRATIONS.len() as i64
+    );
     let mode: String = db
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

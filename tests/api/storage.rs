@@ -150,7 +150,10 @@ fn migrations_apply_once_and_are_recorded() {
     let rows = db
         .query("SELECT COUNT(*) AS n FROM schema_version", &[])
         .unwrap();
-    assert_eq!(rows.first_integer("n"), Some(latest));
+    assert_eq!(
+        rows.first_integer("n"),
+        Some(migrations::MIGRATIONS.len() as i64)
+    );
     // The tables are really there.
     db.run(
         "SELECT principal, key, request_hash, status, response, created_at FROM idempotency_keys",
@@ -223,7 +226,10 @@ fn racing_connections_migrate_exactly_once() {
     let rows = open(&path)
         .query("SELECT COUNT(*) AS n FROM schema_version", &[])
         .unwrap();
-    assert_eq!(rows.first_integer("n"), Some(migrations::latest_version()));
+    assert_eq!(
+        rows.first_integer("n"),
+        Some(migrations::MIGRATIONS.len() as i64)
+    );
 }
 
 #[test]
