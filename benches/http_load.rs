@@ -651,7 +651,7 @@ fn force_compliance(options: &Options) {
             "/api/v1/compliance?check=s2b-considered&status=not-met&from=2026-08&to=2026-10",
         ),
         get(
-            "GET /api/v1/compliance?check=no-pin&status=not-met (rare: every case walked)",
+            "GET /api/v1/compliance?check=no-pin&status=not-met (none: every case looked at)",
             "/api/v1/compliance?check=no-pin&status=not-met",
         ),
         get(
