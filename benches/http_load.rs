@@ -43,6 +43,8 @@ struct Options {
     data: bool,
     /// `--profile`: the problem profile over a force of 100,000 cases instead.
     profile: bool,
+    /// `--compliance`: protocol compliance (the force list and the summary) over the same force.
+    compliance: bool,
     /// `--manifest`: the app to serve; the repository's `spin.toml` by default.
     manifest: Option<std::path::PathBuf>,
 }
@@ -56,11 +58,13 @@ fn options() -> Options {
         only: Vec::new(),
         data: false,
         profile: false,
+        compliance: false,
         manifest: None,
     };
     let args: Vec<String> = std::env::args().collect();
     options.data = args.iter().any(|a| a == "--data");
     options.profile = args.iter().any(|a| a == "--profile");
+    options.compliance = args.iter().any(|a| a == "--compliance");
     for pair in args.windows(2) {
         let value = || pair[1].parse().expect("a number");
         match pair[0].as_str() {
@@ -142,7 +146,7 @@ impl Result {
     }
 }
 
-/// One line of figures: requests/s, the ratio to hello-world, p50/p99/max and requests over a second.
+/// One line of figures: requests/s, the ratio to hello-world, p50/p95/p99/max and requests over a second.
 fn line(rps: f64, baseline: f64, latencies: &[Duration], errors: usize) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let p = |q: f64| {
@@ -154,9 +158,10 @@ fn line(rps: f64, baseline: f64, latencies: &[Duration], errors: usize) -> Strin
         .filter(|l| **l > Duration::from_secs(1))
         .count();
     format!(
-        "{rps:>8.0} req/s  {:>5.3}× hello  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  >1 s {over_1s:>4}  errors {errors}",
+        "{rps:>8.0} req/s  {:>5.3}× hello  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  >1 s {over_1s:>4}  errors {errors}",
         rps / baseline,
         p(0.50),
+        p(0.95),
         p(0.99),
         ms(latencies.last().copied().unwrap_or_default()),
     )
@@ -284,6 +289,9 @@ fn main() {
     }
     if options.profile {
         return force_profile(&options);
+    }
+    if options.compliance {
+        return force_compliance(&options);
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = tempfile::tempdir().unwrap();
@@ -600,5 +608,72 @@ fn force_profile(options: &Options) {
         profile["previous_year"]["recorded_offences"],
         profile["year_on_year"]["percent"],
     );
+    measure(&runtime, &targets, options, duration);
+}
+
+/// `--compliance`: protocol compliance over the profile's force of 100,000 cases, beside hello-world —
+/// the force list (its first page, a filtered page over a quarter, and a filter so rare that it walks
+/// every case) as a supervisor with a reason, and the summary for a quarter and for a year.
+fn force_compliance(options: &Options) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let duration = Duration::from_secs(options.seconds);
+    let hello = hello(&state.path().join("hello"), options.store_mode);
+    let dir = profile_state(&state.path().join("force"));
+    let app = serve(&repo.join("spin.toml"), &dir, options.store_mode);
+    let mut issue = Target::get("issue", app.addr(), "/api/v1/tokens");
+    issue.method = hyper::Method::POST;
+    issue.headers = vec![
+        ("authorization", format!("Bearer {ADMIN}")),
+        ("content-type", "application/json".into()),
+    ];
+    issue.body = Bytes::from_static(br#"{"subject":"bench-supervisor","role":"supervisor"}"#);
+    let (status, body) = runtime.block_on(once(&issue));
+    assert_eq!(status, 201, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let supervisor = format!("Bearer {}", token["token"].as_str().unwrap());
+    let get = |name: &'static str, path: &str| Target {
+        headers: vec![
+            ("authorization", supervisor.clone()),
+            ("x-access-reason", "supervision".into()),
+        ],
+        ..Target::get(name, app.addr(), path)
+    };
+    let targets = vec![
+        Target::get("hello (baseline)", hello.addr(), "/"),
+        get(
+            "GET /api/v1/compliance (first page of 50)",
+            "/api/v1/compliance",
+        ),
+        get(
+            "GET /api/v1/compliance?check=s2b-considered&status=not-met (a quarter, 50)",
+            "/api/v1/compliance?check=s2b-considered&status=not-met&from=2026-08&to=2026-10",
+        ),
+        get(
+            "GET /api/v1/compliance?check=no-pin&status=not-met (none: every case looked at)",
+            "/api/v1/compliance?check=no-pin&status=not-met",
+        ),
+        get(
+            "GET /api/v1/compliance/summary (a quarter)",
+            "/api/v1/compliance/summary?from=2026-08&to=2026-10",
+        ),
+        get(
+            "GET /api/v1/compliance/summary (a year)",
+            "/api/v1/compliance/summary?from=2025-11&to=2026-10",
+        ),
+    ];
+    for target in &targets[1..] {
+        let (status, body) = runtime.block_on(once(target));
+        assert_eq!(status, 200, "{}: {body}", target.name);
+        let reply: serde_json::Value = serde_json::from_str(&body).unwrap();
+        match reply.get("cases") {
+            Some(serde_json::Value::Array(page)) => {
+                println!("{}: {} cases", target.name, page.len())
+            }
+            Some(count) => println!("{}: over {count} cases", target.name),
+            None => {}
+        }
+    }
     measure(&runtime, &targets, options, duration);
 }

@@ -239,8 +239,14 @@ pub fn evidence(key: &str, profile: &Profile) -> Evidence {
                 label,
                 figure: None,
                 unit: "percent",
-                missing: Some("Protocol compliance is not built yet (issue #16, point 1).".into()),
-                link: "/api/v1/cases".into(),
+                missing: Some(
+                    "Not one figure: each check's rate is in the protocol compliance summary."
+                        .into(),
+                ),
+                link: format!(
+                    "/api/v1/compliance/summary?from={}&to={}",
+                    profile.period.from, profile.period.to
+                ),
             };
         }
     };
@@ -507,7 +513,7 @@ mod tests {
                 .missing
                 .as_ref()
                 .unwrap()
-                .contains("not built")
+                .contains("compliance summary")
         );
         let csv = csv(&view);
         assert_eq!(

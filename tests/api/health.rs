@@ -33,7 +33,7 @@ fn liveness_touches_no_store_and_readiness_reports_stores_and_schema_and_migrate
     let applied: i64 = db
         .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    // One row per migration (their numbers need not be contiguous while branches are merged).
+    // One row per migration.
     assert_eq!(
         applied,
         stalking_response::migrations::MIGRATIONS.len() as i64

@@ -364,7 +364,6 @@ fn migrations_apply_once_and_are_recorded() {
     let rows = db
         .query("SELECT COUNT(*) AS n FROM schema_version", &[])
         .unwrap();
-    // One row per migration (their numbers need not be contiguous while branches are merged).
     assert_eq!(
         rows.first_integer("n"),
         Some(migrations::MIGRATIONS.len() as i64)

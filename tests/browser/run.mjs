@@ -488,6 +488,10 @@ async function revoke(subject) {
   const main = await page.textContent('main');
   assert.match(main, /Serial perpetrator: Sam Serial is a suspect in cases with 2 different victims/);
   assert.match(main, /Sam Serial \(in 1 other case\)/);
+  // The case's protocol compliance checks, each with its status and reason.
+  await page.waitForSelector('h2:has-text("National stalking protocol")');
+  assert.match(await page.textContent('main'), /Crime decision within 24 hours\s*Pending Awaiting the crime decision/);
+  assert.match(await page.textContent('main'), /Safety plan\s*Pending No safety plan agreed yet/);
   await check(page, '50-serial-perpetrator');
 
   // 6. Orders on the case: an SPO served five days ago whose subject has not notified, and bail
@@ -591,14 +595,17 @@ async function revoke(subject) {
   await page.click('button:has-text("Sign in")');
   await page.waitForSelector('h1:has-text("Force view")');
   await page.waitForSelector('text=Recorded offences by month');
+  // Protocol compliance by check comes last, from its own summary.
+  await page.waitForSelector('caption:has-text("Protocol compliance by check")');
   // The charts are images the app draws: wait until each has loaded (or failed: then the check fails).
   await page.waitForFunction(() => [...document.querySelectorAll('img.force-chart__image')]
     .every((i) => i.complete), null, { timeout: 30000 });
   const images = await page.$$eval('img.force-chart__image', (all) => all.map((i) => [i.complete && i.naturalWidth > 0, i.alt]));
-  assert.equal(images.length, 4);
+  assert.equal(images.length, 5);
   for (const [loaded, alt] of images) assert.ok(loaded, `the chart is drawn: ${alt}`);
-  assert.equal(await page.locator('main table caption').count(), 4, 'a data table beside each chart');
-  assert.equal(await page.locator('a:has-text("Download the data (CSV)")').count(), 4);
+  assert.equal(await page.locator('main table caption').count(), 5, 'a data table beside each chart');
+  assert.equal(await page.locator('a:has-text("Download the data (CSV)")').count(), 5);
+  assert.equal(await page.locator('caption:has-text("Protocol compliance by check") >> xpath=.. >> tbody tr').count(), 10, 'a row per check');
   assert.ok(await page.isVisible('#force-navigation') || await page.locator('#force-navigation').evaluate((n) => !n.hidden));
   await check(page, '60-force-view');
   await page.click('a:has-text("The action plan")');

@@ -151,6 +151,21 @@ export async function waiting(root) {
         button(`Remove "${item.label}"`, { type: 'button', secondary: true, 'on:click': () => discard(item.key) }))));
 }
 
+/** The protocol's checks in words, and a colour for each status (the words carry it too). */
+const COMPLIANCE_LABELS = {
+  'stalking-considered': 'Stalking considered first',
+  'risk-assessed': 'Risk assessed',
+  'risk-reviewed': 'Risk reviewed after new occurrences',
+  'safety-plan': 'Safety plan',
+  'supervisor-review': 'Supervisor review',
+  'no-pin': 'No PIN issued',
+  's2b-considered': 's.2B power considered',
+  'orders-considered': 'Orders considered with the victim’s views',
+  'victim-informed': 'Victim kept informed',
+  'decision-on-time': 'Crime decision within 24 hours',
+};
+const COMPLIANCE_COLOURS = { met: 'green', 'not-met': 'red', pending: 'yellow', 'not-applicable': 'grey' };
+
 export async function caseView(root, id) {
   const result = await api('GET', `/api/v1/cases/${id}`);
   if (!result.ok) {
@@ -158,8 +173,9 @@ export async function caseView(root, id) {
     return;
   }
   const c = result.data;
-  const [riskResult, ordersResult, actionsResult, careResult] = await Promise.all([
+  const [riskResult, ordersResult, actionsResult, careResult, complianceResult] = await Promise.all([
     `/api/v1/risk/cases/${id}`, `/api/v1/orders?case=${id}`, `/api/v1/cases/${id}/actions`, `/api/v1/cases/${id}/victim-care`,
+    `/api/v1/cases/${id}/compliance`,
   ].map((path) => api('GET', path).catch(() => null)));
   const orders = ordersResult?.ok ? ordersResult.data.orders : [];
   const risk = riskResult?.ok ? riskResult.data : null;
@@ -200,6 +216,14 @@ export async function caseView(root, id) {
           h('ul', { class: 'govuk-list govuk-!-margin-bottom-0' },
             o.in_effect ? h('li', {}, link(`#/orders/${o.id}/breach`, 'Record a breach')) : null,
             o.notification && !o.notification.notified_at ? h('li', {}, link(`#/orders/${o.id}/notified`, 'Notification received')) : null)),
+        null,
+      ])));
+  }
+  if (complianceResult?.ok) {
+    root.append(h('h2', { class: 'govuk-heading-m' }, 'National stalking protocol'),
+      summaryList(complianceResult.data.checks.map((c) => [
+        COMPLIANCE_LABELS[c.check] || words(c.check),
+        h('span', {}, tag(words(c.status), COMPLIANCE_COLOURS[c.status]), ' ', c.reason),
         null,
       ])));
   }

@@ -1,5 +1,6 @@
 // The force's view (analysts, supervisors, superintendents): the problem profile with its charts —
-// drawn by the app as SVG, each with its data as a table beside it and as CSV — and the action plan,
+// drawn by the app as SVG, each with its data as a table beside it and as CSV —, protocol compliance
+// by check (the same way), and the action plan,
 // with its export for the performance meeting and, for supervisors and superintendents, updates.
 
 import { api, problemErrors, session } from '../api.js';
@@ -105,9 +106,40 @@ export async function forceView(root, query) {
       h('div', { class: 'force-table-wrapper', tabindex: '0', role: 'region', 'aria-label': `${title}: data` }, dataTable(chartData(profile, name), `${title}, the chart's data`)),
       p(h('a', { class: 'govuk-link', href: `${src}&format=csv`, download: `${name}.csv` }, `Download the data (CSV)`, h('span', { class: 'govuk-visually-hidden' }, `: ${title}`)))));
   }
-  root.append(h('section', { 'aria-labelledby': 'heading-compliance' },
-    h('h2', { class: 'govuk-heading-m', id: 'heading-compliance' }, 'Compliance with the national stalking protocol'),
-    p('Not available yet: compliance per check is being built (issue 16, point 1).')));
+  await complianceChart(root, from, to);
+}
+
+/** Protocol compliance by check: the cases reported in the period, drawn by the app, with its table and CSV. */
+async function complianceChart(root, from, to) {
+  const title = 'Protocol compliance by check';
+  const query = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  const section = h('section', { class: 'force-chart', 'aria-labelledby': 'heading-compliance' },
+    h('h2', { class: 'govuk-heading-m', id: 'heading-compliance' }, title));
+  root.append(section);
+  const result = await api('GET', `/api/v1/compliance/summary?${query}`);
+  if (!result.ok) {
+    section.append(p(problemErrors(result)[0].detail));
+    return;
+  }
+  const summary = result.data;
+  const src = `/api/v1/compliance/summary?${query}&format=svg`;
+  const percent = (r) => (r === null || r === undefined ? 'None decided' : `${Math.round(r * 1000) / 10}%`);
+  const num = (cls) => ({ class: `govuk-table__${cls} govuk-table__${cls}--numeric` });
+  section.append(
+    p(`The national stalking protocol's checks for the ${figure(summary.cases)} cases reported from ${summary.period.from} to ${summary.period.to} (by month of report), as of ${summary.as_of.slice(0, 10)}. The rate is met as a share of met and not met.`),
+    h('img', { src, alt: `${title}: the figures are in the table below.`, class: 'force-chart__image', width: 640 }),
+    h('div', { class: 'force-table-wrapper', tabindex: '0', role: 'region', 'aria-label': `${title}: data` },
+      h('table', { class: 'govuk-table' },
+        h('caption', { class: 'govuk-table__caption govuk-table__caption--s' }, `${title}, the chart's data`),
+        h('thead', { class: 'govuk-table__head' }, h('tr', { class: 'govuk-table__row' },
+          h('th', { scope: 'col', class: 'govuk-table__header' }, 'Check'),
+          ['Met', 'Not met', 'Pending', 'Not applicable', 'Rate'].map((c) => h('th', { scope: 'col', ...num('header') }, c)))),
+        h('tbody', { class: 'govuk-table__body' }, summary.checks.map((c) => h('tr', { class: 'govuk-table__row' },
+          h('th', { scope: 'row', class: 'govuk-table__header' }, c.label),
+          [c.met, c.not_met, c.pending, c.not_applicable].map((n) => h('td', num('cell'), figure(n))),
+          h('td', num('cell'), percent(c.rate))))))),
+    p(h('a', { class: 'govuk-link', href: `/api/v1/compliance/summary?${query}&format=csv`, download: 'compliance.csv' },
+      'Download the data (CSV)', h('span', { class: 'govuk-visually-hidden' }, `: ${title}`))));
 }
 
 const RAG = { red: 'red', amber: 'yellow', green: 'green', complete: 'blue' };
