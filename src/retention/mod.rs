@@ -241,23 +241,71 @@ crate::vocabulary! {
 pub const MAX_REASON: usize = 2000;
 
 /// A review decision as a supervisor gives it.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewRetentionReview {
     pub decision: RetentionDecision,
     /// Why (the National Retention Assessment Criteria): required to retain. Name no one: the reason
     /// outlives a disposal.
     #[serde(default)]
-    #[schemars(with = "Option<crate::schema::Text<MAX_REASON>>")]
     pub reason: Option<String>,
     /// To retain: the next review, after today and at most the group's period ahead (default: the
     /// group's period from today).
     #[serde(default)]
-    #[schemars(with = "Option<crate::schema::Date>")]
     pub next_review_on: Option<String>,
     /// To retain: the force's group for the case, overriding the derived one.
     #[serde(default)]
     pub review_group: Option<ReviewGroup>,
+}
+
+/// One variant per decision, so the schema states that retaining needs its reason and that a disposal
+/// sets no date or group.
+impl schemars::JsonSchema for NewRetentionReview {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NewRetentionReview".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut reason = generator
+            .subschema_for::<crate::schema::Text<MAX_REASON>>()
+            .to_value();
+        reason["description"] =
+            "Why (the National Retention Assessment Criteria). Name no one: the \
+            reason is kept after a disposal."
+                .into();
+        let date = generator.subschema_for::<crate::schema::Date>().to_value();
+        let group = generator.subschema_for::<ReviewGroup>().to_value();
+        schemars::json_schema!({
+            "description": "A review decision: retain the case (`decision: retain`) with the reason, and \
+                optionally the next review (after today, and at most the group's period ahead; by \
+                default the group's period from today) and the force's group overriding the derived \
+                one; or dispose of it (`decision: dispose`), optionally with the reason.",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["decision", "reason"],
+                    "properties": {
+                        "decision": { "type": "string", "const": "retain" },
+                        "reason": reason.clone(),
+                        "next_review_on": { "oneOf": [date, { "type": "null" }] },
+                        "review_group": { "oneOf": [group, { "type": "null" }] },
+                    },
+                    "description": "Retain the case.",
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["decision"],
+                    "properties": {
+                        "decision": { "type": "string", "const": "dispose" },
+                        "reason": { "oneOf": [reason, { "type": "null" }] },
+                    },
+                    "description": "Dispose of the case: its personal data is erased.",
+                },
+            ],
+        })
+    }
 }
 
 /// A checked decision to retain.

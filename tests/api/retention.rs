@@ -498,6 +498,74 @@ fn disposal_erases_the_personal_data_and_the_log_still_verifies() {
     assert_eq!(erasures, 1);
 }
 
+/// A person record another retained case still names is kept when one of their cases is disposed of;
+/// their retention then counts one case of each.
+#[test]
+fn a_person_another_retained_case_names_is_kept() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let supervisor = app.token("supervisor", "5678");
+    let report = |victim: &str| {
+        let mut body = support::case_body(false);
+        body["victim"] = json!({ "name": victim, "date_of_birth": "1991-05-06" });
+        body["suspects"] = json!([{ "name": "Kept Suspect", "date_of_birth": "1987-07-08", "police_id": "01/999999K" }]);
+        let created = app.call("POST", "/api/v1/cases", &officer, Some(body));
+        assert_eq!(created.status, 201, "{}", created.body);
+        let case = created.json();
+        (
+            case["id"].as_str().unwrap().to_string(),
+            case["suspects"][0]["person_id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    let (first, person) = report("First Victim");
+    let (second, same) = report("Second Victim");
+    assert_eq!(person, same, "linked on the police identifier");
+    age(&app, &first, 7);
+    let etag = retention(&app, &supervisor, &first)
+        .header("etag")
+        .to_string();
+    let disposed = review(
+        &app,
+        &supervisor,
+        &first,
+        &etag,
+        json!({ "decision": "dispose" }),
+    );
+    assert_eq!(disposed.status, 201, "{}", disposed.body);
+    assert_eq!(tables_holding(&app, "First Victim"), Vec::<String>::new());
+    assert!(
+        tables_holding(&app, "01/999999K").contains(&"people.police_id".to_string()),
+        "the person record stays for the case still retained"
+    );
+    let p = app
+        .call_with(
+            "GET",
+            &format!("/api/v1/retention/people/{person}"),
+            &supervisor,
+            None,
+            &[REASON],
+        )
+        .json();
+    assert_eq!(
+        (&p["cases_retained"], &p["cases_disposed"]),
+        (&json!(1), &json!(1)),
+        "{p}"
+    );
+    assert_eq!(p["review_group"], "group3");
+    let read = app.call_with(
+        "GET",
+        &format!("/api/v1/cases/{second}"),
+        &officer,
+        None,
+        &[("x-access-reason", "investigation")],
+    );
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(app.verify()["valid"], true);
+}
+
 #[test]
 fn who_may_do_what_and_bad_input() {
     let app = TestApp::start();
