@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_retention",
         sql: include_str!("../migrations/0017_retention.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_considerations",
+        sql: include_str!("../migrations/0018_considerations.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

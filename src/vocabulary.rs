@@ -192,6 +192,7 @@ mod tests {
                 "victim-care",
                 "victim-contact",
                 "victim-update",
+                "consideration",
             ]
         );
         assert_eq!(

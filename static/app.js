@@ -30,6 +30,7 @@ const routes = [
   [/^#\/cases\/(\w+)\/victim-contact$/, care.victimContact, 'Record a contact with the victim'],
   [/^#\/cases\/(\w+)\/victim-preferences$/, care.victimPreferences, 'Victim contact preferences'],
   [/^#\/cases\/(\w+)\/key-decision$/, care.keyDecision, 'Record a key decision'],
+  [/^#\/cases\/(\w+)\/consider\/([\w-]+)$/, care.consider, 'Record why a power was not used'],
   [/^#\/orders\/(\w+)\/breach$/, report.recordBreach, 'Record a breach'],
   [/^#\/orders\/(\w+)\/notified$/, report.notificationReceived, 'Notification received'],
   [/^#\/cases\/(\w+)\/assess\/([\w-]+)\/([\w.-]+)(?:\/(\d+))?$/, risk.assess, 'Risk assessment'],

@@ -21,15 +21,17 @@
 //! - `supervisor-review`: a supervisor has reviewed the risk assessment, by the first assessment's
 //!   supervisor's review due time (high risk) or its review date.
 //! - `no-pin`: no Police Information Notice authorised.
-//! - `s2b-considered`: for a stalking crime, a warrant under PHA 1997 s.2B applied for.
+//! - `s2b-considered`: for a stalking crime, a warrant under PHA 1997 s.2B applied for, or the reason
+//!   why not recorded (`considerations`).
 //! - `orders-considered`: for a recorded crime, a Stalking Protection Order or restraining order
-//!   recorded with the victim's views.
+//!   recorded with the victim's views, or the reason for not applying recorded with them.
 //! - `victim-informed`: every Victims' Code update given by its due time (victim care).
 //! - `decision-on-time`: the crime decision within 24 hours of the report (NCRS).
 //!
 //! The due times for the risk assessment, its review after a new occurrence and the safety plan are this
 //! app's proposal (the protocol sets none); a force changes them here.
 
+pub mod considerations;
 pub mod store;
 
 use crate::cases::classification::Classification;
@@ -127,6 +129,10 @@ pub struct Facts {
     pub orders: i64,
     /// When the first of them recorded with the victim's views was recorded.
     pub order_with_views_at: Option<String>,
+    /// When a reason for not applying for a s.2B warrant was first recorded.
+    pub s2b_declined_at: Option<String>,
+    /// When a reason for not applying for an order was first recorded, with the victim's views.
+    pub orders_declined_at: Option<String>,
     /// Victim care: the safety plan, the Victims' Code updates with their due times.
     pub victim_care: VictimCare,
 }
@@ -438,6 +444,16 @@ fn s2b_considered(facts: &Facts) -> CheckResult {
             format!("A warrant under s.2B was applied for (search record dated {on})."),
         );
     }
+    if let Some(at) = &facts.s2b_declined_at {
+        return result(
+            c,
+            Status::Met,
+            format!(
+                "Considered: the reason for not applying for a warrant under s.2B was recorded on {}.",
+                when(at)
+            ),
+        );
+    }
     if let Some(r) = before_or_without_crime(c, facts) {
         return r;
     }
@@ -451,7 +467,7 @@ fn s2b_considered(facts: &Facts) -> CheckResult {
     result(
         c,
         Status::NotMet,
-        "Recorded as stalking, and no warrant under s.2B applied for (there is no record yet of why not).",
+        "Recorded as stalking, and no warrant under s.2B applied for, nor the reason why not recorded.",
     )
 }
 
@@ -463,6 +479,16 @@ fn orders_considered(facts: &Facts) -> CheckResult {
             Status::Met,
             format!(
                 "An order was recorded on {} with the victim's views.",
+                when(at)
+            ),
+        );
+    }
+    if let Some(at) = &facts.orders_declined_at {
+        return result(
+            c,
+            Status::Met,
+            format!(
+                "Considered: the reason for not applying for an order was recorded on {} with the victim's views.",
                 when(at)
             ),
         );

@@ -12,6 +12,7 @@ const COLUMNS: &str =
     principal_classification, included_classifications, decision_reason_given, decided_at,
     last_occurrence_at, first_risk_at, first_screening_at, last_risk_activity_at, review_due_at,
     first_review_at, pins_pending, pin_authorised_at, s2b_applied_on, orders, order_with_views_at,
+    s2b_declined_at, orders_declined_at,
     (SELECT MAX(v.contacted_at) FROM victim_contacts v
       WHERE v.case_id = case_compliance.case_id AND v.safety_plan_agreed = 1) AS safety_plan_agreed_at,
     (SELECT json_group_array(json_array(u.decided_at, u.given_at)) FROM victim_updates u
@@ -75,6 +76,8 @@ fn stored(row: Row<'_>, policy: UpdatePolicy) -> Result<Stored, SqlError> {
         s2b_applied_on: row.optional_text("s2b_applied_on")?,
         orders: row.integer("orders")?,
         order_with_views_at: row.optional_text("order_with_views_at")?,
+        s2b_declined_at: row.optional_text("s2b_declined_at")?,
+        orders_declined_at: row.optional_text("orders_declined_at")?,
         victim_care: victim_care(&row, policy)?,
     };
     Ok(Stored {
@@ -123,10 +126,16 @@ pub fn prefilter(check: Check, status: Status) -> Option<&'static str> {
         (NoPin, Pending) => "pin_authorised_at IS NULL AND pins_pending > 0",
         (NoPin, Met) => "pin_authorised_at IS NULL AND pins_pending = 0",
         (NoPin, NotApplicable) => "0",
-        (S2bConsidered, Met) => "s2b_applied_on IS NOT NULL",
-        (S2bConsidered, NotMet) => "s2b_applied_on IS NULL AND status = 'recorded'",
-        (OrdersConsidered, Met) => "order_with_views_at IS NOT NULL",
-        (OrdersConsidered, NotMet) => "order_with_views_at IS NULL AND status = 'recorded'",
+        (S2bConsidered, Met) => "s2b_applied_on IS NOT NULL OR s2b_declined_at IS NOT NULL",
+        (S2bConsidered, NotMet) => {
+            "s2b_applied_on IS NULL AND s2b_declined_at IS NULL AND status = 'recorded'"
+        }
+        (OrdersConsidered, Met) => {
+            "order_with_views_at IS NOT NULL OR orders_declined_at IS NOT NULL"
+        }
+        (OrdersConsidered, NotMet) => {
+            "order_with_views_at IS NULL AND orders_declined_at IS NULL AND status = 'recorded'"
+        }
         (SupervisorReview, Met) => "first_review_at IS NOT NULL",
         (SupervisorReview, NotMet) => "first_review_at IS NULL AND review_due_at IS NOT NULL",
         (SupervisorReview, NotApplicable) => "0",
@@ -196,4 +205,24 @@ pub fn scan_where(
         )?,
     };
     rows.iter().map(|r| stored(r, policy)).collect()
+}
+
+/// Records a decision not to apply for a power (its trigger updates the case's facts).
+pub fn add_consideration(
+    db: &impl Sql,
+    c: &super::considerations::Consideration,
+) -> Result<(), SqlError> {
+    db.run(
+        "INSERT INTO case_considerations (id, case_id, power, reason, victim_views, recorded_at, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[
+            c.id.as_str().into(),
+            (&c.case_id).into(),
+            c.power.as_str().into(),
+            c.reason.as_str().into(),
+            c.victim_views.as_deref().into(),
+            (&c.recorded_at).into(),
+            c.recorded_by.as_str().into(),
+        ],
+    )
 }

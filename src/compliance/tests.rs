@@ -263,6 +263,13 @@ fn s2b_considered() {
     );
     let stalking = recorded(Classification::StalkingS2a);
     assert_eq!(status(&stalking, c, SOON).0, NotMet);
+    let declined = Facts {
+        s2b_declined_at: Some(t(2, 9)),
+        ..stalking.clone()
+    };
+    let (s, reason) = status(&declined, c, SOON);
+    assert_eq!(s, Met, "the reason why not is consideration");
+    assert!(reason.starts_with("Considered"), "{reason}");
     let applied = Facts {
         s2b_applied_on: Some("2026-03-02".into()),
         ..stalking
@@ -288,6 +295,11 @@ fn orders_considered() {
     let (s, reason) = status(&without_views, c, SOON);
     assert_eq!(s, NotMet);
     assert!(reason.contains("without the victim's views"), "{reason}");
+    let declined = Facts {
+        orders_declined_at: Some(t(3, 9)),
+        ..without_views.clone()
+    };
+    assert_eq!(status(&declined, c, SOON).0, Met);
     let with_views = Facts {
         order_with_views_at: Some(t(3, 9)),
         ..without_views

@@ -120,10 +120,33 @@ pub const ERASURES: &[Erasure] = &[
     },
     Erasure {
         table: "search_versions",
-        what: "the premises' address and UPRN, in every version",
-        sql: "UPDATE search_versions SET document = json_remove(json_set(document, '$.premises.address', ?2),
-                                                               '$.premises.uprn')
+        what: "the premises' address and UPRN, and the free text that may name people (the grounds, the \
+               court's reasons, who consented, the people on the premises, a refused request, what \
+               was seized and why, damage, where the notice was left and why not), in every version",
+        // `json_replace` changes only what is there, so each version keeps its shape and still reads.
+        sql: "UPDATE search_versions SET document = json_replace(
+                  json_remove(json_set(document, '$.premises.address', ?2), '$.premises.uprn'),
+                  '$.application.grounds', ?2,
+                  '$.decision.reasons', ?2,
+                  '$.authority.grounds', ?2,
+                  '$.consent.given_by', ?2,
+                  '$.execution.people_on_premises', json('[]'),
+                  '$.execution.occupier_request_refused', ?2,
+                  '$.execution.seized', (SELECT json_group_array(json_replace(s.value, '$.description', ?2,
+                                                                              '$.grounds', ?2))
+                                         FROM json_each(document, '$.execution.seized') s),
+                  '$.execution.damage.description', ?2,
+                  '$.execution.damage.circumstances', ?2,
+                  '$.execution.notice.not_given_reason', ?2,
+                  '$.execution.notice.left_at', ?2)
               WHERE search_id IN (SELECT id FROM searches WHERE case_id = ?1)",
+    },
+    Erasure {
+        table: "case_considerations",
+        what: "why a power was not used, and the victim's views on an order",
+        sql: "UPDATE case_considerations SET reason = ?2,
+                  victim_views = CASE WHEN victim_views IS NULL THEN NULL ELSE ?2 END
+              WHERE case_id = ?1",
     },
     Erasure {
         table: "victim_care",

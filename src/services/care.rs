@@ -30,20 +30,6 @@ fn update_record(id: &str, case_id: &CaseId) -> RecordRef {
     RecordRef::of_case(RecordType::VictimUpdate, id, case_id.as_str())
 }
 
-/// The case must exist and not have been disposed of (410: its victim care was erased); one statement.
-fn existing(env: &Env<impl Sql>, case_id: &CaseId) -> Result<(), Problem> {
-    let found = env.db.query(
-        "SELECT r.disposed_at AS disposed_at FROM cases c LEFT JOIN retention r ON r.case_id = c.id
-         WHERE c.id = ?1",
-        &[case_id.into()],
-    )?;
-    let row = found.first_row().ok_or_else(super::cases::no_case)?;
-    match row.optional_text("disposed_at")? {
-        Some(at) => Err(super::retention::disposed(&at)),
-        None => Ok(()),
-    }
-}
-
 fn read_care(env: &Env<impl Sql>, case_id: &CaseId) -> Result<VictimCare, Problem> {
     Ok(care::get(
         env.db,
@@ -59,7 +45,7 @@ pub fn read(
     case_id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<VictimCare, Problem> {
-    existing(env, case_id)?;
+    super::cases::live(env, case_id)?;
     let found = read_care(env, case_id)?;
     journal.logs(Operation::Consultation, care_record(case_id));
     Ok(found)
@@ -76,7 +62,7 @@ pub fn save_preferences(
     journal: &mut impl Journal,
 ) -> Result<VictimCare, Problem> {
     check(rules::validate_preferences(preferences))?;
-    existing(env, case_id)?;
+    super::cases::live(env, case_id)?;
     let now = env.now_text();
     match care::save_preferences(
         env.db,
@@ -115,7 +101,7 @@ pub fn add_contact(
 ) -> Result<Contact, Problem> {
     let (errors, at) = rules::validate_contact(new, env.now);
     check(errors)?;
-    existing(env, case_id)?;
+    super::cases::live(env, case_id)?;
     let contacted_at = Timestamp::from_time(at.ok_or_else(Problem::internal)?);
     let id = (env.new_id)();
     let recorded_at = env.now_text();
@@ -165,7 +151,7 @@ pub fn contacts(
     page: &Page,
     journal: &mut impl Journal,
 ) -> Result<Listed<Contact>, Problem> {
-    existing(env, case_id)?;
+    super::cases::live(env, case_id)?;
     let found = care::contacts(env.db, case_id, page.after.as_deref(), page.limit.0)?;
     journal.consulted(found.iter().map(|c| contact_record(c, case_id)));
     Ok(Listed::of(found, page, |c| c.id.clone()))
@@ -182,7 +168,7 @@ pub fn add_decision(
 ) -> Result<Update, Problem> {
     let (errors, at) = rules::validate_decision(new, env.now);
     check(errors)?;
-    existing(env, case_id)?;
+    super::cases::live(env, case_id)?;
     let decided_at = Timestamp::from_time(at.ok_or_else(Problem::internal)?);
     let id = (env.new_id)();
     care::add_decision(
@@ -207,7 +193,7 @@ pub fn case_actions(
     case_id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<Vec<Action>, Problem> {
-    existing(env, case_id)?;
+    super::cases::live(env, case_id)?;
     let case = cases::get(env.db, case_id)?.ok_or_else(super::cases::no_case)?;
     let found = actions::store::for_case(env.db, &case, env.settings.victim_updates, env.now)?;
     journal.logs(Operation::Consultation, RecordRef::case(&case.id));

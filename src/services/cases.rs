@@ -157,6 +157,21 @@ pub fn pin_register(
     Ok(Listed::of(pins, page, |p| p.id.to_string()))
 }
 
+/// The case exists and has not been disposed of (410: its personal data was erased); one statement.
+/// For the records added to a case after it was reported (victim care, considerations).
+pub fn live(env: &Env<impl Sql>, case_id: &CaseId) -> Result<(), Problem> {
+    let found = env.db.query(
+        "SELECT r.disposed_at AS disposed_at FROM cases c LEFT JOIN retention r ON r.case_id = c.id
+         WHERE c.id = ?1",
+        &[case_id.into()],
+    )?;
+    let row = found.first_row().ok_or_else(no_case)?;
+    match row.optional_text("disposed_at")? {
+        Some(at) => Err(super::retention::disposed(&at)),
+        None => Ok(()),
+    }
+}
+
 /// Reads a case, logging the consultation.
 pub fn consult(
     env: &Env<impl Sql>,

@@ -4,6 +4,7 @@
 
 use super::{Env, Journal, Listed};
 use crate::access::audit::{Operation, RecordRef, RecordType};
+use crate::compliance::considerations::{self, Consideration, NewConsideration};
 use crate::compliance::store::{self, Stored};
 use crate::compliance::{CaseCompliance, Filter, Summary, checks};
 use crate::ids::CaseId;
@@ -131,4 +132,40 @@ pub fn summary(
         RecordRef::new(RecordType::Statistics, "protocol-compliance"),
     );
     Ok(summary.finish())
+}
+
+/// Records a decision not to apply for a power (a s.2B warrant, an order) with its reason: logged as a
+/// collection in the case; the case's compliance facts follow by trigger.
+pub fn consider(
+    env: &Env<impl Sql>,
+    who: &crate::access::auth::Principal,
+    case_id: &CaseId,
+    new: &NewConsideration,
+    journal: &mut impl Journal,
+) -> Result<Consideration, Problem> {
+    crate::decode::check(considerations::validate(new))?;
+    super::cases::live(env, case_id)?;
+    let consideration = Consideration {
+        id: (env.new_id)(),
+        case_id: case_id.clone(),
+        power: new.power,
+        reason: new.reason.trim().to_string(),
+        victim_views: new
+            .victim_views
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_string),
+        recorded_at: env.now_text(),
+        recorded_by: who.subject.clone(),
+    };
+    store::add_consideration(env.db, &consideration)?;
+    journal.logs(
+        Operation::Collection,
+        RecordRef::of_case(
+            RecordType::Consideration,
+            &consideration.id,
+            case_id.as_str(),
+        ),
+    );
+    Ok(consideration)
 }

@@ -291,6 +291,89 @@ fn a_case_is_walked_from_pending_and_not_met_to_met() {
     assert_eq!(missing.header("content-type"), "application/problem+json");
 }
 
+/// Considered, not applied for: the reason why not meets the s.2B check, and with the victim's views
+/// the orders check, as an application would; strict input; only those who update cases record it.
+#[test]
+fn a_reason_for_not_using_a_power_meets_its_check() {
+    let app = TestApp::start();
+    let officer = app.token("officer", "1234");
+    let case = app.new_case(&officer, true, 2);
+    decide(
+        &app,
+        &officer,
+        &case,
+        json!({ "outcome": "recorded", "principal": "stalking-s2a" }),
+    );
+    let view = checks(&app, &officer, &case);
+    assert_eq!(status(&view, "s2b-considered").0, "not-met");
+    assert_eq!(status(&view, "orders-considered").0, "not-met");
+
+    let path = format!("/api/v1/cases/{case}/considerations");
+    let no_views = app.call(
+        "POST",
+        &path,
+        &officer,
+        Some(json!({ "power": "protective-order", "reason": "He has moved abroad." })),
+    );
+    assert_eq!(no_views.status, 422, "{}", no_views.body);
+    assert_eq!(no_views.pointers(), ["/victim_views"]);
+    let analyst = app.token("analyst", "AN1");
+    let refused = app.call(
+        "POST",
+        &path,
+        &analyst,
+        Some(json!({ "power": "s2b-warrant", "reason": "Nothing to search." })),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let recorded = created(app.call(
+        "POST",
+        &path,
+        &officer,
+        Some(json!({ "power": "s2b-warrant", "reason": "Nothing at his address bears on the stalking." })),
+    ));
+    assert_eq!(recorded["recorded_by"], "1234");
+    let view = checks(&app, &officer, &case);
+    let (s2b, reason) = status(&view, "s2b-considered");
+    assert_eq!(s2b, "met", "{reason}");
+    assert!(reason.starts_with("Considered"), "{reason}");
+    assert_eq!(status(&view, "orders-considered").0, "not-met");
+    created(app.call(
+        "POST",
+        &path,
+        &officer,
+        Some(json!({
+            "power": "protective-order", "reason": "He has moved abroad.",
+            "victim_views": "She does not want an order now."
+        })),
+    ));
+    assert_eq!(
+        status(&checks(&app, &officer, &case), "orders-considered").0,
+        "met"
+    );
+    // Kept as recorded, and logged in the case.
+    let db = app.database();
+    assert!(
+        db.execute("UPDATE case_considerations SET reason = 'x'", [])
+            .is_err()
+    );
+    let logged: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM access_log l JOIN access_log_cases c ON c.seq = l.seq
+             WHERE l.record_type = 'consideration' AND l.operation = 'collection' AND c.case_id = ?1",
+            [&case],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(logged, 2);
+    let missing = app.call(
+        "POST",
+        &format!("/api/v1/cases/{}/considerations", "0".repeat(32)),
+        &officer,
+        Some(json!({ "power": "s2b-warrant", "reason": "r" })),
+    );
+    assert_eq!(missing.status, 404, "{}", missing.body);
+}
+
 #[test]
 fn the_force_list_filters_by_check_status_and_period_and_pages() {
     let app = TestApp::start();
@@ -784,6 +867,8 @@ mod storage {
                 s2b_applied_on: times(next()).map(|t| t[..10].to_string()),
                 orders: (next() % 2) as i64,
                 order_with_views_at: times(next()),
+                s2b_declined_at: times(next()),
+                orders_declined_at: times(next()),
                 // No victim care recorded for these cases: read back empty.
                 victim_care: Default::default(),
             };
@@ -797,8 +882,8 @@ mod storage {
                      domestic_abuse, status, principal_classification, included_classifications,
                      decision_reason_given, decided_at, last_occurrence_at, first_risk_at, first_screening_at,
                      last_risk_activity_at, review_due_at, first_review_at, pins_pending, pin_authorised_at,
-                     s2b_applied_on, orders, order_with_views_at)
-                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                     s2b_applied_on, orders, order_with_views_at, s2b_declined_at, orders_declined_at)
+                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                 rusqlite::params![
                     id,
                     facts.reported_at,
@@ -820,6 +905,8 @@ mod storage {
                     text(&facts.s2b_applied_on),
                     facts.orders,
                     text(&facts.order_with_views_at),
+                    text(&facts.s2b_declined_at),
+                    text(&facts.orders_declined_at),
                 ],
             )
             .unwrap();

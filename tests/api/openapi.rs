@@ -620,6 +620,14 @@ fn recipe(operation_id: &str, f: &Fixtures) -> Recipe {
             reason,
             f.auditor.clone(),
         ),
+        "recordConsideration" => (
+            format!("/api/v1/cases/{}/considerations", f.case),
+            Some(
+                json!({ "power": "s2b-warrant", "reason": "Nothing at the suspect's address bears on the stalking." }),
+            ),
+            vec![],
+            f.officer.clone(),
+        ),
         "readVictimCare" => (
             format!("/api/v1/cases/{}/victim-care", f.case),
             None,
@@ -920,6 +928,7 @@ fn generated_schemas(doc: &Value) -> serde_json::Map<String, Value> {
     generator.subschema_for::<stalking_response::care::Preferences>();
     generator.subschema_for::<stalking_response::care::NewContact>();
     generator.subschema_for::<stalking_response::care::NewKeyDecision>();
+    generator.subschema_for::<stalking_response::compliance::considerations::NewConsideration>();
     generator.subschema_for::<stalking_response::retention::NewRetentionReview>();
     let mut schemas = generator.take_definitions(true);
     for operations in doc["paths"].as_object().unwrap().values() {
@@ -1106,11 +1115,14 @@ fn every_request_example_decodes_into_its_type() {
                 "Preferences" => decodes::<stalking_response::care::Preferences>(example),
                 "NewContact" => decodes::<stalking_response::care::NewContact>(example),
                 "NewKeyDecision" => decodes::<stalking_response::care::NewKeyDecision>(example),
+                "NewConsideration" => decodes::<
+                    stalking_response::compliance::considerations::NewConsideration,
+                >(example),
                 other => panic!("no type for request body {other}"),
             };
             assert!(decoded.is_ok(), "{name}'s example: {decoded:?}");
             checked += 1;
         }
     }
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 22);
 }

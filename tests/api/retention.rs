@@ -351,6 +351,9 @@ fn disposal_erases_the_personal_data_and_the_log_still_verifies() {
     assert_eq!(order.status, 201, "{}", order.body);
     let mut search = support::searches::s2b(&case);
     search["premises"]["address"] = json!("14 Disposable Road, Northtown");
+    search["application"]["grounds"] = json!("Simon Disposable tracks her with a phone.");
+    search["execution"]["people_on_premises"] = json!(["Sally Disposable, his sister"]);
+    search["execution"]["seized"][0]["description"] = json!("Simon Disposable's phone");
     let searched = app.call("POST", "/api/v1/searches", &officer, Some(search));
     assert_eq!(searched.status, 201, "{}", searched.body);
     // Victim care: safe contact details, and a contact with what was said.
@@ -379,6 +382,7 @@ fn disposal_erases_the_personal_data_and_the_log_still_verifies() {
         "Wendy Disposable",
         "99/123456X",
         "Disposable Close",
+        "Sally Disposable",
     ] {
         assert!(
             !tables_holding(&app, needle).is_empty(),
@@ -438,6 +442,7 @@ fn disposal_erases_the_personal_data_and_the_log_still_verifies() {
         "99/123456X",
         "1987-07-08",
         "Disposable Close",
+        "Sally Disposable",
     ] {
         assert_eq!(
             tables_holding(&app, needle),

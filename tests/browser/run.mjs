@@ -581,6 +581,24 @@ async function revoke(subject) {
   await page.waitForSelector('h2:has-text("Victim care")');
   assert.match(await page.textContent('main'), /Updates owed\s*the suspect was arrested/);
   assert.match(await page.textContent('main'), /Tell the victim that the suspect was arrested/);
+
+  // The crime decision, then the protocol's "or why not": no s.2B warrant was applied for, and the
+  // officer records the reason, which meets the check (issue #16).
+  await page.click('a:has-text("Record the crime decision")');
+  await page.waitForSelector('h1:has-text("Record the crime decision")');
+  await pick(page, 'principal', 'stalking-s2a');
+  await next(page, 'Record the decision');
+  await page.waitForSelector('h2:has-text("National stalking protocol")');
+  assert.match(await page.textContent('main'), /s\.2B power considered\s*Not met/);
+  await page.click('a:has-text("Record why not")');
+  await page.waitForSelector('h1:has-text("Why no warrant under section 2B?")');
+  await next(page, 'Record the reason');
+  await page.waitForSelector('.govuk-error-summary');
+  await page.fill('[id="reason"]', 'Nothing at his address bears on the stalking.');
+  await check(page, '74-consider-s2b');
+  await next(page, 'Record the reason');
+  await page.waitForSelector('h2:has-text("National stalking protocol")');
+  assert.match(await page.textContent('main'), /s\.2B power considered\s*Met Considered/);
   await context.close();
 }
 

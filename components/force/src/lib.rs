@@ -23,6 +23,29 @@ spin_adapter::routes! {
     GET "/api/v1/cases/{id}/compliance" => ComplianceRead, Asked, case_compliance;
     GET "/api/v1/compliance" => ComplianceList, Asked, list_compliance;
     GET "/api/v1/compliance/summary" => ComplianceSummary, NotPersonal, compliance_summary;
+    POST "/api/v1/cases/{id}/considerations" => CaseUpdate, Collection, record_consideration;
+}
+
+/// `POST /cases/{id}/considerations`: a decision not to apply for a power, with its reason.
+fn record_consideration(ctx: &Ctx, call: &mut Call) -> Outcome {
+    let new: stalking_response::compliance::considerations::NewConsideration = call.body()?;
+    let case: stalking_response::ids::CaseId =
+        call.id_as(stalking_response::services::cases::no_case)?;
+    let officer = call.who.clone();
+    let (status, body) = ctx.create_once(call.req, &officer, || {
+        let recorded = stalking_response::services::compliance::consider(
+            &ctx.env(),
+            &officer,
+            &case,
+            &new,
+            &mut call.journal,
+        )?;
+        Ok((201, json(201, &recorded).into_body()))
+    })?;
+    let mut response = Response::new(status, body);
+    response.set_header("content-type", "application/json");
+    response.set_header("cache-control", "no-store");
+    Ok(response)
 }
 
 /// `GET /profile`: the period and the comparison; anything else is refused.

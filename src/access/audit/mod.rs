@@ -84,6 +84,8 @@ crate::vocabulary! {
         VictimContact,
         /// A Victims' Code update owed to the victim about a key decision.
         VictimUpdate,
+        /// A decision not to apply for a power (a s.2B warrant, an order), with its reason.
+        Consideration,
     }
 }
 

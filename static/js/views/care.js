@@ -181,3 +181,35 @@ export async function overdue(root) {
           a.due_at ? ` Due ${new Date(a.due_at).toLocaleString('en-GB')}.` : null))));
   }
 }
+
+const POWERS = {
+  's2b-warrant': ['Why no warrant under section 2B?', 'The power of entry to search for evidence of stalking (PHA 1997 s.2B): say why it was not applied for.'],
+  'protective-order': ['Why no protective order?', 'A Stalking Protection Order or restraining order: say why none was applied for, and what the victim said.'],
+};
+
+/** Recording why a power was not used (the protocol's "or why not"). */
+export async function consider(root, id, power) {
+  const [title, hint] = POWERS[power] || [];
+  if (!title) return root.append(h('h1', { class: 'govuk-heading-l' }, 'Page not found'));
+  const form = h('form', { novalidate: true },
+    h('a', { class: 'govuk-back-link', href: `#/cases/${id}` }, 'Back'),
+    ...heading(title),
+    p(hint),
+    textarea({ id: 'reason', label: 'Reason', rows: 4 }),
+    power === 'protective-order' ? textarea({ id: 'victim_views', label: 'The victim’s views', rows: 3 }) : null,
+    button('Record the reason'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { power, reason: value(form, 'reason') };
+    if (power === 'protective-order') body.victim_views = value(form, 'victim_views') || null;
+    const errors = [];
+    if (!body.reason) errors.push({ pointer: '/reason', detail: 'Enter the reason' });
+    if (power === 'protective-order' && !body.victim_views) errors.push({ pointer: '/victim_views', detail: 'Enter the victim’s views' });
+    if (errors.length) return showErrors(form, errors);
+    const result = await submit({ path: `/api/v1/cases/${id}/considerations`, body, label: title });
+    if (result.queued) saved(root, id, 'Reason saved on this device');
+    else if (result.ok) location.hash = `#/cases/${id}`;
+    else showErrors(form, problemErrors(result), 'The reason was not accepted');
+  });
+  root.append(form);
+}

@@ -166,6 +166,9 @@ const COMPLIANCE_LABELS = {
 };
 const COMPLIANCE_COLOURS = { met: 'green', 'not-met': 'red', pending: 'yellow', 'not-applicable': 'grey' };
 
+/** The checks a reason for not using a power meets, and the power. */
+const CONSIDERED = { 's2b-considered': 's2b-warrant', 'orders-considered': 'protective-order' };
+
 export async function caseView(root, id) {
   const result = await api('GET', `/api/v1/cases/${id}`);
   if (!result.ok) {
@@ -224,7 +227,8 @@ export async function caseView(root, id) {
       summaryList(complianceResult.data.checks.map((c) => [
         COMPLIANCE_LABELS[c.check] || words(c.check),
         h('span', {}, tag(words(c.status), COMPLIANCE_COLOURS[c.status]), ' ', c.reason),
-        null,
+        // A power considered and not used: its reason meets the check.
+        c.status === 'not-met' && CONSIDERED[c.check] ? { href: `#/cases/${id}/consider/${CONSIDERED[c.check]}`, text: 'Record why not' } : null,
       ])));
   }
   root.append(h('h2', { class: 'govuk-heading-m' }, 'What to do next'),
