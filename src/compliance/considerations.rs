@@ -21,6 +21,7 @@ crate::vocabulary! {
 /// A decision not to apply, as an officer records it.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = views_rule)]
 pub struct NewConsideration {
     pub power: ConsideredPower,
     /// Why it was not applied for.
@@ -29,6 +30,23 @@ pub struct NewConsideration {
     /// For a protective order: the victim's views (required); absent for a warrant.
     #[schemars(with = "Option<crate::schema::Text<MAX_TEXT>>")]
     pub victim_views: Option<String>,
+}
+
+/// What `validate` checks between the fields, as the schema says it: an order's reason comes with the
+/// victim's views, a warrant's without.
+fn views_rule(schema: &mut schemars::Schema) {
+    use serde_json::json;
+    let power_is = |power: ConsideredPower| json!({ "required": ["power"], "properties": { "power": { "const": power.as_str() } } });
+    crate::schema::when(
+        schema,
+        power_is(ConsideredPower::ProtectiveOrder),
+        json!({ "required": ["victim_views"], "properties": { "victim_views": { "type": "string" } } }),
+    );
+    crate::schema::when(
+        schema,
+        power_is(ConsideredPower::S2bWarrant),
+        json!({ "properties": { "victim_views": { "type": "null" } } }),
+    );
 }
 
 /// A decision not to apply, as recorded.
