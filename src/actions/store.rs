@@ -204,7 +204,7 @@ pub fn overdue(
                 case_id: item.case_id,
                 area: Area::Risk,
                 code,
-                text: std::iter::once(format!("{}.", capitalised(&item.what)))
+                text: std::iter::once(format!("{}.", crate::problem::capitalise(&item.what)))
                     .chain(item.reasons)
                     .collect::<Vec<_>>()
                     .join(" "),
@@ -228,12 +228,4 @@ pub fn overdue(
     );
     sort(&mut actions);
     Ok(actions)
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -223,6 +223,11 @@ pub fn plus_working_days(at: OffsetDateTime, days: i64) -> OffsetDateTime {
     due
 }
 
+/// When the victim must be told of a decision made at `decided_at`, `days` working days later.
+pub fn due_at(decided_at: &Timestamp, days: i64) -> Timestamp {
+    Timestamp::from_time(plus_working_days(decided_at.time(), days))
+}
+
 /// A contact as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Contact {
@@ -280,7 +285,7 @@ impl Update {
         days: i64,
         now: OffsetDateTime,
     ) -> Update {
-        let due_at = Timestamp::from_time(plus_working_days(decided_at.time(), days));
+        let due_at = due_at(&decided_at, days);
         let overdue = given_at.is_none() && now > due_at.time();
         let late = given_at
             .as_ref()

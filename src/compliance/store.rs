@@ -3,7 +3,7 @@
 //! Nothing here decides a status: the rules are in `super`.
 
 use super::{Check, Facts, Status, VictimCare, VictimUpdate};
-use crate::care::{Entitlement, UpdatePolicy, plus_working_days};
+use crate::care::{Entitlement, UpdatePolicy};
 use crate::sql::{Row, Sql, SqlError};
 use crate::values::Timestamp;
 
@@ -42,7 +42,7 @@ fn victim_care(row: &Row<'_>, policy: UpdatePolicy) -> Result<VictimCare, SqlErr
             let decided = Timestamp::parse(&decided_at)
                 .ok_or_else(|| SqlError(format!("victim_updates.decided_at: {decided_at}")))?;
             Ok(VictimUpdate {
-                due_at: Timestamp::from_time(plus_working_days(decided.time(), days)).into_string(),
+                due_at: crate::care::due_at(&decided, days).into_string(),
                 given_at,
             })
         })
