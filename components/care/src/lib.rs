@@ -71,7 +71,7 @@ fn add_contact(ctx: &Ctx, call: &mut Call) -> Outcome {
         let contact = service::add_contact(&ctx.env(), &officer, &case, &new, &mut call.journal)?;
         Ok((201, json(201, &contact).into_body()))
     })?;
-    Ok(stored(status, body))
+    Ok(spin_adapter::stored(status, body))
 }
 
 fn add_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
@@ -82,15 +82,7 @@ fn add_decision(ctx: &Ctx, call: &mut Call) -> Outcome {
         let update = service::add_decision(&ctx.env(), &officer, &case, &new, &mut call.journal)?;
         Ok((201, json(201, &update).into_body()))
     })?;
-    Ok(stored(status, body))
-}
-
-/// A created record's JSON (or, for a retried `Idempotency-Key`, the first reply's).
-fn stored(status: u16, body: Vec<u8>) -> spin_sdk::http::Response {
-    let mut response = spin_sdk::http::Response::new(status, body);
-    response.set_header("content-type", "application/json");
-    response.set_header("cache-control", "no-store");
-    response
+    Ok(spin_adapter::stored(status, body))
 }
 
 fn case_actions(ctx: &Ctx, call: &mut Call) -> Outcome {

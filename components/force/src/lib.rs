@@ -42,10 +42,7 @@ fn record_consideration(ctx: &Ctx, call: &mut Call) -> Outcome {
         )?;
         Ok((201, json(201, &recorded).into_body()))
     })?;
-    let mut response = Response::new(status, body);
-    response.set_header("content-type", "application/json");
-    response.set_header("cache-control", "no-store");
-    Ok(response)
+    Ok(spin_adapter::stored(status, body))
 }
 
 /// `GET /profile`: the period and the comparison; anything else is refused.

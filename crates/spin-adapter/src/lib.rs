@@ -108,13 +108,20 @@ pub fn json_with(
     response
 }
 
+/// The JSON `Ctx::create_once` gives (the first time or replayed), as it is: for a record that has no
+/// address of its own to put in `Location`.
+pub fn stored(status: u16, body: Vec<u8>) -> Response {
+    let mut response = Response::new(status, body);
+    response.set_header("content-type", "application/json");
+    response.set_header("cache-control", "no-store");
+    response
+}
+
 /// The response to a creation, from the status and body `Ctx::create_once` gives (the first time or
 /// replayed): JSON, with `Location` under `collection` and the `ETag` when the record has a version.
 pub fn created(status: u16, body: Vec<u8>, collection: &str) -> Response {
     let record: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let mut response = Response::new(status, body);
-    response.set_header("content-type", "application/json");
-    response.set_header("cache-control", "no-store");
+    let mut response = stored(status, body);
     if let Some(id) = record["id"].as_str() {
         response.set_header("location", format!("{collection}/{id}"));
     }
