@@ -107,6 +107,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_considerations",
         sql: include_str!("../migrations/0018_considerations.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_profile_facts",
+        sql: include_str!("../migrations/0019_profile_facts.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "0020_compliance_victim_care",
+        sql: include_str!("../migrations/0020_compliance_victim_care.sql"),
+    },
 ];
 
 /// The schema version this build of the app expects.

@@ -1,5 +1,5 @@
 //! The facts the checks are worked out from: one row per case in `case_compliance`, kept by the
-//! triggers of migration 0016 in the same transaction as every write of the records it summarises.
+//! triggers of migrations 0016 and 0020 in the same transaction as every write of the records it summarises.
 //! Nothing here decides a status: the rules are in `super`.
 
 use super::{Check, Facts, Status, VictimCare, VictimUpdate};
@@ -12,13 +12,7 @@ const COLUMNS: &str =
     principal_classification, included_classifications, decision_reason_given, decided_at,
     last_occurrence_at, first_risk_at, first_screening_at, last_risk_activity_at, review_due_at,
     first_review_at, pins_pending, pin_authorised_at, s2b_applied_on, orders, order_with_views_at,
-    s2b_declined_at, orders_declined_at,
-    (SELECT MAX(v.contacted_at) FROM victim_contacts v
-      WHERE v.case_id = case_compliance.case_id AND v.safety_plan_agreed = 1) AS safety_plan_agreed_at,
-    (SELECT json_group_array(json_array(u.decided_at, u.given_at)) FROM victim_updates u
-      WHERE u.case_id = case_compliance.case_id) AS victim_updates,
-    (SELECT json_extract(c.preferences, '$.entitlement') FROM victim_care c
-      WHERE c.case_id = case_compliance.case_id) AS victim_entitlement";
+    s2b_declined_at, orders_declined_at, safety_plan_agreed_at, victim_updates, victim_entitlement";
 
 /// A case's facts as stored, with what names the case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +23,7 @@ pub struct Stored {
 }
 
 /// Victim care's facts: the safety plan, and each update with its due time under the force's policy
-/// for the victim's entitlement (read from victim care's own tables, by their case indexes).
+/// for the victim's entitlement (kept on the row by migration 0020's triggers).
 fn victim_care(row: &Row<'_>, policy: UpdatePolicy) -> Result<VictimCare, SqlError> {
     let entitlement = row
         .optional_parse::<Entitlement>("victim_entitlement")?

@@ -677,6 +677,24 @@ mod storage {
         for (k, e) in kept.iter().zip(&expected) {
             assert_eq!(k, e, "{when}: case {:?}", k[0]);
         }
+        // Victim care's facts (0020), against victim care's own tables.
+        let kept = rows(
+            db,
+            "SELECT case_id, safety_plan_agreed_at, victim_entitlement, victim_updates
+             FROM case_compliance ORDER BY case_id",
+        );
+        let expected = rows(
+            db,
+            "SELECT c.id,
+                    (SELECT MAX(v.contacted_at) FROM victim_contacts v
+                     WHERE v.case_id = c.id AND v.safety_plan_agreed = 1),
+                    (SELECT json_extract(p.preferences, '$.entitlement') FROM victim_care p WHERE p.case_id = c.id),
+                    (SELECT json_group_array(json_array(decided_at, given_at)) FROM
+                        (SELECT decided_at, given_at FROM victim_updates u WHERE u.case_id = c.id
+                         ORDER BY decided_at, id))
+             FROM cases c ORDER BY c.id",
+        );
+        assert_eq!(kept, expected, "{when}: victim care's facts");
     }
 
     fn open() -> (tempfile::TempDir, Connection) {
@@ -699,8 +717,11 @@ mod storage {
     /// A record of each kind the triggers follow, written in SQL as any path would write it: an
     /// occurrence, an S-DASH and a supervisor's review, a PIN requested then authorised, a s.2B search
     /// (then amended onto another case), an SPO (then varied to drop the victim's views) and a
-    /// restraining order, and a case's decision.
+    /// restraining order, a case's decision, and victim care (preferences made and changed, an update
+    /// owed then given at a contact agreeing a safety plan).
     fn write_every_kind(db: &Connection, case: &str, other: &str, tag: &str) {
+        // A later contact each time, so that a trigger that missed it would show.
+        let minute = if tag == "before" { 30 } else { 50 };
         let sql = format!(
             "INSERT INTO occurrences (case_id, number, recorded_at, recorded_by, occurred_from, location,
                  channel, behaviours, description, fear_of_violence, breach_of_order)
@@ -738,7 +759,27 @@ mod storage {
              UPDATE cases SET status = 'recorded', principal_classification = 'harassment-s2',
                  included_classifications = '[\"stalking-s2a\"]', decision_reason = ' ',
                  decided_at = '2027-01-05T18:00:00.000000Z', decided_by = 'x', version = version + 1
-             WHERE id = '{other}' AND status = 'awaiting-decision';"
+             WHERE id = '{other}' AND status = 'awaiting-decision';
+             INSERT INTO victim_care (case_id, preferences, updated_at, updated_by)
+             VALUES ('{case}', '{{\"entitlement\": \"standard\"}}', '2027-01-05T18:10:00.000000Z', 'x')
+             ON CONFLICT (case_id) DO UPDATE SET preferences = excluded.preferences;
+             UPDATE victim_care SET preferences = '{{\"entitlement\": \"enhanced\"}}', version = version + 1
+             WHERE case_id = '{case}';
+             INSERT INTO victim_care (case_id, preferences, updated_at, updated_by)
+             VALUES ('{other}', '{{\"entitlement\": \"standard\"}}', '2027-01-05T18:10:00.000000Z', 'x')
+             ON CONFLICT (case_id) DO UPDATE SET preferences = excluded.preferences;
+             INSERT INTO victim_updates (id, case_id, decision, source_type, source_id, decided_at, recorded_by)
+             VALUES ('update-{tag}', '{case}', 'arrest', 'key-decision', 'k-{tag}', '2027-01-05T18:20:00.000000Z', 'x');
+             INSERT INTO victim_contacts (id, case_id, contacted_at, recorded_at, recorded_by, method, summary,
+                 personal_statement, safety_plan_agreed, updates_given)
+             VALUES ('contact-{tag}', '{case}', '2027-01-05T18:{minute}:00.000000Z', '2027-01-05T18:59:00.000000Z', 'x',
+                 'phone', 'Told.', NULL, 1, '[]');
+             INSERT INTO victim_contacts (id, case_id, contacted_at, recorded_at, recorded_by, method, summary,
+                 personal_statement, safety_plan_agreed, updates_given)
+             VALUES ('contact2-{tag}', '{other}', '2027-01-05T18:40:00.000000Z', '2027-01-05T18:41:00.000000Z', 'x',
+                 'phone', 'Told.', NULL, 0, '[]');
+             UPDATE victim_updates SET given_at = '2027-01-05T18:{minute}:00.000000Z', contact_id = 'contact-{tag}'
+             WHERE id = 'update-{tag}';"
         );
         db.execute_batch(&sql).unwrap();
     }

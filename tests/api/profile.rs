@@ -491,3 +491,413 @@ fn every_role_gets_exactly_the_force_view_endpoints_the_table_gives_it() {
         );
     }
 }
+
+/// What the profile's summary rows (migration 0019) should say for `period`, counted here the slow way
+/// from the records themselves: the risk mix, the distinct and repeat victims and suspects of the
+/// recorded offences, and the decisions with their median hours.
+type FromRecords = (Vec<(String, i64)>, (i64, i64), (i64, i64), (i64, i64), f64);
+
+fn from_records(db: &rusqlite::Connection, period: Period) -> FromRecords {
+    let (start, end) = period.bounds();
+    let risk = db
+        .prepare(
+            "SELECT COALESCE((SELECT COALESCE((SELECT rv.level FROM risk_reviews rv
+                                               WHERE rv.assessment_id = ra.id AND rv.outcome = 'raised'
+                                               ORDER BY rv.reviewed_at DESC LIMIT 1), ra.level)
+                              FROM risk_assessments ra WHERE ra.case_id = c.id AND ra.purpose = 'risk'
+                              ORDER BY ra.assessed_at DESC, ra.id DESC LIMIT 1), 'not-assessed') AS level,
+                    COUNT(*)
+             FROM cases c WHERE c.status = 'recorded' AND c.decided_at >= ?1 AND c.decided_at < ?2
+             GROUP BY 1 ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([&start, &end], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let people = |category: &str, repeat: &str| -> (i64, i64) {
+        db.query_row(
+            &format!(
+                "SELECT COUNT(*), COALESCE(SUM({repeat}), 0)
+                 FROM (SELECT DISTINCT a.person_id FROM cases c
+                       JOIN appearances a ON a.case_id = c.id AND a.category = ?3
+                       WHERE c.status = 'recorded' AND c.decided_at >= ?1 AND c.decided_at < ?2) p"
+            ),
+            [&start, &end, category],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let victims = people(
+        "victim",
+        "(SELECT COUNT(*) FROM appearances b WHERE b.person_id = p.person_id AND b.category = 'victim') >= 2",
+    );
+    let suspects = people(
+        "suspect",
+        "(SELECT COUNT(DISTINCT v.person_id) FROM appearances s
+          JOIN appearances v ON v.case_id = s.case_id AND v.category = 'victim' AND v.person_id != s.person_id
+          WHERE s.person_id = p.person_id AND s.category = 'suspect') >= 2",
+    );
+    let decided = db
+        .query_row(
+            "SELECT COALESCE(SUM(status = 'recorded'), 0), COALESCE(SUM(status = 'no-crime'), 0) FROM cases
+             WHERE status != 'awaiting-decision' AND decided_at >= ?1 AND decided_at < ?2",
+            [&start, &end],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let hours = decision_hours(db, period);
+    let n = hours.len();
+    let median = (hours[(n - 1) / 2] + hours[n / 2]) / 2.0;
+    (risk, victims, suspects, decided, median)
+}
+
+/// The same figures as the profile's store counts them from its summary rows.
+fn from_summary(db: &rusqlite::Connection, period: Period) -> FromRecords {
+    let tally = stalking_response::profile::store::tally(db, period).unwrap();
+    let mut risk: Vec<(String, i64)> = Vec::new();
+    for (level, n) in tally.risk {
+        match risk.iter_mut().find(|(l, _)| *l == level) {
+            Some((_, total)) => *total += n,
+            None => risk.push((level, n)),
+        }
+    }
+    risk.sort();
+    (
+        risk,
+        tally.victims,
+        tally.suspects,
+        tally.decided,
+        tally.median_hours.unwrap(),
+    )
+}
+
+fn assert_agree(db: &rusqlite::Connection, period: Period, when: &str) {
+    let (records, summary) = (from_records(db, period), from_summary(db, period));
+    assert_eq!(summary.0, records.0, "risk mix {when}");
+    assert_eq!(summary.1, records.1, "victims {when}");
+    assert_eq!(summary.2, records.2, "suspects {when}");
+    assert_eq!(summary.3, records.3, "decisions {when}");
+    assert!(
+        (summary.4 - records.4).abs() < 1e-6,
+        "median {when}: {} against {}",
+        summary.4,
+        records.4
+    );
+}
+
+#[test]
+fn the_profiles_summary_rows_agree_with_the_records_after_reviews_splits_new_cases_and_a_backfill()
+{
+    use stalking_response::cases::store as cases;
+    use stalking_response::ids::{AssessmentId, CaseId};
+    use stalking_response::values::Timestamp;
+
+    let spec = Spec {
+        first_month: month("2024-01"),
+        recorded: [240, 300],
+        no_crime_every: 10,
+        awaiting: 3,
+        assess: true,
+    };
+    let year = |from: &str, to: &str| Period {
+        from: month(from),
+        to: month(to),
+    };
+    let periods = [
+        year("2024-01", "2024-12"),
+        year("2025-01", "2025-12"),
+        year("2024-06", "2025-05"),
+    ];
+
+    // Generated before migration 0019, then migrated: the backfill writes the rows.
+    let before = rusqlite::Connection::open_in_memory().unwrap();
+    let migrations = stalking_response::migrations::MIGRATIONS;
+    let latest = migrations.last().unwrap().version;
+    stalking_response::migrations::migrate_with(&before, &migrations[..migrations.len() - 1])
+        .unwrap();
+    force_data::generate(&before, spec, support::dash_body);
+    assert_eq!(
+        stalking_response::migrations::migrate(&before).unwrap(),
+        latest
+    );
+    for period in periods {
+        assert_agree(&before, period, "after the backfill");
+    }
+
+    // Generated after it: the triggers write the rows.
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    stalking_response::migrations::migrate(&db).unwrap();
+    force_data::generate(&db, spec, support::dash_body);
+    for period in periods {
+        assert_agree(&db, period, "as generated");
+    }
+    let first = from_summary(&db, periods[0]);
+    assert!(first.1.1 > 0 && first.2.1 > 0, "repeats exist: {first:?}");
+
+    let settings = Settings::from_variables(|_| None).unwrap();
+    let kv = MemoryKeyValue::default();
+    let counter = std::cell::Cell::new(0u64);
+    let new_id = move || {
+        counter.set(counter.get() + 1);
+        format!("{:032x}", (1u128 << 110) + u128::from(counter.get()))
+    };
+    let env = Env {
+        db: &db,
+        kv: &kv,
+        settings: &settings,
+        now: time::macros::datetime!(2026-01-15 12:00 UTC),
+        new_id: &new_id,
+    };
+    let supervisor = Principal {
+        subject: "super-1".into(),
+        role: Role::Supervisor,
+        force: "DEV".into(),
+        token_id: "t".into(),
+    };
+    let mut journal = Entries {
+        at: "2026-01-15T12:00:00.000000Z".into(),
+        actor: Actor::of(&supervisor),
+        reason: AccessReason::collection(),
+        entries: Vec::new(),
+    };
+    let case = |i: usize| CaseId::parse(&format!("{i:032x}")).unwrap();
+
+    // A supervisor raises a standard risk to high, long after the decision (case 1: two "yes").
+    let assessment: String = db
+        .query_row(
+            "SELECT id FROM risk_assessments WHERE case_id = ?1 AND purpose = 'risk'",
+            [case(1).as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let raise: stalking_response::risk::requests::NewReview = serde_json::from_value(
+        serde_json::json!({ "outcome": "raised", "level": "high", "rationale": "New threats." }),
+    )
+    .unwrap();
+    stalking_response::services::risk::review(
+        &env,
+        &supervisor,
+        &AssessmentId::parse(&assessment).unwrap(),
+        &raise,
+        &mut journal,
+    )
+    .unwrap();
+    let high = |db: &rusqlite::Connection| from_summary(db, periods[0]).0;
+    assert_ne!(high(&db), first.0, "the raised level is counted");
+    assert_agree(&db, periods[0], "after a raised review");
+
+    // Splits: case 2's suspect (also case 1's, with another victim: serial) and case 1's victim (also
+    // case 0's: a repeat victim) become records of their own.
+    for (i, category) in [(2, "suspect"), (1, "victim")] {
+        let split: stalking_response::people::LinkDecision = serde_json::from_value(
+            serde_json::json!({ "category": category, "position": 0, "decision": "split",
+                                "reason": "Not the same person." }),
+        )
+        .unwrap();
+        stalking_response::people::store::review(
+            &db,
+            &case(i),
+            &split,
+            "super-1",
+            "2026-01-15T12:00:00.000000Z",
+            &new_id,
+        )
+        .unwrap()
+        .unwrap();
+        for period in periods {
+            assert_agree(
+                &db,
+                period,
+                &format!("after splitting case {i}'s {category}"),
+            );
+        }
+    }
+
+    // A new report names case 5's victim again (a repeat victim now) and is recorded.
+    let everything = year("2024-01", "2026-01");
+    let (_, victims_before, suspects_before, ..) = from_summary(&db, everything);
+    let new: stalking_response::cases::intake::NewCase = serde_json::from_value(serde_json::json!({
+        "victim": { "name": "Victim 5", "date_of_birth": "1990-01-01" },
+        "suspects": [{ "name": "Someone Else", "date_of_birth": "1970-02-02" }],
+        "relationship": "stranger", "domestic_abuse": false,
+        "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
+        "serious_alarm_or_distress": false,
+        "occurrence": { "from": "2020-01-01T10:00:00Z", "location": "Home", "channel": "phone",
+                        "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
+    }))
+    .unwrap();
+    let id = case(900_000);
+    let reported = "2026-01-15T09:00:00.000000Z";
+    cases::create(
+        &db,
+        &id,
+        "INC/NEW",
+        reported,
+        &Timestamp::parse(reported).unwrap().plus_hours(24).unwrap(),
+        "gen-1",
+        &new,
+        &new_id,
+    )
+    .unwrap();
+    let decision: stalking_response::cases::decision::CrimeDecision = serde_json::from_value(
+        serde_json::json!({ "outcome": "recorded", "principal": "stalking-s2a" }),
+    )
+    .unwrap();
+    cases::record_decision(
+        &db,
+        &id,
+        1,
+        &decision,
+        Some("NEW/1"),
+        "2026-01-15T12:00:00.000000Z",
+        "gen-1",
+    )
+    .unwrap()
+    .unwrap();
+    for period in periods.into_iter().chain([year("2026-01", "2026-01")]) {
+        assert_agree(&db, period, "after a new case names an earlier victim");
+    }
+    let (_, victims_after, suspects_after, ..) = from_summary(&db, everything);
+    assert_eq!(
+        (victims_after, suspects_after),
+        (
+            (victims_before.0, victims_before.1 + 1),
+            (suspects_before.0 + 1, suspects_before.1)
+        ),
+        "case 5's victim now repeats; the new suspect is one more"
+    );
+}
+
+/// The same agreement over a random history: reports naming people from a small pool (so that people
+/// recur across months, and a case may name one suspect twice), decisions in random months, and splits,
+/// checked over random periods as it goes — the previous-month links of `profile_people` must hold
+/// whatever the order in which months are added and removed.
+#[test]
+fn the_profiles_people_rows_agree_with_the_records_over_a_random_history() {
+    use stalking_response::cases::store as cases;
+    use stalking_response::ids::CaseId;
+    use stalking_response::values::Timestamp;
+
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    stalking_response::migrations::migrate(&db).unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let counter = std::cell::Cell::new(0u64);
+    let new_id = move || {
+        counter.set(counter.get() + 1);
+        format!("{:032x}", (1u128 << 112) + u128::from(counter.get()))
+    };
+    let base = month("2024-01");
+    let mut decided: Vec<(CaseId, usize)> = Vec::new();
+    for i in 0..240usize {
+        let id = CaseId::parse(&format!("{i:032x}")).unwrap();
+        let victim = next(12);
+        let first = next(10);
+        let second = if next(4) == 0 { first } else { next(10) };
+        let new: stalking_response::cases::intake::NewCase = serde_json::from_value(serde_json::json!({
+            "victim": { "name": format!("Victim {victim}"), "date_of_birth": "1990-01-01" },
+            "suspects": [{ "name": format!("Suspect {first}"), "date_of_birth": "1980-01-01" },
+                         { "name": format!("Suspect {second}"), "date_of_birth": "1980-01-01" }],
+            "relationship": "stranger", "domestic_abuse": false,
+            "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
+            "serious_alarm_or_distress": false,
+            "occurrence": { "from": "2020-01-01T10:00:00Z", "location": "Home", "channel": "phone",
+                            "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
+        }))
+        .unwrap();
+        let when = base.plus(next(24) as i32);
+        let decided_at = format!("{when}-1{}T12:00:00.000000Z", next(9));
+        let reported = Timestamp::parse(&decided_at)
+            .unwrap()
+            .plus_hours(-5)
+            .unwrap();
+        cases::create(
+            &db,
+            &id,
+            &format!("INC/{i}"),
+            reported.as_str(),
+            &reported.plus_hours(24).unwrap(),
+            "gen-1",
+            &new,
+            &new_id,
+        )
+        .unwrap();
+        if next(5) != 0 {
+            let outcome = if next(6) == 0 {
+                serde_json::json!({ "outcome": "no-crime", "reasons": "Generated." })
+            } else {
+                serde_json::json!({ "outcome": "recorded", "principal": "stalking-s2a" })
+            };
+            let decision: stalking_response::cases::decision::CrimeDecision =
+                serde_json::from_value(outcome).unwrap();
+            cases::record_decision(
+                &db,
+                &id,
+                1,
+                &decision,
+                Some(&format!("CR/{i}")),
+                &decided_at,
+                "gen-1",
+            )
+            .unwrap()
+            .unwrap();
+            decided.push((id.clone(), i));
+        }
+        // Now and then a supervisor splits someone off an earlier case.
+        if !decided.is_empty() && next(6) == 0 {
+            let (case, _) = &decided[next(decided.len() as u64) as usize];
+            let (category, position) = match next(3) {
+                0 => ("victim", 0),
+                k => ("suspect", k as i64 - 1),
+            };
+            let split: stalking_response::people::LinkDecision = serde_json::from_value(
+                serde_json::json!({ "category": category, "position": position, "decision": "split",
+                                    "reason": "Not the same person." }),
+            )
+            .unwrap();
+            // A split is final: splitting one again is refused, and that is fine here.
+            let _ = stalking_response::people::store::review(
+                &db,
+                case,
+                &split,
+                "super-1",
+                "2026-01-15T12:00:00.000000Z",
+                &new_id,
+            )
+            .unwrap();
+        }
+        if i % 20 == 19 {
+            for _ in 0..4 {
+                let from = base.plus(next(24) as i32);
+                let to = from.plus(next(12) as i32);
+                assert_agree_on_people(&db, Period { from, to }, i);
+            }
+        }
+    }
+}
+
+fn assert_agree_on_people(db: &rusqlite::Connection, period: Period, step: usize) {
+    let (start, _) = period.bounds();
+    let decided: i64 = count(
+        db,
+        "SELECT COUNT(*) FROM cases WHERE status != 'awaiting-decision' AND decided_at >= ?1 AND decided_at < ?2",
+        period,
+    );
+    if decided == 0 {
+        return;
+    }
+    let (records, summary) = (from_records(db, period), from_summary(db, period));
+    assert_eq!(
+        (summary.1, summary.2),
+        (records.1, records.2),
+        "victims and suspects at step {step}, {} to {} (from {start})",
+        period.from,
+        period.to
+    );
+}
