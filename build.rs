@@ -43,7 +43,10 @@ fn migrations() {
         if path.extension().is_some_and(|e| e == "sql") {
             println!("cargo:rerun-if-changed={}", path.display());
             let sql = std::fs::read_to_string(&path).unwrap();
-            std::fs::write(out.join(path.file_name().unwrap()), minify::minify(&sql)).unwrap();
+            let minified = minify::minify(&sql);
+            let deflated = miniz_oxide::deflate::compress_to_vec(minified.as_bytes(), 10);
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            std::fs::write(out.join(format!("{name}.deflate")), deflated).unwrap();
         }
     }
 }

@@ -454,12 +454,14 @@ fn a_failing_migration_changes_nothing() {
         Migration {
             version: 1,
             name: "0001_ok",
-            sql: "CREATE TABLE a (x INTEGER);",
+            sql: migrations::Script::Text("CREATE TABLE a (x INTEGER);"),
         },
         Migration {
             version: 2,
             name: "0002_broken",
-            sql: "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);",
+            sql: migrations::Script::Text(
+                "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);",
+            ),
         },
     ];
     match migrations::migrate_with(&db, &broken) {
@@ -2315,8 +2317,16 @@ fn the_embedded_migrations_make_the_same_schema_as_the_files() {
         .map(|m| {
             let path = format!("{}/migrations/{}.sql", env!("CARGO_MANIFEST_DIR"), m.name);
             let sql: &'static str = std::fs::read_to_string(path).unwrap().leak();
-            assert!(sql.len() > m.sql.len(), "{} is embedded minified", m.name);
-            Migration { sql, ..*m }
+            let embedded = m.sql.text().unwrap();
+            assert!(
+                sql.len() > embedded.len(),
+                "{} is embedded minified",
+                m.name
+            );
+            Migration {
+                sql: migrations::Script::Text(sql),
+                ..*m
+            }
         })
         .collect();
     let from_files = open(&dir.path().join("files.db"));
