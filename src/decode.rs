@@ -222,11 +222,11 @@ fn unescape(quoted: &[u8]) -> String {
 /// serde's message without its " at line N column M" suffix, as a sentence.
 pub fn describe(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
-    let mut chars = message.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str() + ".")
-        .unwrap_or_default()
+    if message.is_empty() {
+        return String::new();
+    }
+    // serde's messages begin with an ASCII word ("unknown field", "invalid type", "missing field").
+    crate::problem::capitalise(message) + "."
 }
 
 /// Fails with the field errors, if there are any (422).

@@ -136,12 +136,15 @@ impl Problem {
 }
 
 /// The text with its first letter in capitals, for messages built from fragments.
+///
+/// An ASCII first letter only: the texts given are the app's own (field names, what is due), and
+/// Unicode's case tables (`char::to_uppercase`, 12 kB) would be in every component for it (issue #13).
 pub fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
+    let mut text = text.to_string();
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    text
 }
 
 /// A storage failure inside a handler is ours, never the caller's: logged (the database's own text names
@@ -167,6 +170,18 @@ pub fn storage(e: impl std::fmt::Display) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capitalises_an_ascii_first_letter_and_leaves_anything_else() {
+        assert_eq!(capitalise("mASH referral"), "MASH referral");
+        assert_eq!(capitalise("review due"), "Review due");
+        assert_eq!(capitalise("émile"), "émile");
+        assert_eq!(capitalise(""), "");
+        assert_eq!(
+            crate::decode::describe("unknown field `x` at line 1 column 5"),
+            "Unknown field `x`."
+        );
+    }
 
     #[test]
     fn serialises_as_rfc_9457() {

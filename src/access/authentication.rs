@@ -111,6 +111,10 @@ fn session_key(id: &str) -> String {
     format!("session:{}", auth::token_hash(id))
 }
 
+/// The refusal of a partner system's JWT where no route permits the partner role and the token is not
+/// verified (without the `partner-tokens` feature): the words a verified partner gets there.
+pub const PARTNER_TOKENS_NOT_TAKEN: &str = "The partner role may not do this.";
+
 /// Every refused token gets the same answer: which check failed (unknown, revoked, expired, another
 /// force) is not told to whoever holds it.
 fn token_refused() -> Problem {
@@ -276,6 +280,7 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
     /// A partner system's bearer JWT from the force's identity provider (client credentials). Refused
     /// as any other token when OIDC is not configured, and whatever check failed (which goes to the
     /// component's log, naming the check only).
+    #[cfg(feature = "partner-tokens")]
     fn principal_for_jwt(&self, token: &str) -> Result<Principal, Problem> {
         let Ok(config) = &self.settings.oidc else {
             return Err(token_refused());
@@ -299,6 +304,19 @@ impl<D: Sql, K: KeyValue> Authenticator<'_, D, K> {
                     token_refused()
                 }
             })
+    }
+
+    /// Without the `partner-tokens` feature (a component whose routes no partner may use, issue #13:
+    /// the verifier, its RSA and P-256 code and outbound HTTP are about 150 kB), a JWT is not verified:
+    /// refused as any other token when OIDC is not configured, as before; else answered as a verified
+    /// partner's token is on these routes, 403 ([`PARTNER_TOKENS_NOT_TAKEN`]), since none of them
+    /// permits the partner role (a test checks that against each component's routes and features).
+    #[cfg(not(feature = "partner-tokens"))]
+    fn principal_for_jwt(&self, _token: &str) -> Result<Principal, Problem> {
+        match &self.settings.oidc {
+            Err(_) => Err(token_refused()),
+            Ok(_) => Err(Problem::forbidden(PARTNER_TOKENS_NOT_TAKEN)),
+        }
     }
 
     /// What a session's credential is bound to: for the bootstrap admin, the current bootstrap token

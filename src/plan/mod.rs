@@ -422,7 +422,7 @@ pub fn html(view: &PlanView, printed_at: &str) -> String {
                 e(&a.owner),
                 e(&a.due),
                 if a.overdue { " (overdue)" } else { "" },
-                a.status.as_str().to_uppercase(),
+                a.status.as_str().to_ascii_uppercase(),
                 evidence,
                 last
             ));

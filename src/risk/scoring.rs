@@ -279,7 +279,7 @@ fn risk_level(
     for agency in &history.repeat_referrals {
         rules.push(format!(
             "Repeat: this victim and suspect were referred to {} in the last {} days, and there has been an incident since.",
-            agency.to_uppercase(),
+            agency.to_ascii_uppercase(),
             policy.escalation_window_days
         ));
     }
@@ -376,7 +376,7 @@ fn referrals_due(
         }
         rules.push(format!(
             "A {} referral is due: {} (force policy: {} on {}).",
-            agency.as_str().to_uppercase(),
+            agency.as_str().to_ascii_uppercase(),
             criteria.join(", "),
             agency,
             triggers

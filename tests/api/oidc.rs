@@ -521,6 +521,90 @@ fn a_partner_system_reads_its_referrals_with_a_client_credentials_token() {
     assert_eq!(listed.status, 200);
 }
 
+/// The components whose routes permit no partner (searches, force, care, retention) do not verify
+/// partners' JWTs (spin-adapter's `partner-tokens` feature; issue #13, about 150 kB each): a partner's
+/// token is refused there as a verified one is on any route it may not use, 403 with the same words,
+/// and logged as a denial; a token that would not verify gets the same answer, unverified.
+#[test]
+fn components_no_partner_may_use_refuse_a_partner_token_as_before() {
+    let (provider, app) = start();
+    let token = provider.client_credentials();
+    let mut tampered: Vec<String> = token.split('.').map(str::to_string).collect();
+    tampered[2] = "c2ln".into();
+    let tampered = tampered.join(".");
+    // Served by cases, which verifies: the role is refused.
+    let verified = app.call_with(
+        "GET",
+        "/api/v1/cases",
+        &token,
+        None,
+        &[("x-access-reason", "referral")],
+    );
+    assert_eq!(verified.status, 403, "{}", verified.body);
+    for (component, path) in [
+        ("searches", "/api/v1/searches"),
+        ("force", "/api/v1/plan"),
+        ("care", "/api/v1/actions/overdue"),
+        ("retention", "/api/v1/retention/due"),
+    ] {
+        for token in [&token, &tampered] {
+            let reply = app.call("GET", path, token, None);
+            assert_eq!(reply.status, 403, "{component}: {}", reply.body);
+            assert_eq!(
+                reply.json()["detail"],
+                verified.json()["detail"],
+                "{component}"
+            );
+        }
+    }
+    let denied: i64 = app
+        .database()
+        .query_row(
+            "SELECT COUNT(*) FROM access_log WHERE outcome = 'denied' AND reason_code = 'denied' AND subject = 'anonymous'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(denied, 8, "each refusal is logged");
+    // Not configured, a JWT is refused there as any unknown token, as before.
+    let plain = TestApp::start();
+    let reply = plain.call("GET", "/api/v1/searches", &token, None);
+    assert_eq!(reply.status, 401, "{}", reply.body);
+}
+
+/// Each component that serves a route the permission table opens to partners verifies their JWTs
+/// (`partner-tokens`); the others may leave the verifier out only while none of theirs does.
+#[test]
+fn the_components_that_verify_partner_tokens_are_those_partners_may_use() {
+    use stalking_response::access::auth::{PERMISSIONS, Role};
+    let partner_actions: Vec<String> = PERMISSIONS
+        .iter()
+        .filter(|(_, roles)| roles.contains(&Role::Partner))
+        .map(|(action, _)| format!("{action:?}"))
+        .collect();
+    let mut verifying = Vec::new();
+    for entry in std::fs::read_dir(repo().join("components")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let source = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+        let serves_partners = partner_actions
+            .iter()
+            .any(|action| source.contains(&format!("=> {action},")));
+        if manifest.contains("\"partner-tokens\"") {
+            verifying.push(name.clone());
+        }
+        assert_eq!(
+            manifest.contains("\"partner-tokens\""),
+            serves_partners,
+            "{name}: serves a route partners may use ({partner_actions:?}) exactly when it has \
+             spin-adapter's `partner-tokens` feature"
+        );
+    }
+    verifying.sort();
+    assert_eq!(verifying, ["access", "cases", "risk"]);
+}
+
 #[test]
 fn tampered_expired_and_mismatched_tokens_are_refused() {
     let (provider, app) = start();

@@ -228,7 +228,11 @@ impl Ctx {
             settings: &self.settings,
             now: time::OffsetDateTime::now_utc(),
             client: &self.client,
+            #[cfg(feature = "partner-tokens")]
             http: &crate::outbound::SpinHttp,
+            // Nothing here fetches the provider's keys: no outbound HTTP code (issue #13).
+            #[cfg(not(feature = "partner-tokens"))]
+            http: &crate::outbound::Nowhere,
         }
     }
 

@@ -44,3 +44,19 @@ impl Http for SpinHttp {
         )
     }
 }
+
+/// No outbound HTTP: for a component that verifies no partner's JWT (without `partner-tokens`), which
+/// so carries none of Spin's outgoing-handler code. Never called there.
+#[cfg(not(feature = "partner-tokens"))]
+pub struct Nowhere;
+
+#[cfg(not(feature = "partner-tokens"))]
+impl Http for Nowhere {
+    fn get(&self, _url: &str) -> Result<HttpReply, String> {
+        Err("no outbound HTTP in this component".into())
+    }
+
+    fn post_form(&self, _url: &str, _form: &str) -> Result<HttpReply, String> {
+        Err("no outbound HTTP in this component".into())
+    }
+}

@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 use spin_sdk::http::{Method, Request, Response};
 use stalking_response::access::audit::{Access, Actor, Operation, RecordRef};
 use stalking_response::access::auth::{self, AccessReason, Action, Principal};
+#[cfg(not(feature = "partner-tokens"))]
+use stalking_response::access::authentication;
 use stalking_response::problem::Problem;
 use stalking_response::services::{Entries, Journal};
 
@@ -242,6 +244,13 @@ fn run(routes: &[Route], req: &Request, matched: &mut Option<&'static str>) -> O
         Err(problem) => {
             let why = match problem.status {
                 429 => "throttled",
+                // A partner system's JWT where no route permits partners, not verified here.
+                #[cfg(not(feature = "partner-tokens"))]
+                403 if problem.detail.as_deref()
+                    == Some(authentication::PARTNER_TOKENS_NOT_TAKEN) =>
+                {
+                    "denied"
+                }
                 403 => "csrf",
                 _ => "unauthenticated",
             };

@@ -493,7 +493,7 @@ pub fn case_risk(db: &impl Sql, case: &Case, now: &str) -> Result<CaseRisk, SqlE
             },
             text: format!(
                 "{} referral {} ({}).",
-                referral.agency.as_str().to_uppercase(),
+                referral.agency.as_str().to_ascii_uppercase(),
                 if referral.status == ReferralStatus::Due {
                     "to send"
                 } else {
@@ -687,7 +687,7 @@ pub fn overdue(db: &impl Sql, now: &str, limit: i64) -> Result<Overdue, SqlError
     let referrals = referrals::overdue(db, now, limit)?
         .into_iter()
         .map(|r| OverdueItem {
-            what: format!("{} referral", r.agency.as_str().to_uppercase()),
+            what: format!("{} referral", r.agency.as_str().to_ascii_uppercase()),
             reasons: vec![format!("Due by {} and not yet sent.", r.due_at)],
             due_at: r.due_at,
             id: r.id.into(),
