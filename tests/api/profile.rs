@@ -35,6 +35,23 @@ fn decision_hours(db: &rusqlite::Connection, period: Period) -> Vec<f64> {
     hours
 }
 
+/// Someone of `role` calling the use cases directly, and the journal of what they do at `at`.
+fn caller(subject: &str, role: Role, at: &str) -> (Principal, Entries) {
+    let who = Principal {
+        subject: subject.into(),
+        role,
+        force: "DEV".into(),
+        token_id: "t".into(),
+    };
+    let journal = Entries {
+        at: at.into(),
+        actor: Actor::of(&who),
+        reason: AccessReason::collection(),
+        entries: Vec::new(),
+    };
+    (who, journal)
+}
+
 fn count(db: &rusqlite::Connection, sql: &str, period: Period) -> i64 {
     let (start, end) = period.bounds();
     db.query_row(sql, [&start, &end], |r| r.get(0)).unwrap()
@@ -66,18 +83,7 @@ fn the_profile_reconciles_with_the_board_papers_rise_of_73_point_2_percent() {
         now: time::macros::datetime!(2026-11-29 12:00 UTC),
         new_id: &new_id,
     };
-    let analyst = Principal {
-        subject: "analyst-1".into(),
-        role: Role::Analyst,
-        force: "DEV".into(),
-        token_id: "t".into(),
-    };
-    let mut journal = Entries {
-        at: "2026-11-29T12:00:00.000000Z".into(),
-        actor: Actor::of(&analyst),
-        reason: AccessReason::collection(),
-        entries: Vec::new(),
-    };
+    let (_analyst, mut journal) = caller("analyst-1", Role::Analyst, "2026-11-29T12:00:00.000000Z");
     // The 12 months to June 2017 against the 12 months to June 2016, as the board paper has them.
     let request = Request::parse(Some("2016-07"), Some("2017-06"), Some("previous-year")).unwrap();
     assert_eq!(request.compare, Compare::PreviousYear);
@@ -653,18 +659,8 @@ fn the_profiles_summary_rows_agree_with_the_records_after_reviews_splits_new_cas
         now: time::macros::datetime!(2026-01-15 12:00 UTC),
         new_id: &new_id,
     };
-    let supervisor = Principal {
-        subject: "super-1".into(),
-        role: Role::Supervisor,
-        force: "DEV".into(),
-        token_id: "t".into(),
-    };
-    let mut journal = Entries {
-        at: "2026-01-15T12:00:00.000000Z".into(),
-        actor: Actor::of(&supervisor),
-        reason: AccessReason::collection(),
-        entries: Vec::new(),
-    };
+    let (supervisor, mut journal) =
+        caller("super-1", Role::Supervisor, "2026-01-15T12:00:00.000000Z");
     let case = |i: usize| CaseId::parse(&format!("{i:032x}")).unwrap();
 
     // A supervisor raises a standard risk to high, long after the decision (case 1: two "yes").
