@@ -333,6 +333,29 @@ pub fn get(db: &impl Sql, id: &CaseId) -> Result<Option<Case>, SqlError> {
     Ok(load(db, &rows)?.pop())
 }
 
+/// A case as [`get`] reads it, unless it was disposed of under the retention policy: then when
+/// (`Err`), without reading the rest of it. The disposal is read in the case's own statement, so a
+/// read of a case costs no statement more for it.
+pub fn get_live(db: &impl Sql, id: &CaseId) -> Result<Option<Result<Case, String>>, SqlError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {CASE_COLUMNS},
+                    (SELECT r.disposed_at FROM retention r WHERE r.case_id = cases.id) AS disposed_at
+             FROM cases WHERE id = ?1"
+        ),
+        &[id.into()],
+    )?;
+    let disposed = rows
+        .first_row()
+        .map(|r| r.optional_text("disposed_at"))
+        .transpose()?
+        .flatten();
+    match disposed {
+        Some(at) => Ok(Some(Err(at))),
+        None => Ok(load(db, &rows)?.pop().map(Ok)),
+    }
+}
+
 /// At most this many linked cases are listed for a suspect (the first by id); `linked_case_count`
 /// counts them all. A suspect shared by hundreds of cases costs each read of one of them no more.
 pub const LINKED_CASES_LISTED: usize = 20;

@@ -158,19 +158,6 @@ pub fn reviews(db: &impl Sql, id: &CaseId) -> Result<Vec<Review>, SqlError> {
     .collect()
 }
 
-/// When the case was disposed of, if it was.
-pub fn disposed_at(db: &impl Sql, id: &CaseId) -> Result<Option<String>, SqlError> {
-    Ok(db
-        .query(
-            "SELECT disposed_at FROM retention WHERE case_id = ?1",
-            &[id.into()],
-        )?
-        .first_row()
-        .map(|r| r.optional_text("disposed_at"))
-        .transpose()?
-        .flatten())
-}
-
 /// What the due list is filtered by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueFilter {

@@ -178,11 +178,10 @@ pub fn consult(
     id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<Case, Problem> {
-    let case = cases::get(env.db, id)?.ok_or_else(no_case)?;
     // A case disposed of under the retention policy is gone, though its tombstone stays.
-    if let Some(at) = crate::retention::store::disposed_at(env.db, id)? {
-        return Err(super::retention::disposed(&at));
-    }
+    let case = cases::get_live(env.db, id)?
+        .ok_or_else(no_case)?
+        .map_err(|at| super::retention::disposed(&at))?;
     journal.logs(Operation::Consultation, RecordRef::case(&case.id));
     Ok(case)
 }
