@@ -35,6 +35,25 @@ fn decision_hours(db: &rusqlite::Connection, period: Period) -> Vec<f64> {
     hours
 }
 
+/// A report naming `victim` and `suspects` (each with one date of birth, so that a name recurs as one
+/// person).
+fn report(victim: &str, suspects: &[String]) -> stalking_response::cases::intake::NewCase {
+    let suspects: Vec<_> = suspects
+        .iter()
+        .map(|name| serde_json::json!({ "name": name, "date_of_birth": "1980-01-01" }))
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "victim": { "name": victim, "date_of_birth": "1990-01-01" },
+        "suspects": suspects,
+        "relationship": "stranger", "domestic_abuse": false,
+        "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
+        "serious_alarm_or_distress": false,
+        "occurrence": { "from": "2020-01-01T10:00:00Z", "location": "Home", "channel": "phone",
+                        "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
+    }))
+    .unwrap()
+}
+
 /// Someone of `role` calling the use cases directly, and the journal of what they do at `at`.
 fn caller(subject: &str, role: Role, at: &str) -> (Principal, Entries) {
     let who = Principal {
@@ -717,16 +736,7 @@ fn the_profiles_summary_rows_agree_with_the_records_after_reviews_splits_new_cas
     // A new report names case 5's victim again (a repeat victim now) and is recorded.
     let everything = year("2024-01", "2026-01");
     let (_, victims_before, suspects_before, ..) = from_summary(&db, everything);
-    let new: stalking_response::cases::intake::NewCase = serde_json::from_value(serde_json::json!({
-        "victim": { "name": "Victim 5", "date_of_birth": "1990-01-01" },
-        "suspects": [{ "name": "Someone Else", "date_of_birth": "1970-02-02" }],
-        "relationship": "stranger", "domestic_abuse": false,
-        "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
-        "serious_alarm_or_distress": false,
-        "occurrence": { "from": "2020-01-01T10:00:00Z", "location": "Home", "channel": "phone",
-                        "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
-    }))
-    .unwrap();
+    let new = report("Victim 5", &["Someone Else".into()]);
     let id = case(900_000);
     let reported = "2026-01-15T09:00:00.000000Z";
     cases::create(
@@ -800,17 +810,10 @@ fn the_profiles_people_rows_agree_with_the_records_over_a_random_history() {
         let victim = next(12);
         let first = next(10);
         let second = if next(4) == 0 { first } else { next(10) };
-        let new: stalking_response::cases::intake::NewCase = serde_json::from_value(serde_json::json!({
-            "victim": { "name": format!("Victim {victim}"), "date_of_birth": "1990-01-01" },
-            "suspects": [{ "name": format!("Suspect {first}"), "date_of_birth": "1980-01-01" },
-                         { "name": format!("Suspect {second}"), "date_of_birth": "1980-01-01" }],
-            "relationship": "stranger", "domestic_abuse": false,
-            "four": { "fixated": true, "obsessive": true, "unwanted": true, "repeated": true },
-            "serious_alarm_or_distress": false,
-            "occurrence": { "from": "2020-01-01T10:00:00Z", "location": "Home", "channel": "phone",
-                            "behaviours": ["contacting"], "description": "Calls.", "fear_of_violence": false }
-        }))
-        .unwrap();
+        let new = report(
+            &format!("Victim {victim}"),
+            &[format!("Suspect {first}"), format!("Suspect {second}")],
+        );
         let when = base.plus(next(24) as i32);
         let decided_at = format!("{when}-1{}T12:00:00.000000Z", next(9));
         let reported = Timestamp::parse(&decided_at)
