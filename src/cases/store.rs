@@ -5,8 +5,8 @@
 mod read;
 
 pub use read::{
-    Filter, LINKED_CASES_LISTED, LinkedCase, Stats, get, get_live, linked, list, named, stalking,
-    stats,
+    Filter, LINKED_CASES_LISTED, LinkedCase, Stats, disposal, get, get_live, linked, list, named,
+    stalking, stats,
 };
 
 use crate::cases::case::Case;

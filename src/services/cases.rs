@@ -160,13 +160,7 @@ pub fn pin_register(
 /// The case exists and has not been disposed of (410: its personal data was erased); one statement.
 /// For the records added to a case after it was reported (victim care, considerations).
 pub fn live(env: &Env<impl Sql>, case_id: &CaseId) -> Result<(), Problem> {
-    let found = env.db.query(
-        "SELECT r.disposed_at AS disposed_at FROM cases c LEFT JOIN retention r ON r.case_id = c.id
-         WHERE c.id = ?1",
-        &[case_id.into()],
-    )?;
-    let row = found.first_row().ok_or_else(no_case)?;
-    match row.optional_text("disposed_at")? {
+    match cases::disposal(env.db, case_id)?.ok_or_else(no_case)? {
         Some(at) => Err(super::retention::disposed(&at)),
         None => Ok(()),
     }

@@ -37,24 +37,41 @@ pub fn get(db: &impl Sql, id: &CaseId) -> Result<Option<Case>, SqlError> {
     Ok(load(db, &rows)?.pop())
 }
 
+/// When the case (`cases.id`) was disposed of under the retention policy, if it was: a column for a
+/// statement on `cases`.
+const DISPOSED_AT: &str =
+    "(SELECT r.disposed_at FROM retention r WHERE r.case_id = cases.id) AS disposed_at";
+
+fn disposed_at(rows: &Rows) -> Result<Option<String>, SqlError> {
+    Ok(rows
+        .first_row()
+        .map(|r| r.optional_text("disposed_at"))
+        .transpose()?
+        .flatten())
+}
+
+/// Whether the case exists (`None`: it does not) and when it was disposed of, if it was: one
+/// statement, for the records added to a case after it was reported.
+pub fn disposal(db: &impl Sql, id: &CaseId) -> Result<Option<Option<String>>, SqlError> {
+    let rows = db.query(
+        &format!("SELECT {DISPOSED_AT} FROM cases WHERE id = ?1"),
+        &[id.into()],
+    )?;
+    if rows.rows.is_empty() {
+        return Ok(None);
+    }
+    disposed_at(&rows).map(Some)
+}
+
 /// A case as [`get`] reads it, unless it was disposed of under the retention policy: then when
 /// (`Err`), without reading the rest of it. The disposal is read in the case's own statement, so a
 /// read of a case costs no statement more for it.
 pub fn get_live(db: &impl Sql, id: &CaseId) -> Result<Option<Result<Case, String>>, SqlError> {
     let rows = db.query(
-        &format!(
-            "SELECT {CASE_COLUMNS},
-                    (SELECT r.disposed_at FROM retention r WHERE r.case_id = cases.id) AS disposed_at
-             FROM cases WHERE id = ?1"
-        ),
+        &format!("SELECT {CASE_COLUMNS}, {DISPOSED_AT} FROM cases WHERE id = ?1"),
         &[id.into()],
     )?;
-    let disposed = rows
-        .first_row()
-        .map(|r| r.optional_text("disposed_at"))
-        .transpose()?
-        .flatten();
-    match disposed {
+    match disposed_at(&rows)? {
         Some(at) => Ok(Some(Err(at))),
         None => Ok(load(db, &rows)?.pop().map(Ok)),
     }
