@@ -383,6 +383,13 @@ fn an_officer_signs_in_at_the_provider_and_gets_the_apps_own_session() {
         None,
     );
     assert_eq!(out.status, 200, "{}", out.body);
+    // Asking the provider for that address holds no write lock: no transaction waits on HTTP.
+    let line = app
+        .request_lines()
+        .into_iter()
+        .find(|l| l["request_id"] == out.header("x-request-id"))
+        .expect("the sign-out's request line");
+    assert_eq!(line["longest_transaction"], 0, "{line}");
     let end = out.json()["end_session_url"].as_str().unwrap().to_string();
     assert!(
         end.starts_with(&format!(

@@ -1,7 +1,7 @@
 //! The OpenAPI document describes the app: every documented operation answers with a documented status,
 //! content type and body shape, and every API route in spin.toml is documented.
 
-use crate::support::{self, ADMIN_TOKEN, TestApp, repo};
+use crate::support::{self, ADMIN_TOKEN, Reply, TestApp, repo};
 use serde_json::Value;
 use serde_json::json;
 
@@ -684,55 +684,109 @@ fn leak(text: &str) -> &'static str {
     Box::leak(text.to_string().into_boxed_str())
 }
 
-#[test]
-fn every_documented_operation_answers_as_documented() {
-    let doc = document();
-    let app = TestApp::start();
-    let f = fixtures(&app);
-    let mut checked = 0;
+/// Calls every documented operation once, as its recipe says, and gives `each` the operation and
+/// the answer.
+fn call_every_operation(app: &TestApp, doc: &Value, mut each: impl FnMut(&Value, Reply)) {
+    let f = fixtures(app);
     for (_, operations) in doc["paths"].as_object().unwrap() {
         for (method, operation) in operations.as_object().unwrap() {
             let id = operation["operationId"].as_str().unwrap();
             let (path, body, headers, token) = recipe(id, &f);
-            let reply = app.call_with(&method.to_uppercase(), &path, &token, body, &headers);
-            let documented = &operation["responses"][reply.status.to_string()];
-            assert!(
-                documented.is_object(),
-                "{id} answered {}, which is not documented: {}",
-                reply.status,
-                reply.body
+            each(
+                operation,
+                app.call_with(&method.to_uppercase(), &path, &token, body, &headers),
             );
-            if reply.status == 204 {
-                checked += 1;
-                continue;
-            }
-            let content_type = reply
-                .header("content-type")
-                .split(';')
-                .next()
-                .unwrap()
-                .trim()
-                .to_string();
-            let schema = &documented["content"][&content_type]["schema"];
-            assert!(
-                schema.is_object(),
-                "{id} {}: content type {content_type} is not documented",
-                reply.status
-            );
-            // A chart (SVG), a CSV or a printable page: documented as text.
-            if !content_type.ends_with("json") {
-                assert_eq!(schema["type"], "string", "{id}: {content_type}");
-                assert!(!reply.body.is_empty(), "{id}: an empty {content_type}");
-                checked += 1;
-                continue;
-            }
-            let mut errors = Vec::new();
-            check(schema, &reply.json(), &doc, "", &mut errors);
-            assert!(errors.is_empty(), "{id}: {errors:#?}");
-            checked += 1;
         }
     }
+}
+
+#[test]
+fn every_documented_operation_answers_as_documented() {
+    let doc = document();
+    let app = TestApp::start();
+    let mut checked = 0;
+    call_every_operation(&app, &doc, |operation, reply| {
+        let id = operation["operationId"].as_str().unwrap();
+        let documented = &operation["responses"][reply.status.to_string()];
+        assert!(
+            documented.is_object(),
+            "{id} answered {}, which is not documented: {}",
+            reply.status,
+            reply.body
+        );
+        if reply.status == 204 {
+            checked += 1;
+            return;
+        }
+        let content_type = reply
+            .header("content-type")
+            .split(';')
+            .next()
+            .unwrap()
+            .trim()
+            .to_string();
+        let schema = &documented["content"][&content_type]["schema"];
+        assert!(
+            schema.is_object(),
+            "{id} {}: content type {content_type} is not documented",
+            reply.status
+        );
+        // A chart (SVG), a CSV or a printable page: documented as text.
+        if !content_type.ends_with("json") {
+            assert_eq!(schema["type"], "string", "{id}: {content_type}");
+            assert!(!reply.body.is_empty(), "{id}: an empty {content_type}");
+            checked += 1;
+            return;
+        }
+        let mut errors = Vec::new();
+        check(schema, &reply.json(), &doc, "", &mut errors);
+        assert!(errors.is_empty(), "{id}: {errors:#?}");
+        checked += 1;
+    });
     assert!(checked >= 15, "{checked}");
+}
+
+/// The most statements any request may hold a write transaction across (`BEGIN` to `COMMIT`, both
+/// counted): on a libSQL database, the round trips for which every other writer waits.
+const MOST_STATEMENTS_IN_A_TRANSACTION: u64 = 21;
+
+/// Every operation, each as its request log line reports it: none holds a transaction across more
+/// than a few statements. (A read's own work takes none; a read may chain the access-log queue, which
+/// is one short transaction.)
+#[test]
+fn every_operation_holds_its_transactions_across_a_few_statements() {
+    let doc = document();
+    let app = TestApp::start();
+    let mut ids = Vec::new();
+    call_every_operation(&app, &doc, |operation, reply| {
+        let id = reply.header("x-request-id").to_string();
+        ids.push((operation["operationId"].as_str().unwrap().to_string(), id));
+    });
+    let lines = app.request_lines();
+    let mut longest = (0, String::new());
+    for (operation, id) in &ids {
+        let line = lines
+            .iter()
+            .find(|l| l["request_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{operation}: no request line"));
+        let held = line["longest_transaction"].as_u64().unwrap();
+        eprintln!("{held:>3} {operation}");
+        assert!(
+            held <= MOST_STATEMENTS_IN_A_TRANSACTION,
+            "{operation} held a transaction across {held} statements: {line}"
+        );
+        if held > longest.0 {
+            longest = (held, operation.clone());
+        }
+    }
+    eprintln!(
+        "the longest transaction: {} statements ({})",
+        longest.0, longest.1
+    );
+    assert!(
+        longest.0 >= 4,
+        "the writes' transactions were not counted: {longest:?}"
+    );
 }
 
 #[test]

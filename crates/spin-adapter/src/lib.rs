@@ -9,6 +9,7 @@ pub mod input;
 pub mod outbound;
 pub mod request_log;
 pub mod routes;
+pub mod statements;
 
 pub use context::{Ctx, Outcome};
 pub use routes::{Call, Reason, Route};
@@ -39,6 +40,7 @@ impl SpinSql {
 
 impl Sql for SpinSql {
     fn query_once(&self, statement: &str, params: &[sql::Value]) -> Result<Rows, SqlError> {
+        statements::count(statement);
         let params: Vec<sqlite3::Value> = params
             .iter()
             .map(|v| match v {

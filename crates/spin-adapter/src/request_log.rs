@@ -1,9 +1,12 @@
 //! One JSON line per request on stderr, which Spin (and SpinKube's shim) collects from each component:
-//! `{"time","method","route","status","duration_ms","request_id"}`. The route is the route table's
-//! pattern (`/api/v1/cases/{id}`), never the path, and nothing else of the request is written: paths,
-//! query strings, bodies and the caller can carry personal data. The line is written by hand (no
+//! `{"time","method","route","status","duration_ms","request_id","sql_statements",
+//! "longest_transaction"}`, the last two from `statements` (what the request cost the database: round
+//! trips, on libSQL). The route is the route table's pattern (`/api/v1/cases/{id}`), never the path,
+//! and nothing else of the request is written: paths, query strings, bodies and the caller can carry
+//! personal data. The line is written by hand (no
 //! serializer): every value is either a number, one of the app's own patterns, or checked text.
 
+use crate::statements::{self, Counts};
 use spin_sdk::http::{Request, Response};
 use std::time::Instant;
 
@@ -42,6 +45,7 @@ pub fn line(
     status: u16,
     duration: std::time::Duration,
     request_id: &str,
+    counts: Counts,
 ) -> String {
     // Milliseconds to a tenth, in integers: float formatting would add about 20 kB to each component.
     let tenths = (duration.as_secs().saturating_mul(10_000))
@@ -51,12 +55,14 @@ pub fn line(
         None => "null".to_string(),
     };
     format!(
-        "{{\"time\":\"{}\",\"method\":\"{}\",\"route\":{route},\"status\":{status},\"duration_ms\":{}.{},\"request_id\":\"{}\"}}",
+        "{{\"time\":\"{}\",\"method\":\"{}\",\"route\":{route},\"status\":{status},\"duration_ms\":{}.{},\"request_id\":\"{}\",\"sql_statements\":{},\"longest_transaction\":{}}}",
         escaped(time),
         escaped(method),
         tenths / 10,
         tenths % 10,
         escaped(request_id),
+        counts.statements,
+        counts.longest_transaction,
     )
 }
 
@@ -81,6 +87,7 @@ pub fn logged(
     handle: impl FnOnce(&mut Option<&'static str>) -> Response,
 ) -> Response {
     let started = Instant::now();
+    statements::start();
     let id = request_id(req);
     let mut route = None;
     let mut response = handle(&mut route);
@@ -95,6 +102,7 @@ pub fn logged(
             *response.status(),
             started.elapsed(),
             &id,
+            statements::taken(),
         )
     );
     response
@@ -113,16 +121,28 @@ mod tests {
             200,
             std::time::Duration::from_micros(12_345),
             "abc-123",
+            Counts {
+                statements: 12,
+                longest_transaction: 9,
+            },
         );
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             parsed,
             serde_json::json!({"time": "2026-11-30T02:00:00.000Z", "method": "GET",
-                "route": "/api/v1/cases/{id}", "status": 200, "duration_ms": 12.3, "request_id": "abc-123"})
+                "route": "/api/v1/cases/{id}", "status": 200, "duration_ms": 12.3, "request_id": "abc-123",
+                "sql_statements": 12, "longest_transaction": 9})
         );
-        let none: serde_json::Value =
-            serde_json::from_str(&line("t", "GET", None, 404, Default::default(), "x\"\n"))
-                .unwrap();
+        let none: serde_json::Value = serde_json::from_str(&line(
+            "t",
+            "GET",
+            None,
+            404,
+            Default::default(),
+            "x\"\n",
+            Counts::default(),
+        ))
+        .unwrap();
         assert_eq!(none["route"], serde_json::Value::Null);
         assert_eq!(none["request_id"], "x\"\n");
     }

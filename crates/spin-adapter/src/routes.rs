@@ -283,7 +283,9 @@ fn run(routes: &[Route], req: &Request, matched: &mut Option<&'static str>) -> O
             entries: Vec::new(),
         },
     };
-    if route.method == Method::Get {
+    // Signing out writes no record (the session is in key-value), and may ask the identity provider
+    // for its end-session address: that must not hold the write lock across an HTTP call.
+    if route.method == Method::Get || route.action == Action::SessionUse {
         // A read takes no write lock while it reads: on Spin every request opens its own connection
         // and waits for the lock (`sql::Backoff`), so holding it for the whole read queues every
         // other request behind it. The accesses are then logged in one statement, and the response

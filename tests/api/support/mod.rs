@@ -199,6 +199,21 @@ impl TestApp {
         .unwrap_or_default()
     }
 
+    /// Every component's request lines so far (`request_log`), parsed.
+    pub fn request_lines(&self) -> Vec<Value> {
+        let logs = std::fs::read_dir(self.state.path().join("logs")).expect("the log folder");
+        let mut lines = Vec::new();
+        for file in logs {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            lines.extend(
+                text.lines()
+                    .filter(|l| l.starts_with('{'))
+                    .map(|l| serde_json::from_str::<Value>(l).expect("a JSON line")),
+            );
+        }
+        lines
+    }
+
     /// The Redis server the app's key-value store is on, if it is on one.
     pub fn redis(&self) -> Option<&redis::RedisServer> {
         self.redis.as_deref()
