@@ -283,9 +283,12 @@ fn run(routes: &[Route], req: &Request, matched: &mut Option<&'static str>) -> O
             entries: Vec::new(),
         },
     };
-    // Signing out writes no record (the session is in key-value), and may ask the identity provider
-    // for its end-session address: that must not hold the write lock across an HTTP call.
-    if route.method == Method::Get || route.action == Action::SessionUse {
+    // Signing in and out write no record (a session is kept in key-value), and signing out may ask
+    // the identity provider for its end-session address: neither a key-value write nor an HTTP call
+    // may hold the database's write lock.
+    if route.method == Method::Get
+        || matches!(route.action, Action::SessionStart | Action::SessionUse)
+    {
         // A read takes no write lock while it reads: on Spin every request opens its own connection
         // and waits for the lock (`sql::Backoff`), so holding it for the whole read queues every
         // other request behind it. The accesses are then logged in one statement, and the response
