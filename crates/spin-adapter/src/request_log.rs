@@ -3,8 +3,8 @@
 //! "longest_transaction"}`, the last two from `statements` (what the request cost the database: round
 //! trips, on libSQL). The route is the route table's pattern (`/api/v1/cases/{id}`), never the path,
 //! and nothing else of the request is written: paths, query strings, bodies and the caller can carry
-//! personal data. The line is written by hand (no
-//! serializer): every value is either a number, one of the app's own patterns, or checked text.
+//! personal data. The line is written by hand (no serializer): every value is either a number, one of
+//! the app's own patterns, or checked text.
 
 use crate::statements::{self, Counts};
 use spin_sdk::http::{Request, Response};

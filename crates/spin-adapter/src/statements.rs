@@ -23,16 +23,13 @@ struct Tally {
 impl Tally {
     fn after(mut self, statement: &str) -> Tally {
         self.counts.statements += 1;
-        let keyword = statement
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
-        let ends = matches!(keyword.as_str(), "COMMIT" | "END" | "ROLLBACK");
-        self.open = match (self.open, keyword.as_str()) {
-            (None, "BEGIN") => Some(1),
-            (Some(n), _) => Some(n + 1),
-            (None, _) => None,
+        let keyword = statement.split_whitespace().next().unwrap_or_default();
+        let is = |word: &str| keyword.eq_ignore_ascii_case(word);
+        let ends = is("COMMIT") || is("END") || is("ROLLBACK");
+        self.open = match self.open {
+            Some(n) => Some(n + 1),
+            None if is("BEGIN") => Some(1),
+            None => None,
         };
         if ends {
             self.close();
