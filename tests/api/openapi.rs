@@ -746,6 +746,72 @@ fn every_documented_operation_answers_as_documented() {
     assert!(checked >= 15, "{checked}");
 }
 
+/// Kept facts that disagree with the records they are kept from: `(what, case)` for each.
+const STALE_FACTS: &str = "
+    SELECT 'retention', r.case_id FROM retention r JOIN retention_rule v ON v.case_id = r.case_id
+    WHERE r.disposed_at IS NULL
+      AND (r.derived_group IS NOT v.derived_group OR r.clear_from IS NOT v.clear_from)
+    UNION ALL
+    SELECT 'no retention row', c.id FROM cases c
+    WHERE NOT EXISTS (SELECT 1 FROM retention r WHERE r.case_id = c.id)
+    UNION ALL
+    SELECT 'compliance', c.id FROM cases c
+    JOIN case_compliance k ON k.case_id = c.id
+    JOIN retention r ON r.case_id = c.id AND r.disposed_at IS NULL
+    WHERE k.status IS NOT c.status
+       OR k.decided_at IS NOT c.decided_at
+       OR k.principal_classification IS NOT c.principal_classification
+       OR k.first_risk_at IS NOT (SELECT MIN(assessed_at) FROM risk_assessments
+                                  WHERE case_id = c.id AND purpose = 'risk')
+       OR k.first_screening_at IS NOT (SELECT MIN(assessed_at) FROM risk_assessments
+                                       WHERE case_id = c.id AND purpose = 'stalking-screening')
+       OR k.orders IS NOT (SELECT COUNT(*) FROM orders WHERE case_id = c.id
+                           AND kind IN ('stalking-protection-order', 'restraining-order'))
+       OR k.pins_pending IS NOT (SELECT COUNT(*) FROM pins WHERE case_id = c.id AND status = 'pending')
+       OR k.pin_authorised_at IS NOT (SELECT MIN(decided_at) FROM pins
+                                      WHERE case_id = c.id AND status = 'authorised')
+       OR k.s2b_applied_on IS NOT (SELECT MIN(searched_on) FROM searches
+                                   WHERE case_id = c.id AND power = 'pha-s2b-warrant')
+       OR COALESCE(k.last_occurrence_at, '') IS NOT
+          COALESCE((SELECT MAX(recorded_at) FROM occurrences WHERE case_id = c.id), '')
+    UNION ALL
+    SELECT 'no compliance row', c.id FROM cases c
+    WHERE NOT EXISTS (SELECT 1 FROM case_compliance k WHERE k.case_id = c.id)";
+
+/// Every documented operation (so every way the API writes), then the facts kept beside the records
+/// — retention's groups and dates, compliance's, the profile's summary — worked out again from the
+/// records: whichever path wrote, they agree.
+#[test]
+fn after_every_operation_the_kept_facts_agree_with_the_records() {
+    let doc = document();
+    let app = TestApp::start();
+    call_every_operation(&app, &doc, |_, _| {});
+    let db = app.database();
+    let cases: i64 = db
+        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    assert!(cases >= 2, "the operations made {cases} cases");
+    let mut statement = db.prepare(STALE_FACTS).unwrap();
+    let stale: Vec<(String, String)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(stale.is_empty(), "facts out of step: {stale:?}");
+    let now = time::OffsetDateTime::now_utc().date();
+    let this_month = stalking_response::profile::YearMonth::parse(&format!(
+        "{}-{:02}",
+        now.year(),
+        u8::from(now.month())
+    ))
+    .unwrap();
+    let period = stalking_response::profile::Period {
+        from: this_month,
+        to: this_month,
+    };
+    crate::profile::assert_agree(&db, period, "after every operation");
+}
+
 /// The most statements any request may hold a write transaction across (`BEGIN` to `COMMIT`, both
 /// counted): on a libSQL database, the round trips for which every other writer waits.
 const MOST_STATEMENTS_IN_A_TRANSACTION: u64 = 21;

@@ -597,7 +597,8 @@ fn from_summary(db: &rusqlite::Connection, period: Period) -> FromRecords {
     )
 }
 
-fn assert_agree(db: &rusqlite::Connection, period: Period, when: &str) {
+/// The profile's summary rows against the records they summarise, over `period`.
+pub fn assert_agree(db: &rusqlite::Connection, period: Period, when: &str) {
     let (records, summary) = (from_records(db, period), from_summary(db, period));
     assert_eq!(summary.0, records.0, "risk mix {when}");
     assert_eq!(summary.1, records.1, "victims {when}");
