@@ -5,6 +5,7 @@
 //! structure in `validate`, the rules in `compliance`; storage is `store`.
 
 mod compliance;
+pub mod report;
 pub mod store;
 mod validate;
 

@@ -467,7 +467,7 @@ fn rule_details_and_the_report_never_quote_the_records_words() {
             ));
         }
     }
-    let report = store::report("2026-11-01", "2026-11-30", &searches);
+    let report = report::for_period("2026-11-01", "2026-11-30", &searches);
     assert!(
         report
             .breaches
@@ -477,8 +477,8 @@ fn rule_details_and_the_report_never_quote_the_records_words() {
     );
     for shown in [
         serde_json::to_string(&report).unwrap(),
-        store::summary_csv(&report),
-        store::breaches_csv(&report),
+        report::summary_csv(&report),
+        report::breaches_csv(&report),
     ] {
         assert!(!shown.contains("PLANTED"), "{shown}");
     }

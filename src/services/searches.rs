@@ -9,6 +9,7 @@ use crate::decode::{check, decode};
 use crate::ids::SearchId;
 use crate::paging::Page;
 use crate::problem::Problem;
+use crate::searches::report::{self, Report};
 use crate::searches::store::{self as search_records, Search, VersionInfo};
 use crate::searches::{self, CaseFacts, Compliance, SearchRecord};
 use crate::sql::Sql;
@@ -69,11 +70,11 @@ pub fn report(
     from: &str,
     to: &str,
     journal: &mut impl Journal,
-) -> Result<search_records::Report, Problem> {
+) -> Result<Report, Problem> {
     let checked =
         search_records::select_checked(env.db, filter, env.settings.search_return_days, env.now)?;
     journal.consulted(checked.iter().map(|(s, _)| record_of(&s.id, &s.record)));
-    Ok(search_records::report(from, to, &checked))
+    Ok(report::for_period(from, to, &checked))
 }
 
 pub fn no_search() -> Problem {

@@ -1614,8 +1614,8 @@ mod pages {
             let from = period.from.as_deref().unwrap();
             let to = period.to.as_deref().unwrap();
             assert_eq!(
-                search_records::report(from, to, &checked),
-                search_records::report(from, to, &expected)
+                stalking_response::searches::report::for_period(from, to, &checked),
+                stalking_response::searches::report::for_period(from, to, &expected)
             );
         };
         check(now, "first");

@@ -9,7 +9,8 @@ use spin_adapter::{Call, json, json_with};
 use spin_sdk::http::Response;
 use stalking_response::ids::SearchId;
 use stalking_response::problem::Problem;
-use stalking_response::searches::store::{self as search_records, Filter};
+use stalking_response::searches::report::{breaches_csv, summary_csv};
+use stalking_response::searches::store::Filter;
 use stalking_response::searches::{Power, SearchRecord, Status};
 use stalking_response::services::searches as service;
 
@@ -151,9 +152,9 @@ fn report(ctx: &Ctx, call: &mut Call) -> Outcome {
         None | Some("json") => Ok(json(200, &report)),
         Some("csv") => {
             let (body, name) = if breaches_table {
-                (search_records::breaches_csv(&report), "breaches")
+                (breaches_csv(&report), "breaches")
             } else {
-                (search_records::summary_csv(&report), "summary")
+                (summary_csv(&report), "summary")
             };
             let mut response = Response::new(200, body);
             response.set_header("content-type", "text/csv; charset=utf-8");
