@@ -97,11 +97,6 @@ fn statistics_logged(app: &TestApp) -> i64 {
     chained + queued
 }
 
-fn this_month() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
-}
-
 #[test]
 fn a_case_is_walked_from_pending_and_not_met_to_met() {
     let app = TestApp::start();
@@ -409,7 +404,7 @@ fn the_force_list_filters_by_check_status_and_period_and_pages() {
             .map(|c| c["case_id"].as_str().unwrap().to_string())
             .collect()
     };
-    let month = this_month();
+    let month = support::this_month();
     let all = list("");
     assert_eq!(ids(&all).len(), 3);
     assert_eq!(all["next"], Value::Null);
@@ -486,7 +481,7 @@ fn the_summary_adds_up_to_the_cases_and_draws_its_chart() {
     );
     app.new_case(&officer, false, 1);
     app.new_case(&officer, false, 1);
-    let month = this_month();
+    let month = support::this_month();
     let query = format!("from={month}&to={month}");
     let reply = app.call(
         "GET",
@@ -582,7 +577,7 @@ fn each_role_gets_what_the_table_gives_it_and_reads_are_logged() {
     let app = TestApp::start();
     let officer = app.token("officer", "1234");
     let case = app.new_case(&officer, true, 1);
-    let month = this_month();
+    let month = support::this_month();
     let rows: Vec<MatrixRow> = vec![
         (
             "GET",

@@ -798,13 +798,7 @@ fn after_every_operation_the_kept_facts_agree_with_the_records() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(stale.is_empty(), "facts out of step: {stale:?}");
-    let now = time::OffsetDateTime::now_utc().date();
-    let this_month = stalking_response::profile::YearMonth::parse(&format!(
-        "{}-{:02}",
-        now.year(),
-        u8::from(now.month())
-    ))
-    .unwrap();
+    let this_month = stalking_response::profile::YearMonth::parse(&support::this_month()).unwrap();
     let period = stalking_response::profile::Period {
         from: this_month,
         to: this_month,

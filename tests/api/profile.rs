@@ -209,11 +209,6 @@ fn the_profile_reconciles_with_the_board_papers_rise_of_73_point_2_percent() {
     assert_eq!(journal.entries[0].operation, Operation::Consultation);
 }
 
-fn this_month() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
-}
-
 /// Statistics entries in the access log (chained or still queued).
 fn statistics_logged(app: &TestApp, id: &str) -> i64 {
     let db = app.database();
@@ -259,7 +254,7 @@ fn analysts_read_the_profile_and_its_charts_with_strict_parameters() {
 
     // From the search's month (six days ago) to this month.
     let from = &support::searches::date_ago(6)[..7];
-    let month = this_month();
+    let month = support::this_month();
     let query = format!("from={from}&to={month}&compare=previous-year");
     let reply = app.call("GET", &format!("/api/v1/profile?{query}"), &analyst, None);
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -472,7 +467,7 @@ fn the_action_plan_is_read_exported_and_updated_with_a_dated_trail() {
 fn every_role_gets_exactly_the_force_view_endpoints_the_table_gives_it() {
     let app = TestApp::start();
     let tokens = app.role_tokens();
-    let month = this_month();
+    let month = support::this_month();
     let rows: Vec<support::MatrixRow> = vec![
         (
             "GET",

@@ -359,6 +359,12 @@ impl TestApp {
     }
 }
 
+/// The current month, `YYYY-MM` (UTC).
+pub fn this_month() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
+}
+
 /// One occasion of conduct: stalking behaviour (following) or not (abuse).
 pub fn occurrence_body(stalking: bool) -> serde_json::Value {
     serde_json::json!({
