@@ -132,6 +132,8 @@ fn seed(path: &Path, sizes: Sizes, key: &str) {
         )
         .unwrap();
     }
+    // The facts kept beside the cases, settled now rather than by the first reader.
+    stalking_response::facts::settle(&db).unwrap();
     db.execute_batch("COMMIT").unwrap();
     let checkpoints = Checkpoints {
         key: Some(key.as_bytes().to_vec()),

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod compliance;
 pub mod decode;
 pub mod digests;
+pub mod facts;
 pub mod health;
 pub mod idempotency;
 pub mod ids;

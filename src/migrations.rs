@@ -156,6 +156,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_compliance_victim_care",
         sql: sql!("0020_compliance_victim_care"),
     },
+    Migration {
+        version: 21,
+        name: "0021_facts_settled_before_read",
+        sql: sql!("0021_facts_settled_before_read"),
+    },
 ];
 
 /// The schema version this build of the app expects.

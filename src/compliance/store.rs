@@ -1,5 +1,5 @@
-//! The facts the checks are worked out from: one row per case in `case_compliance`, kept by the
-//! triggers of migrations 0016 and 0020 in the same transaction as every write of the records it summarises.
+//! The facts the checks are worked out from: one row per case in `case_compliance`, worked out again from
+//! the records it summarises before it is read (`crate::facts`; the services settle them first).
 //! Nothing here decides a status: the rules are in `super`.
 
 use super::{Check, Facts, Status, VictimCare, VictimUpdate};

@@ -1,8 +1,8 @@
 //! The problem profile's counts, aggregated in SQL over a period: no row leaves the database but the
 //! counts. Decisions, classifications, risk levels and decision times come from `profile_decisions`,
 //! the victims and suspects of recorded offences from `profile_people` (migration 0019: a row per
-//! decided case, and per person and month with a recorded offence, kept by triggers in the same
-//! transaction as each write), each read from one covering index over the period's months; PINs and
+//! decided case, settled before it is read (`crate::facts`), and per person and month with a recorded
+//! offence, kept by triggers in the same transaction as each write), each read from one covering index over the period's months; PINs and
 //! warrants through their own indexes.
 
 use super::{DECISION_BANDS, Period, Tally};

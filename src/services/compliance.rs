@@ -31,6 +31,7 @@ pub fn case(
     id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<CaseCompliance, Problem> {
+    crate::facts::settled(env.db)?;
     let row = store::facts(env.db, id.as_str(), env.settings.victim_updates)?
         .ok_or_else(super::cases::no_case)?;
     let now = env.now_text();
@@ -47,6 +48,7 @@ pub fn list(
     page: &Page,
     journal: &mut impl Journal,
 ) -> Result<Listed<CaseCompliance>, Problem> {
+    crate::facts::settled(env.db)?;
     let now = env.now_text();
     let (start, end) = filter.bounds();
     let mut after = match &page.after {
@@ -104,6 +106,7 @@ pub fn summary(
     period: Period,
     journal: &mut impl Journal,
 ) -> Result<Summary, Problem> {
+    crate::facts::settled(env.db)?;
     let now = env.now_text();
     let (start, end) = period.bounds();
     let mut summary = Summary::new(period, now.as_str());
@@ -135,7 +138,7 @@ pub fn summary(
 }
 
 /// Records a decision not to apply for a power (a s.2B warrant, an order) with its reason: logged as a
-/// collection in the case; the case's compliance facts follow by trigger.
+/// collection in the case; the case's compliance facts follow when next read (`facts`).
 pub fn consider(
     env: &Env<impl Sql>,
     who: &crate::access::auth::Principal,

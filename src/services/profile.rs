@@ -14,6 +14,7 @@ pub fn profile(
     request: Request,
     journal: &mut impl Journal,
 ) -> Result<Profile, Problem> {
+    crate::facts::settled(env.db)?;
     let now = store::tally(env.db, request.period)?;
     let before = match request.compare {
         Compare::PreviousYear => Some(store::tally(env.db, request.period.year_before())?),

@@ -43,6 +43,7 @@ pub fn case_retention(
     id: &CaseId,
     journal: &mut impl Journal,
 ) -> Result<CaseRetentionView, Problem> {
+    crate::facts::settled(env.db)?;
     let view = view(env, id)?;
     journal.logs(Operation::Consultation, RecordRef::case(id.as_str()));
     Ok(view)
@@ -55,6 +56,7 @@ pub fn due(
     page: &Page,
     journal: &mut impl Journal,
 ) -> Result<Listed<CaseRetention>, Problem> {
+    crate::facts::settled(env.db)?;
     let after = match page.after.as_deref() {
         None => None,
         Some(cursor) => Some(
@@ -87,6 +89,8 @@ pub fn decide(
     review: &NewRetentionReview,
     journal: &mut impl Journal,
 ) -> Result<CaseRetentionView, Problem> {
+    // Inside the decision's transaction: the group and clear period it decides on are current.
+    crate::facts::settle(env.db)?;
     let policy = &env.settings.retention;
     let (current, stored) =
         store::get(env.db, id, policy, today(env))?.ok_or_else(super::cases::no_case)?;
@@ -161,6 +165,7 @@ pub fn person_retention(
     id: &PersonId,
     journal: &mut impl Journal,
 ) -> Result<PersonRetention, Problem> {
+    crate::facts::settled(env.db)?;
     if !store::person_exists(env.db, id)? {
         return Err(super::people::no_person());
     }

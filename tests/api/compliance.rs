@@ -658,6 +658,8 @@ mod storage {
     }
 
     fn assert_kept(db: &Connection, when: &str) {
+        // As a reader of the facts does first (`facts::settled`).
+        stalking_response::facts::settled(db).unwrap();
         let kept = rows(
             db,
             "SELECT case_id, incident_reference, reported_at, decision_due_at, domestic_abuse, status,

@@ -791,6 +791,8 @@ fn after_every_operation_the_kept_facts_agree_with_the_records() {
         .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
         .unwrap();
     assert!(cases >= 2, "the operations made {cases} cases");
+    // Settled as any reader of them settles them first (the force's view, retention).
+    stalking_response::facts::settled(&db).unwrap();
     let mut statement = db.prepare(STALE_FACTS).unwrap();
     let stale: Vec<(String, String)> = statement
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -574,6 +574,8 @@ fn from_records(db: &rusqlite::Connection, period: Period) -> FromRecords {
 
 /// The same figures as the profile's store counts them from its summary rows.
 fn from_summary(db: &rusqlite::Connection, period: Period) -> FromRecords {
+    // As the profile's service does first (`facts::settled`).
+    stalking_response::facts::settled(db).unwrap();
     let tally = stalking_response::profile::store::tally(db, period).unwrap();
     let mut risk: Vec<(String, i64)> = Vec::new();
     for (level, n) in tally.risk {

@@ -234,6 +234,7 @@ fn the_retention_migration_gives_earlier_cases_their_group_and_clear_period() {
     migrations::migrate(&db).unwrap();
 
     let stored = |id: &str| -> (i64, String) {
+        stalking_response::facts::settled(&db).unwrap();
         let rows = db
             .query(
                 "SELECT review_group, clear_from FROM retention WHERE case_id = ?1",
@@ -547,6 +548,54 @@ mod cases_storage {
 
     const NOW: &str = "2026-11-29T10:00:00.000000Z";
     const DUE: &str = "2026-11-30T10:00:00.000000Z";
+
+    /// A write only marks its case (migration 0021); the facts kept beside it are worked out when next
+    /// read, by the reader (`facts::settled`), and the mark is cleared.
+    #[test]
+    fn a_write_marks_its_case_and_a_reader_settles_its_facts() {
+        let (_dir, db) = db();
+        let id = cid("c1");
+        cases::create(
+            &db,
+            &id,
+            "INC/1",
+            NOW,
+            DUE,
+            "1234",
+            &report("P1"),
+            &crate::storage::new_person_id,
+        )
+        .unwrap();
+        let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM facts_pending"), 1);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM case_compliance"),
+            0,
+            "nothing worked out by the write"
+        );
+        stalking_response::facts::settled(&db).unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM facts_pending"), 0);
+        let facts: (String, String) = db
+            .query_row("SELECT decision_due_at, clear_from FROM case_compliance JOIN retention USING (case_id)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(facts, (DUE.to_string(), NOW[..10].to_string()));
+
+        // An edit made past the app marks the case too, and the next reader follows it.
+        db.execute(
+            "UPDATE cases SET decision_due_at = '2026-12-01T10:00:00.000000Z' WHERE id = ?1",
+            [id.as_str()],
+        )
+        .unwrap();
+        stalking_response::facts::settled(&db).unwrap();
+        assert_eq!(
+            count(
+                "SELECT COUNT(*) FROM case_compliance WHERE decision_due_at = '2026-12-01T10:00:00.000000Z'"
+            ),
+            1
+        );
+    }
 
     #[test]
     fn a_case_round_trips_and_derives_its_suggestion() {
