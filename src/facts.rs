@@ -36,21 +36,23 @@ pub fn settle(db: &impl Sql) -> Result<(), SqlError> {
     if cases.is_empty() && people.is_empty() {
         return Ok(());
     }
-    let (cases, people) = (Value::json(&cases), Value::json(&people));
-    let kept = db.query(COMPLIANCE, std::slice::from_ref(&cases))?;
-    db.run(RETENTION, std::slice::from_ref(&cases))?;
-    // Only a decided case has a row in the profile; a decision is final (`cases::store::decide`), so
-    // no case ever loses its row.
-    let decided: Vec<String> = kept
-        .iter()
-        .filter(|row| row.integer("decided").is_ok_and(|d| d == 1))
-        .filter_map(|row| row.text("case_id").ok())
-        .collect();
-    if !decided.is_empty() {
-        db.run(PROFILE_DECISIONS, &[Value::json(&decided)])?;
+    let marked = (Value::json(&cases), Value::json(&people));
+    if !cases.is_empty() {
+        let kept = db.query(COMPLIANCE, std::slice::from_ref(&marked.0))?;
+        db.run(RETENTION, std::slice::from_ref(&marked.0))?;
+        // Only a decided case has a row in the profile; a decision is final (`cases::store::decide`),
+        // so no case ever loses its row.
+        let decided: Vec<String> = kept
+            .iter()
+            .filter(|row| row.integer("decided").is_ok_and(|d| d == 1))
+            .filter_map(|row| row.text("case_id").ok())
+            .collect();
+        if !decided.is_empty() {
+            db.run(PROFILE_DECISIONS, &[Value::json(&decided)])?;
+        }
     }
     for statement in [PROFILE_PEOPLE_CLEARED, PROFILE_PEOPLE] {
-        db.run(statement, &[cases.clone(), people.clone()])?;
+        db.run(statement, &[marked.0.clone(), marked.1.clone()])?;
     }
     Ok(())
 }
