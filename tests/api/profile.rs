@@ -902,3 +902,56 @@ fn assert_agree_on_people(db: &rusqlite::Connection, period: Period, step: usize
         period.to
     );
 }
+
+/// A victim moved to another person record by a write made past the app (the appearance alone
+/// changed: no split's rewrite of the people's counts) is marked all the same
+/// (`facts_appearance_moved`, migration 0021), and the profile counts the case for the new person.
+#[test]
+fn an_appearance_moved_by_any_path_moves_the_profiles_count() {
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    stalking_response::migrations::migrate(&db).unwrap();
+    let spec = Spec {
+        first_month: month("2024-01"),
+        recorded: [24, 24],
+        no_crime_every: 10,
+        awaiting: 1,
+        assess: false,
+    };
+    force_data::generate(&db, spec, support::dash_body);
+    let period = Period {
+        from: month("2024-01"),
+        to: month("2025-12"),
+    };
+    assert_agree(&db, period, "as generated");
+    let (case, victim): (String, String) = db
+        .query_row(
+            "SELECT a.case_id, a.person_id FROM appearances a JOIN cases c ON c.id = a.case_id
+             WHERE a.category = 'victim' AND c.status = 'recorded' ORDER BY a.case_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let offences = |person: &str| -> i64 {
+        stalking_response::facts::settled(&db).unwrap();
+        db.query_row(
+            "SELECT COALESCE(SUM(offences), 0) FROM profile_people WHERE person_id = ?1",
+            [person],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let before = offences(&victim);
+    assert!(before >= 1);
+    db.execute_batch(&format!(
+        "INSERT INTO people (id, created_at, name) VALUES ('moved-to', '2026-01-01T00:00:00.000000Z', 'V');
+         UPDATE appearances SET person_id = 'moved-to' WHERE case_id = '{case}' AND category = 'victim';"
+    ))
+    .unwrap();
+    assert_eq!(offences("moved-to"), 1, "the new person counts the case");
+    assert_eq!(
+        offences(&victim),
+        before - 1,
+        "the person moved off it no longer does"
+    );
+    assert_agree(&db, period, "after the appearance moved");
+}
