@@ -38,14 +38,7 @@ fn the_web_form_works_offline_accessibly_and_never_loses_or_repeats_a_report() {
         .as_str()
         .unwrap()
         .to_string();
-    let db = app.database();
-    // Its facts settled first, as the app's next read would: settling works the date out again.
-    stalking_response::facts::settled(&db).unwrap();
-    db.execute(
-        "UPDATE retention SET clear_from = '2019-01-01' WHERE case_id = ?1",
-        [&due],
-    )
-    .unwrap();
+    app.set_clear_from(&due, "2019-01-01");
     let screenshots = repo().join("target/screenshots");
     let run = std::process::Command::new("node")
         .arg(repo().join("tests/browser/run.mjs"))

@@ -44,14 +44,7 @@ fn age(app: &TestApp, case: &str, years: i32) {
     let back = stalking_response::retention::add_years(today, -years)
         .previous_day()
         .unwrap();
-    let db = app.database();
-    // Its facts settled first, as the app's next read would: settling works the date out again.
-    stalking_response::facts::settled(&db).unwrap();
-    db.execute(
-        "UPDATE retention SET clear_from = ?1 WHERE case_id = ?2",
-        rusqlite::params![back.to_string(), case],
-    )
-    .unwrap();
+    app.set_clear_from(case, &back.to_string());
 }
 
 fn today_plus_years(years: i32) -> String {

@@ -351,6 +351,18 @@ impl TestApp {
             .clone()
     }
 
+    /// Moves the start of a case's clear period (`YYYY-MM-DD`) in the file, as if time had passed. Its
+    /// kept facts are settled first, as the app's next read would: settling works the date out again.
+    pub fn set_clear_from(&self, case: &str, date: &str) {
+        let db = self.database();
+        stalking_response::facts::settled(&db).unwrap();
+        db.execute(
+            "UPDATE retention SET clear_from = ?1 WHERE case_id = ?2",
+            [date, case],
+        )
+        .unwrap();
+    }
+
     /// A direct connection to the app's database, as someone with file access would have.
     pub fn database(&self) -> rusqlite::Connection {
         let db = rusqlite::Connection::open(self.sqlite_path()).unwrap();
