@@ -7,10 +7,11 @@
 //!
 //! `benches/run` builds the app and runs this; or `cargo bench --profile host --bench http_load --
 //! [--seconds N] [--connections N] [--rounds N] [--store-mode spin|pooled] [--only a,b]
-//! [--manifest path/spin.toml] [--data]`. `--manifest` serves another build (a copy of `spin.toml`
-//! naming other `.wasm` files), to compare two builds side by side. `--data` measures instead whether a
-//! read and a create cost more on a large force's data than on a small one's (`data_size.rs`). Loopback
-//! only, bounded in time and in requests.
+//! [--manifest path/spin.toml] [--data] [--floor]`. `--manifest` serves another build (a copy of
+//! `spin.toml` naming other `.wasm` files), to compare two builds side by side. `--data` measures instead
+//! whether a read and a create cost more on a large force's data than on a small one's
+//! (`data_size.rs`); `--floor`, what opening the app's database costs any request (`schema_floor.rs`).
+//! Loopback only, bounded in time and in requests.
 
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/assessments.rs"]
@@ -18,6 +19,7 @@ mod assessments;
 mod data_size;
 #[path = "force_data.rs"]
 mod force_data;
+mod schema_floor;
 #[allow(dead_code)] // shared with the tests, which use all of it
 #[path = "../tests/api/support/searches.rs"]
 mod searches;
@@ -45,6 +47,8 @@ struct Options {
     profile: bool,
     /// `--compliance`: protocol compliance (the force list and the summary) over the same force.
     compliance: bool,
+    /// `--floor`: one `SELECT 1` on databases with less and less of the app's schema instead.
+    floor: bool,
     /// `--manifest`: the app to serve; the repository's `spin.toml` by default.
     manifest: Option<std::path::PathBuf>,
 }
@@ -59,12 +63,14 @@ fn options() -> Options {
         data: false,
         profile: false,
         compliance: false,
+        floor: false,
         manifest: None,
     };
     let args: Vec<String> = std::env::args().collect();
     options.data = args.iter().any(|a| a == "--data");
     options.profile = args.iter().any(|a| a == "--profile");
     options.compliance = args.iter().any(|a| a == "--compliance");
+    options.floor = args.iter().any(|a| a == "--floor");
     for pair in args.windows(2) {
         let value = || pair[1].parse().expect("a number");
         match pair[0].as_str() {
@@ -293,6 +299,9 @@ fn main() {
     if options.compliance {
         return force_compliance(&options);
     }
+    if options.floor {
+        return floor(&options);
+    }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let state = tempfile::tempdir().unwrap();
     let manifest = options
@@ -500,6 +509,40 @@ fn compare_sizes(options: &Options) {
     }
     // Reads side by side, then creates side by side.
     targets[1..].sort_by_key(|t| (t.method != hyper::Method::GET, t.name));
+    measure(&runtime, &targets, options, duration);
+}
+
+/// `--floor`: `SELECT 1` through the probe fixture on an empty database, the app's whole schema, the
+/// schema without its triggers and its tables alone (`schema_floor`), beside hello-world: the most
+/// any request that opens the app's database could reach on Spin's per-request connection.
+fn floor(options: &Options) {
+    let state = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let duration = Duration::from_secs(options.seconds);
+    let hello = hello(&state.path().join("hello"), options.store_mode);
+    let mut targets = vec![Target::get("hello (baseline)", hello.addr(), "/")];
+    let mut probes = Vec::new();
+    for (i, schema) in schema_floor::Schema::ALL.into_iter().enumerate() {
+        let dir = state.path().join(format!("probe-{i}"));
+        let states = schema_floor::state(schema, &dir.join("state"));
+        let probe = serve(
+            &schema_floor::probe_manifest(&dir),
+            &states,
+            options.store_mode,
+        );
+        let select = Target {
+            method: hyper::Method::POST,
+            body: Bytes::from_static(b"SELECT 1"),
+            ..Target::get(schema.name(), probe.addr(), "/sql/default")
+        };
+        let (status, body) = runtime.block_on(once(&select));
+        assert!(
+            status == 200 && body.contains("\"rows\":[[1]]"),
+            "{status} {body}"
+        );
+        targets.push(select);
+        probes.push(probe);
+    }
     measure(&runtime, &targets, options, duration);
 }
 
