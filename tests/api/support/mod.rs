@@ -154,7 +154,7 @@ impl TestApp {
         for wasm in [
             "health", "web", "access", "cases", "risk", "searches", "oidc",
         ] {
-            let path = repo().join(format!("target/wasm32-wasip2/release/{wasm}.wasm"));
+            let path = repo().join(format!("target/components/{wasm}.wasm"));
             assert!(
                 path.exists(),
                 "{} is missing: run the tests with scripts/test, which builds the app first",
