@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Shrinks a built component (issue #13 point 5): its own code, the component's large core module, goes
-// through Binaryen's optimiser (what `wasm-opt -O3` does), and everything else — the small adapter
-// modules, the component's types, imports, exports and instances — is copied byte for byte. After
-// rustc's `opt-level = "s"` and LTO, Binaryen's whole-module passes still take out about a seventh
-// (README, "Component size"). `-O3`, not `-Oz`: measured, the two come within 0.4 % of each other in
-// size, and `-O3` keeps Binaryen from trading speed for bytes (measured no slower; README). Run by
-// scripts/build-component, after cargo:
+// through Binaryen's optimiser (what `wasm-opt -O3` does); the component's debugging names are
+// dropped; everything else (the small adapter modules, the component's types, imports, exports and
+// instances) is copied byte for byte. After rustc's `opt-level = "s"` and LTO, Binaryen's whole-module
+// passes still take out about a seventh (README, "Component size"). `-O3`, not `-Oz`: measured, the
+// two come within 0.4 % of each other in size, and `-O3` keeps Binaryen from trading speed for bytes
+// (measured no slower; README). Run by scripts/build-component, after cargo:
 //     scripts/shrink-component.mjs target/wasm32-wasip2/release/cases.wasm target/components/cases.wasm
 // Writes the output only when the input is newer (as make does). Needs Node.js and the `binaryen`
 // package from package.json (scripts/npm-packages installs it).
@@ -16,6 +16,7 @@ import { dirname } from "node:path";
 // The component binary format (component-model Binary.md): this preamble, then sections, each an id,
 // its size as unsigned LEB128, and its contents. Id 1 holds a core module.
 const COMPONENT_PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
+const CUSTOM = 0;
 const CORE_MODULE = 1;
 // Modules smaller than this are the adapters and shims that wasm-component-ld generates: nothing to
 // gain, so they are left exactly as they are.
@@ -41,6 +42,11 @@ function readLeb(bytes, at) {
         shift += 7;
         if (byte < 0x80) return [value, at];
     }
+}
+
+function customName(bytes, at) {
+    const [length, start] = readLeb(bytes, at);
+    return new TextDecoder().decode(bytes.subarray(start, start + length));
 }
 
 function leb(value) {
@@ -80,7 +86,9 @@ function shrink(input) {
         const [size, start] = readLeb(input, at + 1);
         const end = start + size;
         if (end > input.length) throw new Error("a section runs past the end of the file");
-        if (id === CORE_MODULE && size >= SMALLEST_OPTIMISED) {
+        if (id === CUSTOM && customName(input, start) === "component-name") {
+            // Debugging names only (about 9 kB): the core modules' names are stripped already.
+        } else if (id === CORE_MODULE && size >= SMALLEST_OPTIMISED) {
             const module = optimise(input.subarray(start, end));
             parts.push(Uint8Array.of(CORE_MODULE), leb(module.length), module);
             optimised++;
