@@ -71,22 +71,26 @@ const LIMIT: u64 = 500_000;
 /// goal, so no longer listed), retention 506,443, risk 875,391, searches 696,591, web 235,449 bytes
 /// (from 870,192, 836,486, 1,130,356, 715,176, 262,097, 562,071, 597,236, 1,036,217, 823,355 and
 /// 270,759 at 21f1621).
+/// Cut again (issue #13 point 5): the components that serve `/api/v1` answer through
+/// `spin_adapter::export` instead of `#[http_component]`'s conversions, whose `anyhow` errors brought
+/// std's backtrace printer and rustc-demangle along: about 50 kB off each component that sends no
+/// outbound HTTP (spin-sdk's outbound requests still convert through `anyhow`): care 673,390, force
+/// 563,356, health 173,748, retention 465,804 (under the goal, so no longer listed), searches 655,973;
+/// access 735,882, cases 952,582, oidc 471,479, risk 874,294 bytes.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
     ("care", CARE),
     ("force", FORCE),
-    ("retention", RETENTION),
     ("cases", CASES),
     ("risk", RISK),
     ("searches", SEARCHES),
 ];
-const CARE: u64 = 730_000;
+const CARE: u64 = 690_000;
 const ACCESS: u64 = 750_000;
 const CASES: u64 = 970_000;
-const FORCE: u64 = 620_000;
+const FORCE: u64 = 580_000;
 const RISK: u64 = 890_000;
-const SEARCHES: u64 = 710_000;
-const RETENTION: u64 = 520_000;
+const SEARCHES: u64 = 670_000;
 
 #[test]
 fn every_component_stays_within_its_size() {

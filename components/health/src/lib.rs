@@ -7,14 +7,18 @@
 #![allow(unsafe_code)] // `#[http_component]` generates the component's export glue.
 
 use spin_adapter::{json, problem, secured};
-use spin_sdk::http::{IntoResponse, Method, Request};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 use stalking_response::health::Liveness;
 use stalking_response::problem::Problem;
 
 #[http_component]
-fn handle(req: Request) -> impl IntoResponse {
-    spin_adapter::request_log::logged(&req, |route| {
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    spin_adapter::export::respond(req, out, answer).await
+}
+
+fn answer(req: &Request) -> Response {
+    spin_adapter::request_log::logged(req, |route| {
         if !matches!(req.method(), Method::Get | Method::Head) {
             return secured(problem(&Problem::method_not_allowed(&["GET", "HEAD"])));
         }

@@ -23,13 +23,17 @@ const START: &str = "/api/v1/session/oidc";
 const CALLBACK: &str = "/api/v1/session/oidc/callback";
 
 #[spin_sdk::http_component]
-fn handle(req: Request) -> Response {
-    spin_adapter::request_log::logged(&req, |route| {
+async fn handle(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    spin_adapter::export::respond(req, out, answer).await
+}
+
+fn answer(req: &Request) -> Response {
+    spin_adapter::request_log::logged(req, |route| {
         let path = req.path().trim_end_matches('/');
         *route = [START, CALLBACK].into_iter().find(|r| *r == path);
-        secured(match run(&req) {
+        secured(match run(req) {
             Ok(response) => response,
-            Err(failure) if wants_html(&req) => page(&failure),
+            Err(failure) if wants_html(req) => page(&failure),
             Err(failure) => problem(&failure),
         })
     })

@@ -4,6 +4,7 @@
 //! problem+json / JSON responses.
 
 pub mod context;
+pub mod export;
 pub mod health;
 pub mod input;
 pub mod outbound;

@@ -76,8 +76,11 @@ macro_rules! routes {
         )+];
 
         #[::spin_sdk::http_component]
-        fn handle(req: ::spin_sdk::http::Request) -> ::spin_sdk::http::Response {
-            $crate::routes::serve(ROUTES, &req)
+        async fn handle(
+            req: ::spin_sdk::http::IncomingRequest,
+            out: ::spin_sdk::http::ResponseOutparam,
+        ) {
+            $crate::export::respond(req, out, |req| $crate::routes::serve(ROUTES, req)).await
         }
 
         #[cfg(test)]
