@@ -4,7 +4,7 @@
 //! `#[http_component]` does this itself for a handler that takes a `Request`, but through
 //! conversions whose errors are `anyhow::Error`s, and an `anyhow::Error`'s `Debug` prints a
 //! `std::backtrace::Backtrace`: that brings std's backtrace printer and rustc-demangle into every
-//! component, about 30 kB of code no request ever runs (issue #13 point 5; README, "Component size").
+//! component, 41-50 kB of code no request ever runs (issue #13 point 5; README, "Component size").
 //! Given a handler of Spin's own types (`IncomingRequest`, `ResponseOutparam`), the macro converts
 //! nothing, and this does the same work without them.
 
