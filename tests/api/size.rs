@@ -76,7 +76,10 @@ const LIMIT: u64 = 500_000;
 /// std's backtrace printer and rustc-demangle along: about 50 kB off each component that sends no
 /// outbound HTTP (spin-sdk's outbound requests still convert through `anyhow`): care 673,390, force
 /// 563,356, health 173,748, retention 465,804 (under the goal, so no longer listed), searches 655,973;
-/// access 735,882, cases 952,582, oidc 471,479, risk 874,294 bytes.
+/// access 735,882, cases 952,582, oidc 471,479, risk 874,294 bytes. And those four, which send
+/// outbound HTTP, again once it went through `spin_adapter::outbound`'s own request instead of
+/// spin-sdk's `Request` (whose conversion is `anyhow`'s too): access 694,816, cases 912,205, oidc
+/// 430,275, risk 833,416.
 const STILL_OVER: &[(&str, u64)] = &[
     ("access", ACCESS),
     ("care", CARE),
@@ -86,10 +89,10 @@ const STILL_OVER: &[(&str, u64)] = &[
     ("searches", SEARCHES),
 ];
 const CARE: u64 = 690_000;
-const ACCESS: u64 = 750_000;
-const CASES: u64 = 970_000;
+const ACCESS: u64 = 710_000;
+const CASES: u64 = 930_000;
 const FORCE: u64 = 580_000;
-const RISK: u64 = 890_000;
+const RISK: u64 = 850_000;
 const SEARCHES: u64 = 670_000;
 
 #[test]

@@ -1,7 +1,8 @@
 //! The outbound HTTP port over Spin's `wasi:http/outgoing-handler`: what `allowed_outbound_hosts`
 //! grants the component (the identity provider's origin, through a variable) and nothing else.
 
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::conversions::TryIntoOutgoingRequest;
+use spin_sdk::http::{Fields, Method, OutgoingRequest, Response, Scheme};
 use stalking_response::access::oidc::client::{Http, HttpReply};
 
 /// Outbound HTTP through Spin, one blocking request at a time.
@@ -10,7 +11,61 @@ pub struct SpinHttp;
 /// The largest document read from the provider.
 const MAX_BODY: usize = 256 * 1024;
 
-fn send_with(request: Request) -> Result<HttpReply, String> {
+/// A request as `wasi:http` takes it, made here from an absolute `http(s)` URL. spin-sdk's own
+/// `Request` converts through `anyhow::Error`s, whose `Debug` brings std's backtrace printer and
+/// rustc-demangle into the component (README, "Component size"); this one fails with a `String`.
+struct Outbound<'a> {
+    method: Method,
+    url: &'a str,
+    headers: &'a [(&'a str, &'a str)],
+    body: Vec<u8>,
+}
+
+impl TryIntoOutgoingRequest for Outbound<'_> {
+    type Error = String;
+
+    fn try_into_outgoing_request(self) -> Result<(OutgoingRequest, Option<Vec<u8>>), String> {
+        let (scheme, rest) = if let Some(rest) = self.url.strip_prefix("https://") {
+            (Scheme::Https, rest)
+        } else if let Some(rest) = self.url.strip_prefix("http://") {
+            (Scheme::Http, rest)
+        } else {
+            return Err("the URL is not http or https".into());
+        };
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(at) => rest.split_at(at),
+            None => (rest, ""),
+        };
+        let path = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        };
+        let headers: Vec<(String, Vec<u8>)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+            .collect();
+        let fields = Fields::from_list(&headers).map_err(|e| format!("a header: {e:?}"))?;
+        let request = OutgoingRequest::new(fields);
+        let refused = |what: &str| format!("the request's {what} was refused");
+        request
+            .set_method(&self.method)
+            .map_err(|()| refused("method"))?;
+        request
+            .set_scheme(Some(&scheme))
+            .map_err(|()| refused("scheme"))?;
+        request
+            .set_authority(Some(authority))
+            .map_err(|()| refused("authority"))?;
+        request
+            .set_path_with_query(Some(&path))
+            .map_err(|()| refused("path"))?;
+        Ok((request, Some(self.body)))
+    }
+}
+
+fn send_with(request: Outbound<'_>) -> Result<HttpReply, String> {
     let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
         .map_err(|e| format!("outbound request failed: {e}"))?;
     let status = *response.status();
@@ -23,25 +78,24 @@ fn send_with(request: Request) -> Result<HttpReply, String> {
 
 impl Http for SpinHttp {
     fn get(&self, url: &str) -> Result<HttpReply, String> {
-        send_with(
-            Request::builder()
-                .method(Method::Get)
-                .uri(url)
-                .header("accept", "application/json")
-                .build(),
-        )
+        send_with(Outbound {
+            method: Method::Get,
+            url,
+            headers: &[("accept", "application/json")],
+            body: Vec::new(),
+        })
     }
 
     fn post_form(&self, url: &str, form: &str) -> Result<HttpReply, String> {
-        send_with(
-            Request::builder()
-                .method(Method::Post)
-                .uri(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
-                .body(form.as_bytes().to_vec())
-                .build(),
-        )
+        send_with(Outbound {
+            method: Method::Post,
+            url,
+            headers: &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "application/json"),
+            ],
+            body: form.as_bytes().to_vec(),
+        })
     }
 }
 
