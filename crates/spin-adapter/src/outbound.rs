@@ -25,22 +25,9 @@ impl TryIntoOutgoingRequest for Outbound<'_> {
     type Error = String;
 
     fn try_into_outgoing_request(self) -> Result<(OutgoingRequest, Option<Vec<u8>>), String> {
-        let (scheme, rest) = if let Some(rest) = self.url.strip_prefix("https://") {
-            (Scheme::Https, rest)
-        } else if let Some(rest) = self.url.strip_prefix("http://") {
-            (Scheme::Http, rest)
-        } else {
-            return Err("the URL is not http or https".into());
-        };
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(at) => rest.split_at(at),
-            None => (rest, ""),
-        };
-        let path = if path.starts_with('/') {
-            path.to_string()
-        } else {
-            format!("/{path}")
-        };
+        let (https, authority, path) =
+            parts(self.url).ok_or_else(|| "the URL is not http or https".to_string())?;
+        let scheme = if https { Scheme::Https } else { Scheme::Http };
         let headers: Vec<(String, Vec<u8>)> = self
             .headers
             .iter()
@@ -63,6 +50,22 @@ impl TryIntoOutgoingRequest for Outbound<'_> {
             .map_err(|()| refused("path"))?;
         Ok((request, Some(self.body)))
     }
+}
+
+/// An absolute `http(s)` URL's parts as `wasi:http` sets them: whether it is `https`, its authority,
+/// and its path with the query (`/` when it has no path).
+fn parts(url: &str) -> Option<(bool, &str, String)> {
+    let (https, rest) = match url.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => (false, url.strip_prefix("http://")?),
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    Some((https, authority, path))
 }
 
 fn send_with(request: Outbound<'_>) -> Result<HttpReply, String> {
@@ -112,5 +115,34 @@ impl Http for Nowhere {
 
     fn post_form(&self, _url: &str, _form: &str) -> Result<HttpReply, String> {
         Err("no outbound HTTP in this component".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parts;
+
+    #[test]
+    fn a_url_splits_into_what_wasi_http_sets() {
+        let part = |https, authority, path: &str| Some((https, authority, path.to_string()));
+        assert_eq!(
+            parts("https://login.example.com/tenant/v2.0/.well-known/openid-configuration"),
+            part(
+                true,
+                "login.example.com",
+                "/tenant/v2.0/.well-known/openid-configuration"
+            )
+        );
+        assert_eq!(
+            parts("http://127.0.0.1:8080/token?client=a"),
+            part(false, "127.0.0.1:8080", "/token?client=a")
+        );
+        assert_eq!(parts("https://idp.example"), part(true, "idp.example", "/"));
+        assert_eq!(
+            parts("https://idp.example?x=1"),
+            part(true, "idp.example", "/?x=1")
+        );
+        assert_eq!(parts("ftp://idp.example/keys"), None);
+        assert_eq!(parts("idp.example/keys"), None);
     }
 }
